@@ -1,0 +1,41 @@
+package io.tickfan.server;
+
+import io.tickfan.protocol.ClientMessageDecoder;
+import io.tickfan.protocol.ProtocolLimits;
+import io.tickfan.server.auth.TokenExtractor;
+import io.tickfan.server.auth.TokenVerifier;
+import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.FanoutEngine;
+
+/**
+ * What every connection's handlers share: the engine, the token checks, the decoder and the
+ * configured limits, resolved once at startup so handlers read plain fields.
+ */
+public final class ServerContext {
+    public final ServerConfig config;
+    public final FanoutEngine engine;
+    public final TokenVerifier verifier;
+    public final TokenExtractor tokenExtractor;
+    public final ClientMessageDecoder decoder;
+    public final String wsPath;
+    public final int maxFrameBytes;
+    public final int maxSubscriptions;
+    public final long maxPendingBytes;
+
+    public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier) {
+        this.config = config;
+        this.engine = engine;
+        this.verifier = verifier;
+        this.tokenExtractor =
+                new TokenExtractor(config.string(ServerConfig.AUTH_COOKIE), config.bool(ServerConfig.AUTH_QUERY_TOKEN));
+        this.decoder = new ClientMessageDecoder(new ProtocolLimits(
+                config.integer(ServerConfig.MAX_SYMBOLS_PER_MESSAGE),
+                config.integer(ServerConfig.MAX_TICKS_PER_PUBLISH),
+                ProtocolLimits.DEFAULTS.maxIdLength(),
+                ProtocolLimits.DEFAULTS.maxTokenLength()));
+        this.wsPath = config.string(ServerConfig.WS_PATH);
+        this.maxFrameBytes = config.integer(ServerConfig.WS_MAX_FRAME_BYTES);
+        this.maxSubscriptions = config.integer(ServerConfig.MAX_SUBSCRIPTIONS);
+        this.maxPendingBytes = config.longValue(ServerConfig.MAX_PENDING_BYTES);
+    }
+}

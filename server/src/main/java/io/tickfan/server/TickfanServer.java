@@ -1,0 +1,165 @@
+package io.tickfan.server;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.tickfan.server.auth.KeyFiles;
+import io.tickfan.server.auth.TokenVerifier;
+import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.feed.DemoFeed;
+import io.tickfan.server.http.HttpServerInitializer;
+import io.tickfan.server.transport.Transport;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running tickfan server: transport, engine, optional demo feed. {@link #close()} stops it all. */
+public final class TickfanServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TickfanServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final FanoutEngine engine;
+    private final DemoFeed demoFeed;
+    private final Channel listener;
+    private final String transportName;
+    private final String demoToken;
+
+    private TickfanServer(ServerConfig config) throws Exception {
+        final Transport transport = Transport.choose(config.string(ServerConfig.TRANSPORT));
+        this.transportName = transport.name();
+        final String generatedSecret;
+        final TokenVerifier verifier;
+        {
+            String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
+            final RSAPublicKey rsa = keyOrNull(config.string(ServerConfig.AUTH_RS256_PUBLIC_KEY), true);
+            final ECPublicKey ec = keyOrNull(config.string(ServerConfig.AUTH_ES256_PUBLIC_KEY), false);
+            if (secret.isEmpty() && rsa == null && ec == null) {
+                final byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                generatedSecret = secret;
+            } else {
+                generatedSecret = null;
+            }
+            verifier = new TokenVerifier(
+                    secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
+                    rsa,
+                    ec,
+                    config.string(ServerConfig.AUTH_ISSUER),
+                    config.string(ServerConfig.AUTH_AUDIENCE),
+                    config.longValue(ServerConfig.AUTH_LEEWAY_SECONDS));
+        }
+        this.boss = transport.newGroup(1, "tickfan-accept");
+        this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
+        this.engine = new FanoutEngine(
+                        workers,
+                        new FanoutEngine.Settings(
+                                config.integer(ServerConfig.MAX_SYMBOLS),
+                                config.integer(ServerConfig.INGEST_RING_BYTES),
+                                config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
+                                config.integer(ServerConfig.LOOP_DRAIN_LIMIT),
+                                config.integer(ServerConfig.HISTORY_TICKS)))
+                .start();
+        final ServerContext context = new ServerContext(config, engine, verifier);
+        final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
+        this.listener = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
+                .childHandler(new HttpServerInitializer(context))
+                .bind(config.string(ServerConfig.HOST), config.integer(ServerConfig.PORT))
+                .sync()
+                .channel();
+        this.demoFeed = config.bool(ServerConfig.DEMO_ENABLED)
+                ? new DemoFeed(
+                                engine,
+                                config.integer(ServerConfig.DEMO_SYMBOLS),
+                                config.integer(ServerConfig.DEMO_RATE))
+                        .start()
+                : null;
+        this.demoToken = generatedSecret == null
+                ? null
+                : JWT.create()
+                        .withSubject("demo")
+                        .withExpiresAt(Instant.now().plus(Duration.ofDays(1)))
+                        .withArrayClaim("sym", new String[] {"*"})
+                        .sign(Algorithm.HMAC256(generatedSecret.getBytes(StandardCharsets.UTF_8)));
+        LOG.info(
+                "tickfan listening on {} (transport {}, {} io threads, epoch {})",
+                listener.localAddress(),
+                transportName,
+                countLoops(),
+                engine.epoch());
+    }
+
+    /** Binds and starts a server; returns once it accepts connections. */
+    public static TickfanServer start(ServerConfig config) throws Exception {
+        return new TickfanServer(config);
+    }
+
+    private int countLoops() {
+        int n = 0;
+        for (var ignored : workers) {
+            n++;
+        }
+        return n;
+    }
+
+    private static <K> K keyOrNull(String file, boolean rsa) throws Exception {
+        if (file.isEmpty()) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        final K key = (K) (rsa ? KeyFiles.rsaPublicKey(Path.of(file)) : KeyFiles.ecPublicKey(Path.of(file)));
+        return key;
+    }
+
+    /** The bound port (useful with {@code port=0}). */
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public String transportName() {
+        return transportName;
+    }
+
+    public FanoutEngine engine() {
+        return engine;
+    }
+
+    /** A token for the demo when no key was configured (the server made a random secret), else null. */
+    public String demoToken() {
+        return demoToken;
+    }
+
+    @Override
+    public void close() {
+        if (demoFeed != null) {
+            demoFeed.close();
+        }
+        listener.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        // Sequencer before loops: it may be waiting on a loop's full queue, so loops must outlive it.
+        engine.closeSequencer();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        engine.close();
+    }
+}

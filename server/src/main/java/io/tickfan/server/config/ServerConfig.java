@@ -1,0 +1,205 @@
+package io.tickfan.server.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the server, with its default. Values come, lowest precedence first, from the
+ * defaults here, environment variables, system properties and command-line flags. Unknown keys
+ * and unparsable values are rejected at startup with a message naming the key.
+ */
+public final class ServerConfig {
+    private static final List<Setting> SETTINGS = new ArrayList<>();
+
+    // Network
+    public static final Setting HOST = define("host", "0.0.0.0", "Address to bind.");
+    public static final Setting PORT =
+            define("port", "8080", "TCP port for HTTP/1.1 and WebSocket; 0 picks a free port.");
+    public static final Setting TRANSPORT = define(
+            "transport", "auto", "Netty transport: auto (io_uring, then epoll, then NIO), io_uring, epoll or nio.");
+    public static final Setting IO_THREADS =
+            define("ioThreads", "0", "Event-loop threads serving connections; 0 means one per core.");
+
+    // HTTP and WebSocket
+    public static final Setting WS_PATH = define("ws.path", "/ws", "Path of the WebSocket endpoint.");
+    public static final Setting HTTP_MAX_HEADER_BYTES =
+            define("http.maxHeaderBytes", "8192", "Largest HTTP request header block; larger gets 431.");
+    public static final Setting HTTP_MAX_REQUEST_BYTES = define(
+            "http.maxRequestBytes", "8192", "Largest HTTP request body accepted before the upgrade; larger gets 413.");
+    public static final Setting WS_MAX_FRAME_BYTES = define(
+            "ws.maxFrameBytes", "65536", "Largest WebSocket frame payload a client may send; larger closes with 1009.");
+
+    // Auth
+    public static final Setting AUTH_HS256_SECRET = define(
+            "auth.hs256Secret",
+            "",
+            "HS256 shared secret. If no key at all is configured the server makes a random one and prints a demo token.");
+    public static final Setting AUTH_RS256_PUBLIC_KEY =
+            define("auth.rs256PublicKeyFile", "", "PEM file with the RSA public key for RS256 tokens.");
+    public static final Setting AUTH_ES256_PUBLIC_KEY =
+            define("auth.es256PublicKeyFile", "", "PEM file with the EC P-256 public key for ES256 tokens.");
+    public static final Setting AUTH_ISSUER = define("auth.issuer", "", "Required `iss` claim; empty accepts any.");
+    public static final Setting AUTH_AUDIENCE = define("auth.audience", "", "Required `aud` claim; empty accepts any.");
+    public static final Setting AUTH_LEEWAY_SECONDS =
+            define("auth.leewaySeconds", "5", "Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.");
+    public static final Setting AUTH_COOKIE =
+            define("auth.cookieName", "tickfan_token", "Cookie that may carry the token.");
+    public static final Setting AUTH_QUERY_TOKEN = define(
+            "auth.allowQueryToken", "false", "Accept `?access_token=` (off: query strings end up in access logs).");
+
+    // Client limits
+    public static final Setting MAX_SUBSCRIPTIONS =
+            define("limits.maxSubscriptionsPerConnection", "1000", "Most symbols one connection may be subscribed to.");
+    public static final Setting MAX_SYMBOLS_PER_MESSAGE =
+            define("limits.maxSymbolsPerMessage", "500", "Most symbols in one subscribe or unsubscribe.");
+    public static final Setting MAX_TICKS_PER_PUBLISH =
+            define("limits.maxTicksPerPublish", "1000", "Most ticks in one publish batch.");
+    public static final Setting MAX_SYMBOLS = define(
+            "limits.maxSymbols",
+            "100000",
+            "Most distinct symbols the server tracks; past it subscribe and publish get `capacity`.");
+
+    // Fan-out engine
+    public static final Setting INGEST_RING_BYTES = define(
+            "fanout.ingestRingBytes", "16777216", "Ingest ring capacity in bytes (power of two); 96 bytes per tick.");
+    public static final Setting LOOP_QUEUE_CAPACITY = define(
+            "fanout.loopQueueCapacity",
+            "65536",
+            "Ticks queued from the sequencer to one event loop before the sequencer waits.");
+    public static final Setting COMMAND_QUEUE_CAPACITY = define(
+            "fanout.commandQueueCapacity", "65536", "Subscribe and unsubscribe commands queued to the sequencer.");
+    public static final Setting LOOP_DRAIN_LIMIT = define(
+            "fanout.loopDrainLimit",
+            "4096",
+            "Most queued ticks one event loop writes before it flushes and yields to I/O.");
+    public static final Setting HISTORY_TICKS =
+            define("history.ticksPerSymbol", "1024", "Ticks kept per symbol for resume (`since`).");
+
+    // Slow consumers
+    public static final Setting WRITE_HIGH_WATER = define(
+            "outbound.highWaterMarkBytes",
+            "262144",
+            "Outbound bytes queued on a connection before it counts as not writable.");
+    public static final Setting MAX_PENDING_BYTES = define(
+            "outbound.maxPendingBytes",
+            "4194304",
+            "Outbound bytes queued on a connection before it is closed as a slow consumer (4008).");
+
+    // Demo feed
+    public static final Setting DEMO_ENABLED = define("demo.enabled", "true", "Run the embedded demo feed.");
+    public static final Setting DEMO_SYMBOLS = define("demo.symbols", "50", "Symbols the demo feed quotes.");
+    public static final Setting DEMO_RATE =
+            define("demo.ticksPerSecond", "1000", "Ticks per second from the demo feed, over all its symbols.");
+
+    private final Map<String, String> values;
+
+    private ServerConfig(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Every setting, in documentation order. */
+    public static List<Setting> settings() {
+        return Collections.unmodifiableList(SETTINGS);
+    }
+
+    /** The defaults alone. */
+    public static ServerConfig defaults() {
+        return new ServerConfig(defaultValues());
+    }
+
+    /**
+     * Defaults, then environment, then system properties ({@code tickfan.KEY}), then {@code
+     * --key=value} arguments.
+     *
+     * @throws IllegalArgumentException naming the bad argument or key
+     */
+    public static ServerConfig load(String[] args, Map<String, String> env, java.util.Properties props) {
+        final Map<String, String> values = defaultValues();
+        for (Setting s : SETTINGS) {
+            final String fromEnv = env.get(s.envName());
+            if (fromEnv != null) {
+                values.put(s.key(), fromEnv);
+            }
+            final String fromProps = props.getProperty("tickfan." + s.key());
+            if (fromProps != null) {
+                values.put(s.key(), fromProps);
+            }
+        }
+        for (String arg : args) {
+            if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
+                throw new IllegalArgumentException("expected --key=value, got: " + arg);
+            }
+            final int eq = arg.indexOf('=');
+            final String key = arg.substring(2, eq);
+            if (!values.containsKey(key)) {
+                throw new IllegalArgumentException("unknown setting: " + key + " (see docs/configuration.md)");
+            }
+            values.put(key, arg.substring(eq + 1));
+        }
+        final ServerConfig config = new ServerConfig(values);
+        for (Setting s : SETTINGS) {
+            config.validate(s);
+        }
+        return config;
+    }
+
+    /** A copy with {@code key} set to {@code value}; for tests and embedding. */
+    public ServerConfig with(Setting setting, Object value) {
+        final Map<String, String> copy = new LinkedHashMap<>(values);
+        copy.put(setting.key(), String.valueOf(value));
+        final ServerConfig config = new ServerConfig(copy);
+        config.validate(setting);
+        return config;
+    }
+
+    public String string(Setting s) {
+        return values.get(s.key());
+    }
+
+    public int integer(Setting s) {
+        return Integer.parseInt(values.get(s.key()).trim());
+    }
+
+    public long longValue(Setting s) {
+        return Long.parseLong(values.get(s.key()).trim());
+    }
+
+    public boolean bool(Setting s) {
+        return Boolean.parseBoolean(values.get(s.key()).trim());
+    }
+
+    private void validate(Setting s) {
+        final String value = values.get(s.key());
+        final String def = s.defaultValue();
+        if (def.equals("true") || def.equals("false")) {
+            if (!value.equals("true") && !value.equals("false")) {
+                throw new IllegalArgumentException(s.key() + " must be true or false, got: " + value);
+            }
+        } else if (!def.isEmpty() && def.chars().allMatch(Character::isDigit)) {
+            try {
+                if (Long.parseLong(value.trim()) < 0) {
+                    throw new IllegalArgumentException(s.key() + " must not be negative, got: " + value);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(s.key() + " must be a whole number, got: " + value, e);
+            }
+        }
+    }
+
+    private static Map<String, String> defaultValues() {
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (Setting s : SETTINGS) {
+            values.put(s.key(), s.defaultValue());
+        }
+        return values;
+    }
+
+    private static Setting define(String key, String defaultValue, String description) {
+        final Setting s = new Setting(key, defaultValue, description);
+        SETTINGS.add(s);
+        return s;
+    }
+}

@@ -1,0 +1,68 @@
+package io.tickfan.server.fanout;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The engine's counters: one cell per counter and writer thread (padded apart), summed on read, so
+ * the hot path does a plain ordered add to a cell no other thread writes.
+ */
+public final class Counters {
+    /** What is counted. */
+    public enum Counter {
+        TICKS_INGESTED(0, "ticks accepted into the ingest ring"),
+        TICKS_SEQUENCED(1, "ticks sequenced and encoded"),
+        DELIVERIES(2, "tick frames written to subscribers"),
+        DUPLICATES_DROPPED(3, "published ticks dropped as duplicates (seq not above the last)"),
+        SEQ_REGRESSIONS(4, "published ticks whose seq went backwards"),
+        INGEST_BACK_PRESSURED(5, "publish attempts refused because the ingest ring was full"),
+        SLOW_CONSUMER_CLOSES(6, "connections closed for falling too far behind"),
+        RESETS(7, "subscribes answered with reset (resume point lost)"),
+        REPLAYED(8, "ticks replayed from history on resume");
+
+        final int id;
+        final String description;
+
+        Counter(int id, String description) {
+            this.id = id;
+            this.description = description;
+        }
+
+        public String description() {
+            return description;
+        }
+    }
+
+    private static final int PAD = 16;
+    private static final int COUNTERS = Counter.values().length;
+    private final int writers;
+    private final AtomicLongArray cells;
+    private final AtomicLongArray shared = new AtomicLongArray(COUNTERS * PAD);
+
+    /** @param writers number of writer slots (event loops plus engine threads) */
+    public Counters(int writers) {
+        this.writers = writers;
+        this.cells = new AtomicLongArray((writers * COUNTERS + 1) * PAD);
+    }
+
+    /** Adds {@code delta} in the cell of writer {@code slot}; that slot must have one writer thread. */
+    public void add(Counter c, int slot, long delta) {
+        if (delta != 0) {
+            final int i = (slot * COUNTERS + c.id + 1) * PAD;
+            cells.lazySet(i, cells.get(i) + delta);
+        }
+    }
+
+    /** Adds from any thread; for rare events (closes, errors), not per tick. */
+    public void addShared(Counter c, long delta) {
+        shared.addAndGet(c.id * PAD, delta);
+    }
+
+    /** The current total. */
+    public long get(Counter c) {
+        long sum = shared.get(c.id * PAD);
+        for (int w = 0; w < writers; w++) {
+            sum += cells.get((w * COUNTERS + c.id + 1) * PAD);
+        }
+        return sum;
+    }
+}

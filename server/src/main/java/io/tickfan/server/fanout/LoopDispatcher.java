@@ -1,0 +1,169 @@
+package io.tickfan.server.fanout;
+
+import io.netty.channel.EventLoop;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.jctools.queues.SpscArrayQueue;
+
+/**
+ * The fan-out half that runs on one event loop. The sequencer queues encoded ticks and subscribe
+ * replies into {@link #inbox} and wakes the loop once per duty cycle; the loop drains the inbox,
+ * writes a retained duplicate of each tick's shared frame to its own subscribers of that symbol,
+ * then flushes every channel it wrote to exactly once. No channel is written from another thread,
+ * and a burst of ticks bound for one connection leaves in one gathering write.
+ *
+ * <p>The subscriber sets here belong to the loop; the sequencer only knows how many subscribers
+ * each loop has per symbol, to decide where to send a tick.
+ */
+public final class LoopDispatcher {
+    private final int index;
+    private final EventLoop loop;
+    private final SpscArrayQueue<Object> inbox;
+    private final int drainLimit;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private final Int2ObjectHashMap<SubscriberList> subscribersBySymbol = new Int2ObjectHashMap<>();
+    private final ArrayList<Subscriber> toFlush = new ArrayList<>();
+    private final Counters counters;
+    private long deliveries;
+
+    LoopDispatcher(int index, EventLoop loop, int queueCapacity, int drainLimit, Counters counters) {
+        this.index = index;
+        this.loop = loop;
+        this.inbox = new SpscArrayQueue<>(queueCapacity);
+        this.drainLimit = drainLimit;
+        this.counters = counters;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    // ---- sequencer thread -------------------------------------------------------------------
+
+    /** Sequencer thread: queue an {@link EncodedTick} (one reference handed over) or a reply. */
+    boolean offer(Object event) {
+        return inbox.offer(event);
+    }
+
+    /** Sequencer thread: make sure a drain is scheduled on the loop. */
+    void wake() {
+        // Pairs with the volatile clear in drain(): either the loop sees our items or we see it idle.
+        VarHandle.fullFence();
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.execute(drainTask);
+        }
+    }
+
+    // ---- event-loop thread ------------------------------------------------------------------
+
+    /** Loop thread: forget a subscriber's membership of {@code symbolId} (it stays in the sequencer's count until told). */
+    void removeLocal(Subscriber s, int symbolId) {
+        final SubscriberList list = subscribersBySymbol.get(symbolId);
+        if (list != null && list.remove(s) && list.size == 0) {
+            subscribersBySymbol.remove(symbolId);
+        }
+    }
+
+    private void drain() {
+        scheduled.set(false);
+        final SpscArrayQueue<Object> q = inbox;
+        int drained = 0;
+        Object event;
+        while (drained < drainLimit && (event = q.poll()) != null) {
+            if (event instanceof EncodedTick tick) {
+                dispatch(tick);
+                tick.release();
+            } else {
+                onReply((SubscribeReply) event);
+            }
+            drained++;
+        }
+        flushAll();
+        counters.add(Counters.Counter.DELIVERIES, index, deliveries);
+        deliveries = 0;
+        if (!q.isEmpty()) {
+            wakeSelf();
+        }
+    }
+
+    private void dispatch(EncodedTick tick) {
+        final SubscriberList list = subscribersBySymbol.get(tick.symbolId());
+        if (list == null) {
+            return;
+        }
+        final Subscriber[] items = list.items;
+        final int size = list.size;
+        for (int i = 0; i < size; i++) {
+            final Subscriber s = items[i];
+            s.deliver(tick);
+            markDirty(s);
+        }
+        deliveries += size;
+    }
+
+    private void onReply(SubscribeReply reply) {
+        final Subscriber s = reply.subscriber;
+        final EncodedTick[] ticks = reply.ticks;
+        final boolean wanted = s.subscriptions.get(reply.symbolId) == Subscriber.PENDING;
+        if (wanted) {
+            s.subscriptions.put(reply.symbolId, Subscriber.ACTIVE);
+            subscribersBySymbol
+                    .computeIfAbsent(reply.symbolId, id -> new SubscriberList())
+                    .add(s);
+            for (EncodedTick t : ticks) {
+                s.deliver(t);
+            }
+            deliveries += ticks.length;
+            if (ticks.length > 0) {
+                markDirty(s);
+            }
+        }
+        for (EncodedTick t : ticks) {
+            t.release();
+        }
+    }
+
+    private void markDirty(Subscriber s) {
+        if (!s.dirty) {
+            s.dirty = true;
+            toFlush.add(s);
+        }
+    }
+
+    private void flushAll() {
+        final ArrayList<Subscriber> list = toFlush;
+        for (int i = 0, n = list.size(); i < n; i++) {
+            final Subscriber s = list.get(i);
+            s.dirty = false;
+            s.flush();
+        }
+        list.clear();
+    }
+
+    private void wakeSelf() {
+        if (scheduled.compareAndSet(false, true)) {
+            loop.execute(drainTask);
+        }
+    }
+
+    /** After the loop and the sequencer have stopped: release whatever is still queued. */
+    void releaseQueued() {
+        Object event;
+        while ((event = inbox.poll()) != null) {
+            if (event instanceof EncodedTick tick) {
+                tick.release();
+            } else {
+                for (EncodedTick t : ((SubscribeReply) event).ticks) {
+                    t.release();
+                }
+            }
+        }
+    }
+}

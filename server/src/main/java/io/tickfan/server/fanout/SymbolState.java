@@ -1,0 +1,29 @@
+package io.tickfan.server.fanout;
+
+import io.tickfan.protocol.Tick;
+
+/** What the sequencer keeps per symbol. Sequencer thread only. */
+final class SymbolState {
+    final int id;
+    final byte[] ascii;
+    /** The merged last value: every field as of the newest tick. Its seq is the symbol's seq. */
+    final Tick last = new Tick();
+
+    final TickHistory history;
+    /** Subscribers per event loop, by loop index. */
+    final int[] interest;
+    /** The snapshot frame of {@link #last}, kept until the next tick for subscribe storms; or null. */
+    EncodedTick cachedSnapshot;
+
+    SymbolState(int id, String symbol, byte[] ascii, int loops, int historyCapacity) {
+        this.id = id;
+        this.ascii = ascii;
+        this.last.symbol = symbol;
+        this.history = new TickHistory(historyCapacity);
+        this.interest = new int[loops];
+    }
+
+    long seq() {
+        return last.seq;
+    }
+}

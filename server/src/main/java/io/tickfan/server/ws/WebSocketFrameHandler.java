@@ -1,0 +1,77 @@
+package io.tickfan.server.ws;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.util.ReferenceCountUtil;
+import io.tickfan.protocol.CloseCodes;
+
+/**
+ * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
+ * text frame per message: binary frames close with 1003 and fragmented messages with 4003.
+ * Oversized frames (1009), invalid UTF-8 (1007) and unmasked frames (1002) are closed by Netty's
+ * decoder before they get here.
+ */
+final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
+    private final WebSocketSession session;
+    private final WebSocketServerHandshaker handshaker;
+
+    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker) {
+        this.session = session;
+        this.handshaker = handshaker;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        session.attach(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (frame instanceof TextWebSocketFrame) {
+                if (frame.isFinalFragment()) {
+                    session.onText(frame.content());
+                } else {
+                    session.close(CloseCodes.FRAGMENTED, "fragmented messages are not supported");
+                }
+            } else if (frame instanceof PingWebSocketFrame) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof CloseWebSocketFrame close) {
+                handshaker.close(ctx.channel(), close.retain());
+            } else if (frame instanceof BinaryWebSocketFrame) {
+                session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
+            } else if (frame instanceof ContinuationWebSocketFrame) {
+                session.close(CloseCodes.FRAGMENTED, "fragmented messages are not supported");
+            } else if (!(frame instanceof PongWebSocketFrame)) {
+                ctx.close();
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.onClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Netty's decoder has already sent the close code for a corrupted frame; a reset peer needs none.
+        // Either way this is the client's problem: no stack trace, and nobody else is affected.
+        ctx.close();
+    }
+}

@@ -1,0 +1,197 @@
+package io.tickfan.server.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.tickfan.protocol.ClientMessage;
+import io.tickfan.protocol.CloseCodes;
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.protocol.ErrorCode;
+import io.tickfan.protocol.ProtocolException;
+import io.tickfan.protocol.ServerMessages;
+import io.tickfan.protocol.Tick;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.Principal;
+import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.fanout.SymbolTable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One WebSocket client: applies its requests to the engine and receives its ticks. Every method
+ * runs on the connection's event loop.
+ */
+final class WebSocketSession extends Subscriber {
+    static final long CLOSE_TIMEOUT_MS = 1000;
+
+    private final ServerContext context;
+    private final FanoutEngine engine;
+    private final LoopDispatcher dispatcher;
+    private final Principal principal;
+    private ChannelHandlerContext ctx;
+    private boolean closing;
+
+    WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher) {
+        this.context = context;
+        this.engine = context.engine;
+        this.principal = principal;
+        this.dispatcher = dispatcher;
+    }
+
+    void attach(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    // ---- ticks out ----------------------------------------------------------------------------
+
+    @Override
+    protected void deliver(EncodedTick tick) {
+        if (closing) {
+            return;
+        }
+        final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        if (outbound == null || outbound.totalPendingWriteBytes() > context.maxPendingBytes) {
+            engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
+            close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+            return;
+        }
+        ctx.write(tick.webSocketFrame().retainedDuplicate(), ctx.voidPromise());
+    }
+
+    @Override
+    protected void flush() {
+        ctx.flush();
+    }
+
+    // ---- requests in --------------------------------------------------------------------------
+
+    void onText(ByteBuf content) {
+        final ClientMessage message;
+        try {
+            if (content.hasArray()) {
+                message = context.decoder.decode(
+                        content.array(), content.arrayOffset() + content.readerIndex(), content.readableBytes());
+            } else {
+                final byte[] bytes = ByteBufUtil.getBytes(content);
+                message = context.decoder.decode(bytes, 0, bytes.length);
+            }
+        } catch (ProtocolException e) {
+            sendError(e.requestId(), e.code(), e.getMessage());
+            return;
+        }
+        switch (message.op) {
+            case SUBSCRIBE -> subscribe(message);
+            case UNSUBSCRIBE -> unsubscribe(message);
+            case PUBLISH -> publish(message);
+            case PING -> send(ServerMessages.pong(message.id, EpochNanos.now()));
+            case REFRESH -> sendError(message.id, ErrorCode.UNKNOWN_OP, "refresh is not supported yet");
+        }
+    }
+
+    private void subscribe(ClientMessage m) {
+        final List<String> symbols = m.symbols;
+        int added = 0;
+        for (String symbol : symbols) {
+            if (!principal.entitlements().allows(symbol)) {
+                sendError(m.id, ErrorCode.NOT_ENTITLED, "not entitled to " + symbol);
+                return;
+            }
+            final int id = engine.symbols().idOf(symbol);
+            if (id == SymbolTable.FULL || !isSubscribed(id)) {
+                added++;
+            }
+        }
+        if (subscriptionCount() + added > context.maxSubscriptions) {
+            sendError(
+                    m.id,
+                    ErrorCode.TOO_MANY_SYMBOLS,
+                    "at most " + context.maxSubscriptions + " subscriptions per connection");
+            return;
+        }
+        for (String symbol : symbols) {
+            if (engine.symbols().register(symbol) == SymbolTable.FULL) {
+                sendError(m.id, ErrorCode.CAPACITY, "the server tracks no more symbols");
+                return;
+            }
+        }
+        final boolean epochMatches = m.epoch == null || m.epoch.equals(engine.epoch());
+        send(ServerMessages.ack(m.id, m.op, engine.epoch()));
+        for (int i = 0; i < symbols.size(); i++) {
+            engine.subscribe(this, dispatcher, symbols.get(i), m.since[i], epochMatches);
+        }
+    }
+
+    private void unsubscribe(ClientMessage m) {
+        for (String symbol : m.symbols) {
+            final int id = engine.symbols().idOf(symbol);
+            if (id != SymbolTable.FULL) {
+                engine.unsubscribe(this, dispatcher, id);
+            }
+        }
+        send(ServerMessages.ack(m.id, m.op, null));
+    }
+
+    private void publish(ClientMessage m) {
+        if (!principal.publisher()) {
+            sendError(m.id, ErrorCode.FORBIDDEN, "publish needs the publisher role");
+            return;
+        }
+        final List<Tick> ticks = m.ticks;
+        for (int i = 0; i < ticks.size(); i++) {
+            final int result = engine.publish(ticks.get(i));
+            if (result == IngestRing.BACK_PRESSURED) {
+                sendError(
+                        m.id,
+                        ErrorCode.BACK_PRESSURED,
+                        "accepted " + i + " of " + ticks.size() + " ticks; retry the rest");
+                return;
+            }
+            if (result == FanoutEngine.CAPACITY) {
+                sendError(
+                        m.id,
+                        ErrorCode.CAPACITY,
+                        "accepted " + i + " of " + ticks.size() + " ticks; symbol table full");
+                return;
+            }
+        }
+        send(ServerMessages.ack(m.id, m.op, null));
+    }
+
+    // ---- lifecycle ----------------------------------------------------------------------------
+
+    void onClosed() {
+        closing = true;
+        engine.unsubscribeAll(this, dispatcher);
+    }
+
+    /**
+     * Sends a close frame with {@code code} and closes once it is written, or after {@link
+     * #CLOSE_TIMEOUT_MS} if the peer does not read it (a slow consumer's close frame waits behind
+     * its backlog).
+     */
+    void close(int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void send(String json) {
+        ctx.writeAndFlush(new TextWebSocketFrame(json), ctx.voidPromise());
+    }
+
+    private void sendError(String id, ErrorCode code, String message) {
+        send(ServerMessages.error(id, code, message));
+    }
+}

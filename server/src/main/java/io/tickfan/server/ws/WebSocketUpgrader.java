@@ -1,0 +1,69 @@
+package io.tickfan.server.ws;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.auth.TokenExtractor;
+import io.tickfan.server.http.HttpResponses;
+
+/**
+ * Turns an HTTP request on the WebSocket path into a WebSocket session, or refuses it. The token is
+ * verified first: a refused client gets 401 or 403 with a JSON reason and never a 101. Only then
+ * is the handshake answered (selecting {@code tickfan.v1}, never echoing a token) and the router
+ * replaced by the {@link WebSocketFrameHandler}.
+ */
+public final class WebSocketUpgrader {
+    private WebSocketUpgrader() {}
+
+    /** Handles {@code request}, which the caller releases. */
+    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, ServerContext context) {
+        if (!request.method().equals(HttpMethod.GET)
+                || !request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            HttpResponses.sendErrorAndClose(
+                    ctx, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade_required", "expected a WebSocket upgrade");
+            return;
+        }
+        final AuthResult auth = context.verifier.verify(context.tokenExtractor.extract(request));
+        if (!auth.isOk()) {
+            HttpResponses.sendErrorAndClose(
+                    ctx,
+                    HttpResponseStatus.valueOf(auth.status()),
+                    auth.status() == 401 ? "unauthorized" : "forbidden",
+                    auth.reason());
+            return;
+        }
+        final WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(context.maxFrameBytes)
+                .allowExtensions(false)
+                .expectMaskedFrames(true)
+                .allowMaskMismatch(false)
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
+        final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                        "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + context.wsPath,
+                        TokenExtractor.SUBPROTOCOL,
+                        decoderConfig)
+                .newHandshaker(request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        final WebSocketSession session = new WebSocketSession(
+                context,
+                auth.principal(),
+                context.engine.dispatcher(ctx.channel().eventLoop()));
+        ctx.pipeline().replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker));
+        handshaker.handshake(ctx.channel(), request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+}
