@@ -23,6 +23,8 @@ public final class DemoFeed implements AutoCloseable {
         "EUR/USD", "GBP/USD", "USD/JPY", "BTC-USD", "ETH-USD", "ES.Z6", "NQ.Z6", "CL.F7", "GC.G7", "^SPX"
     };
 
+    private static final long CENT = Decimals.ONE / 100;
+
     private final FanoutEngine engine;
     private final int[] ids;
     private final long[] mids;
@@ -79,9 +81,9 @@ public final class DemoFeed implements AutoCloseable {
     }
 
     private void fill(int i) {
-        final long step = mids[i] / 10_000;
-        mids[i] = Math.max(Decimals.ONE, mids[i] + (random.nextInt(3) - 1) * Math.max(step, 1_000_000));
-        final long halfSpread = Math.max(mids[i] / 20_000, 1_000_000);
+        // Prices move on a one-cent grid, as quoted equities do.
+        mids[i] = Math.max(Decimals.ONE, mids[i] + (random.nextInt(3) - 1) * CENT);
+        final long halfSpread = CENT * (1 + random.nextInt(2));
         final Tick t = tick.clear();
         t.exchangeTimeNs = EpochNanos.now();
         t.bid = mids[i] - halfSpread;
