@@ -20,7 +20,7 @@ public final class ServerContext {
     public final String wsPath;
     public final int maxFrameBytes;
     public final int maxSubscriptions;
-    public final long maxPendingBytes;
+    public final long slowConsumerTimeoutMs;
 
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier) {
         this.config = config;
@@ -36,6 +36,6 @@ public final class ServerContext {
         this.wsPath = config.string(ServerConfig.WS_PATH);
         this.maxFrameBytes = config.integer(ServerConfig.WS_MAX_FRAME_BYTES);
         this.maxSubscriptions = config.integer(ServerConfig.MAX_SUBSCRIPTIONS);
-        this.maxPendingBytes = config.longValue(ServerConfig.MAX_PENDING_BYTES);
+        this.slowConsumerTimeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
     }
 }

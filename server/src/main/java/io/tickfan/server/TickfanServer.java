@@ -73,7 +73,8 @@ public final class TickfanServer implements AutoCloseable {
                                 config.integer(ServerConfig.INGEST_RING_BYTES),
                                 config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
                                 config.integer(ServerConfig.LOOP_DRAIN_LIMIT),
-                                config.integer(ServerConfig.HISTORY_TICKS)))
+                                config.integer(ServerConfig.HISTORY_TICKS),
+                                config.longValue(ServerConfig.HISTORY_MAX_AGE_MS)))
                 .start();
         final ServerContext context = new ServerContext(config, engine, verifier);
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);

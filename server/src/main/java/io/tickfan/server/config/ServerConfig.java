@@ -19,7 +19,7 @@ public final class ServerConfig {
     public static final Setting PORT =
             define("port", "8080", "TCP port for HTTP/1.1 and WebSocket; 0 picks a free port.");
     public static final Setting TRANSPORT = define(
-            "transport", "auto", "Netty transport: auto (io_uring, then epoll, then NIO), io_uring, epoll or nio.");
+            "transport", "auto", "Netty transport: auto (epoll where available, else NIO), epoll, io_uring or nio.");
     public static final Setting IO_THREADS =
             define("ioThreads", "0", "Event-loop threads serving connections; 0 means one per core.");
 
@@ -76,17 +76,48 @@ public final class ServerConfig {
             "4096",
             "Most queued ticks one event loop writes before it flushes and yields to I/O.");
     public static final Setting HISTORY_TICKS =
-            define("history.ticksPerSymbol", "1024", "Ticks kept per symbol for resume (`since`).");
+            define("history.ticksPerSymbol", "1024", "Ticks kept per symbol for resume (`since`, `Last-Event-ID`).");
+    public static final Setting HISTORY_MAX_AGE_MS = define(
+            "history.maxAgeMs",
+            "300000",
+            "Oldest tick kept for resume, in milliseconds; older resume points get `reset`.");
 
     // Slow consumers
     public static final Setting WRITE_HIGH_WATER = define(
             "outbound.highWaterMarkBytes",
-            "262144",
-            "Outbound bytes queued on a connection before it counts as not writable.");
-    public static final Setting MAX_PENDING_BYTES = define(
-            "outbound.maxPendingBytes",
-            "4194304",
-            "Outbound bytes queued on a connection before it is closed as a slow consumer (4008).");
+            "524288",
+            "Outbound bytes queued on a connection before its ticks are conflated (latest per symbol) instead of written.");
+    public static final Setting SLOW_CONSUMER_TIMEOUT_MS = define(
+            "outbound.slowConsumerTimeoutMs",
+            "10000",
+            "How long a connection may stay conflated before it is closed as a slow consumer (WebSocket 4008).");
+
+    // SSE, HTTP/2, TLS, long polling
+    public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");
+    public static final Setting SSE_HEARTBEAT_MS =
+            define("sse.heartbeatMs", "15000", "Interval of SSE heartbeat comments on an idle stream.");
+    public static final Setting SSE_RETRY_MS =
+            define("sse.retryMs", "2000", "`retry:` hint sent to EventSource clients, in milliseconds.");
+    public static final Setting H2_MAX_STREAMS = define(
+            "http2.maxConcurrentStreams",
+            "1000",
+            "Most concurrent streams (SSE subscriptions) on one HTTP/2 connection.");
+    public static final Setting TLS_CERT = define(
+            "tls.certFile",
+            "",
+            "PEM certificate chain; with tls.keyFile the port also speaks TLS (ALPN h2 and http/1.1).");
+    public static final Setting TLS_KEY = define("tls.keyFile", "", "PEM PKCS#8 private key for tls.certFile.");
+    public static final Setting TLS_SELF_SIGNED = define(
+            "tls.selfSigned", "false", "Development only: make a self-signed certificate for localhost at startup.");
+    public static final Setting POLL_PATH = define("poll.path", "/poll", "Path of the long-polling fallback.");
+    public static final Setting POLL_MAX_WAIT_MS =
+            define("poll.maxWaitMs", "25000", "Longest a poll waits for a tick before answering empty.");
+    public static final Setting POLL_RATE = define(
+            "poll.requestsPerSecondPerIp",
+            "5",
+            "Sustained polls per second one client address may make (token bucket).");
+    public static final Setting POLL_BURST =
+            define("poll.burst", "10", "Polls one client address may make in a burst.");
 
     // Demo feed
     public static final Setting DEMO_ENABLED = define("demo.enabled", "true", "Run the embedded demo feed.");

@@ -7,25 +7,38 @@ final class Command {
 
     final int kind;
     final int loopIndex;
-    final int symbolId;
+    final int[] symbolIds;
     final Subscriber subscriber;
-    final long since;
+    /** Per symbol: the last seq the client holds, or NO_SINCE. */
+    final long[] since;
+    /** The last global position the client holds (SSE Last-Event-ID), or -1. */
+    final long sincePosition;
+
     final boolean epochMatches;
 
-    private Command(int kind, int loopIndex, int symbolId, Subscriber subscriber, long since, boolean epochMatches) {
+    private Command(
+            int kind,
+            int loopIndex,
+            int[] symbolIds,
+            Subscriber subscriber,
+            long[] since,
+            long sincePosition,
+            boolean epochMatches) {
         this.kind = kind;
         this.loopIndex = loopIndex;
-        this.symbolId = symbolId;
+        this.symbolIds = symbolIds;
         this.subscriber = subscriber;
         this.since = since;
+        this.sincePosition = sincePosition;
         this.epochMatches = epochMatches;
     }
 
-    static Command subscribe(int loopIndex, int symbolId, Subscriber subscriber, long since, boolean epochMatches) {
-        return new Command(SUBSCRIBE, loopIndex, symbolId, subscriber, since, epochMatches);
+    static Command subscribe(
+            int loopIndex, int[] symbolIds, Subscriber s, long[] since, long sincePosition, boolean epochMatches) {
+        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePosition, epochMatches);
     }
 
     static Command unsubscribe(int loopIndex, int symbolId) {
-        return new Command(UNSUBSCRIBE, loopIndex, symbolId, null, 0, true);
+        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, -1, true);
     }
 }

@@ -3,12 +3,17 @@ package io.tickfan.server.fanout;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.Recycler;
+import io.tickfan.protocol.Tick;
 
 /**
- * A tick encoded once per wire variant, shared by every subscriber. Reference counted: the
- * sequencer holds one reference while it keeps the tick in history, and each event loop it is
- * handed to holds one until it has written it to its subscribers. The frames are released and the
- * holder recycled when the last reference goes, so steady state allocates nothing.
+ * A tick encoded once per wire variant (a complete WebSocket frame and an SSE event), shared by
+ * every subscriber. Reference counted: history holds one reference, and each event loop it is
+ * queued to holds one until it has written it. The frames are released and the holder recycled
+ * when the last reference goes, so steady state allocates nothing.
+ *
+ * <p>It also keeps a copy of the merged tick, so a slow subscriber's conflated update can be
+ * re-encoded with the conflated flag on that subscriber's own loop (the cost lands on the client
+ * that caused it).
  */
 public final class EncodedTick extends AbstractReferenceCounted {
     private static final Recycler<EncodedTick> POOL = new Recycler<>() {
@@ -19,25 +24,33 @@ public final class EncodedTick extends AbstractReferenceCounted {
     };
 
     private final Recycler.Handle<EncodedTick> handle;
+    private final Tick tick = new Tick();
     private int symbolId;
-    private long seq;
+    private byte[] symbolAscii;
+    private long position;
     private ByteBuf webSocketFrame;
+    private ByteBuf sseEvent;
 
     private EncodedTick(Recycler.Handle<EncodedTick> handle) {
         this.handle = handle;
     }
 
     /**
-     * A holder with one reference, taking ownership of {@code webSocketFrame}.
+     * A holder with one reference, taking ownership of both frames.
      *
-     * @param webSocketFrame a complete WebSocket text frame; released with this holder
+     * @param merged the tick as encoded (copied)
+     * @param position the sequencer's global position of the tick
      */
-    public static EncodedTick of(int symbolId, long seq, ByteBuf webSocketFrame) {
+    static EncodedTick of(
+            int symbolId, byte[] symbolAscii, Tick merged, long position, ByteBuf webSocketFrame, ByteBuf sseEvent) {
         final EncodedTick t = POOL.get();
         t.setRefCnt(1);
         t.symbolId = symbolId;
-        t.seq = seq;
+        t.symbolAscii = symbolAscii;
+        t.tick.copyFrom(merged);
+        t.position = position;
         t.webSocketFrame = webSocketFrame;
+        t.sseEvent = sseEvent;
         return t;
     }
 
@@ -45,13 +58,33 @@ public final class EncodedTick extends AbstractReferenceCounted {
         return symbolId;
     }
 
-    public long seq() {
-        return seq;
+    public byte[] symbolAscii() {
+        return symbolAscii;
     }
 
-    /** The shared frame; write {@code retainedDuplicate()} of it, never the buffer itself. */
+    /** Per-symbol sequence number. */
+    public long seq() {
+        return tick.seq;
+    }
+
+    /** The sequencer's global position: orders ticks of all symbols; the SSE event id. */
+    public long position() {
+        return position;
+    }
+
+    /** The merged tick as encoded; read only. */
+    public Tick tick() {
+        return tick;
+    }
+
+    /** The shared WebSocket frame; write {@code retainedDuplicate()} of it, never the buffer itself. */
     public ByteBuf webSocketFrame() {
         return webSocketFrame;
+    }
+
+    /** The shared SSE event; write {@code retainedDuplicate()} of it. */
+    public ByteBuf sseEvent() {
+        return sseEvent;
     }
 
     @Override
@@ -63,14 +96,17 @@ public final class EncodedTick extends AbstractReferenceCounted {
     @Override
     public EncodedTick touch(Object hint) {
         webSocketFrame.touch(hint);
+        sseEvent.touch(hint);
         return this;
     }
 
     @Override
     protected void deallocate() {
-        final ByteBuf frame = webSocketFrame;
+        webSocketFrame.release();
+        sseEvent.release();
         webSocketFrame = null;
-        frame.release();
+        sseEvent = null;
+        symbolAscii = null;
         handle.recycle(this);
     }
 }

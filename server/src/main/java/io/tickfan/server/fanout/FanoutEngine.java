@@ -1,11 +1,17 @@
 package io.tickfan.server.fanout;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.tickfan.protocol.ClientMessage;
+import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
+import io.tickfan.protocol.TickEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +39,7 @@ public final class FanoutEngine implements AutoCloseable {
     /** {@link #publish} result: the symbol table is full. */
     public static final int CAPACITY = -3;
 
+    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
     private static final Logger LOG = LoggerFactory.getLogger(FanoutEngine.class);
 
     private final SymbolTable symbols;
@@ -45,6 +52,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
     private final String epoch;
+    private final byte[] epochAscii;
 
     /**
      * @param workers the event loops that own subscriber channels
@@ -70,19 +78,22 @@ public final class FanoutEngine implements AutoCloseable {
             dispatcherByLoop.put(executor, d);
         }
         this.dispatchers = loops.toArray(new LoopDispatcher[0]);
+        this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        this.epochAscii = epoch.getBytes(StandardCharsets.US_ASCII);
         this.sequencer = new Sequencer(
                 ring,
                 commands,
                 symbols,
                 dispatchers,
-                ByteBufAllocator.DEFAULT,
+                ALLOC,
+                epoch,
                 settings.historyTicksPerSymbol(),
+                TimeUnit.MILLISECONDS.toNanos(settings.historyMaxAgeMs()),
                 counters,
                 dispatchers.length);
         this.idle = new WakeableIdleStrategy(
                 () -> ring.hasPending() || !commands.isEmpty(), TimeUnit.MILLISECONDS.toNanos(1));
         this.runner = new AgentRunner(idle, t -> LOG.error("sequencer failure", t), null, sequencer);
-        this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
     }
 
     /** Sizes of the engine's bounded structures. */
@@ -91,7 +102,8 @@ public final class FanoutEngine implements AutoCloseable {
             int ingestRingBytes,
             int loopQueueCapacity,
             int loopDrainLimit,
-            int historyTicksPerSymbol) {}
+            int historyTicksPerSymbol,
+            long historyMaxAgeMs) {}
 
     /** Starts the sequencer thread. */
     public FanoutEngine start() {
@@ -137,25 +149,59 @@ public final class FanoutEngine implements AutoCloseable {
     }
 
     /**
-     * Subscriber's loop thread: subscribe {@code s} to {@code symbol}. The snapshot (or the missed
-     * ticks after {@code since}, or a reset snapshot) and then the live stream follow on the loop.
+     * Subscriber's loop thread: subscribe {@code s} to registered symbols. First comes, per symbol,
+     * a snapshot, or the ticks missed since the client's resume point, or a reset snapshot when
+     * that point is lost; then the live stream, with no gap or duplicate between them. Symbols
+     * {@code s} already has are skipped.
      *
-     * @param since last seq the client holds, or {@link io.tickfan.protocol.ClientMessage#NO_SINCE}
+     * @param since per symbol, the last seq the client holds, or {@link ClientMessage#NO_SINCE}
+     * @param sincePosition the last engine position the client holds (SSE), or -1
      * @param epochMatches false when the client's resume point is from another epoch
-     * @return the symbol id, or {@link SymbolTable#FULL}
      */
-    public int subscribe(Subscriber s, LoopDispatcher d, String symbol, long since, boolean epochMatches) {
-        final int id = symbols.register(symbol);
-        if (id == SymbolTable.FULL) {
-            return id;
+    public void subscribe(
+            Subscriber s, LoopDispatcher d, int[] symbolIds, long[] since, long sincePosition, boolean epochMatches) {
+        final int[] ids = new int[symbolIds.length];
+        final long[] sinceOfIds = new long[symbolIds.length];
+        int n = 0;
+        for (int i = 0; i < symbolIds.length; i++) {
+            if (s.subscriptions.get(symbolIds[i]) == Subscriber.NOT_SUBSCRIBED) {
+                s.subscriptions.put(symbolIds[i], Subscriber.PENDING);
+                ids[n] = symbolIds[i];
+                sinceOfIds[n++] = since == null ? ClientMessage.NO_SINCE : since[i];
+            }
         }
-        if (s.subscriptions.get(id) != Subscriber.NOT_SUBSCRIBED) {
-            return id;
+        if (n == 0) {
+            return;
         }
-        s.subscriptions.put(id, Subscriber.PENDING);
-        commands.offer(Command.subscribe(d.index(), id, s, since, epochMatches));
+        commands.offer(Command.subscribe(
+                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePosition, epochMatches));
         idle.wake();
-        return id;
+    }
+
+    /** A subscriber's own copy of {@code tick} as a WebSocket frame flagged conflated; the caller owns it. */
+    public ByteBuf conflatedWebSocketFrame(EncodedTick tick) {
+        return TickEncoder.webSocketFrame(ALLOC, tick.symbolAscii(), tick.tick(), Tick.FLAG_CONFLATED);
+    }
+
+    /** A subscriber's own copy of {@code tick} as an SSE event flagged conflated; the caller owns it. */
+    public ByteBuf conflatedSseEvent(EncodedTick tick) {
+        final ByteBuf ws = conflatedWebSocketFrame(tick);
+        try {
+            return SseEvents.tickEvent(
+                    ALLOC,
+                    epochAscii,
+                    tick.position(),
+                    ws,
+                    TickEncoder.FRAME_HEADROOM,
+                    ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
+        } finally {
+            ws.release();
+        }
+    }
+
+    /** The epoch's ASCII bytes (for SSE ids); do not modify. */
+    public byte[] epochAscii() {
+        return epochAscii;
     }
 
     /** Subscriber's loop thread: stop delivering {@code symbolId} to {@code s}; no-op if not subscribed. */

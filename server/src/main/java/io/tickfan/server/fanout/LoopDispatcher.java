@@ -102,7 +102,7 @@ public final class LoopDispatcher {
         final int size = list.size;
         for (int i = 0; i < size; i++) {
             final Subscriber s = items[i];
-            s.deliver(tick);
+            s.offer(tick);
             markDirty(s);
         }
         deliveries += size;
@@ -110,24 +110,23 @@ public final class LoopDispatcher {
 
     private void onReply(SubscribeReply reply) {
         final Subscriber s = reply.subscriber;
-        final EncodedTick[] ticks = reply.ticks;
-        final boolean wanted = s.subscriptions.get(reply.symbolId) == Subscriber.PENDING;
-        if (wanted) {
-            s.subscriptions.put(reply.symbolId, Subscriber.ACTIVE);
-            subscribersBySymbol
-                    .computeIfAbsent(reply.symbolId, id -> new SubscriberList())
-                    .add(s);
-            for (EncodedTick t : ticks) {
-                s.deliver(t);
-            }
-            deliveries += ticks.length;
-            if (ticks.length > 0) {
-                markDirty(s);
+        for (int id : reply.symbolIds) {
+            if (s.subscriptions.get(id) == Subscriber.PENDING) {
+                s.subscriptions.put(id, Subscriber.ACTIVE);
+                subscribersBySymbol
+                        .computeIfAbsent(id, k -> new SubscriberList())
+                        .add(s);
             }
         }
-        for (EncodedTick t : ticks) {
-            t.release();
+        for (EncodedTick t : reply.ticks) {
+            if (s.subscriptions.get(t.symbolId()) == Subscriber.ACTIVE) {
+                s.offer(t);
+                deliveries++;
+            }
         }
+        s.afterReply(reply.position);
+        markDirty(s);
+        reply.release();
     }
 
     private void markDirty(Subscriber s) {
@@ -157,13 +156,15 @@ public final class LoopDispatcher {
     void releaseQueued() {
         Object event;
         while ((event = inbox.poll()) != null) {
-            if (event instanceof EncodedTick tick) {
-                tick.release();
-            } else {
-                for (EncodedTick t : ((SubscribeReply) event).ticks) {
-                    t.release();
-                }
-            }
+            release(event);
+        }
+    }
+
+    static void release(Object event) {
+        if (event instanceof EncodedTick tick) {
+            tick.release();
+        } else {
+            ((SubscribeReply) event).release();
         }
     }
 }

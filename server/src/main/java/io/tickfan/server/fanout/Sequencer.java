@@ -1,27 +1,34 @@
 package io.tickfan.server.fanout;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.tickfan.protocol.ClientMessage;
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
 
 /**
  * The one thread that orders the market. Each duty cycle it applies subscribe and unsubscribe
  * commands, then drains the ingest ring: it numbers each tick per symbol (or checks the number a
- * publisher supplied), merges it into the symbol's last value, encodes that once, keeps it in
- * history and queues it to every event loop with a subscriber of the symbol. At the end of the
- * cycle it wakes each loop it queued to once, so a loop gets one batch per cycle rather than one
- * task per tick.
+ * publisher supplied) and globally (the position, which orders all symbols), merges it into the
+ * symbol's last value, encodes that once per wire variant, keeps it in history and queues it to
+ * every event loop with a subscriber of the symbol. At the end of the cycle it wakes each loop it
+ * queued to once, so a loop gets one batch per cycle rather than one task per tick.
  *
- * <p>Subscribe replies (snapshot or replay) are queued to the subscriber's loop in the same queue
- * and the same order as the ticks, which is what makes the snapshot-to-live switch gap-free.
+ * <p>Subscribe replies (snapshot, replay or reset) are queued to the subscriber's loop in the
+ * same queue and order as the ticks, which is what makes the switch to live gap-free.
  */
 final class Sequencer implements Agent {
     static final int COMMAND_LIMIT = 1024;
     static final int TICK_LIMIT = 4096;
-    private static final EncodedTick[] NOTHING = new EncodedTick[0];
+    private static final Comparator<EncodedTick> BY_POSITION = Comparator.comparingLong(EncodedTick::position);
 
     private final IngestRing ring;
     private final MessagePassingQueue<Command> commands;
@@ -30,11 +37,15 @@ final class Sequencer implements Agent {
     private final LoopDispatcher[] loops;
     private final boolean[] queuedTo;
     private final ByteBufAllocator alloc;
+    private final byte[] epoch;
     private final int historyCapacity;
+    private final long historyMaxAgeNs;
     private final Counters counters;
     private final int counterSlot;
     private final IngestRing.TickHandler onTick = this::onTick;
     private final MessagePassingQueue.Consumer<Command> onCommand = this::onCommand;
+    private long position;
+    private long nowNs;
     private long sequenced;
     private volatile boolean stopping;
 
@@ -44,7 +55,9 @@ final class Sequencer implements Agent {
             SymbolTable symbols,
             LoopDispatcher[] loops,
             ByteBufAllocator alloc,
+            String epoch,
             int historyCapacity,
+            long historyMaxAgeNs,
             Counters counters,
             int counterSlot) {
         this.ring = ring;
@@ -54,13 +67,16 @@ final class Sequencer implements Agent {
         this.loops = loops;
         this.queuedTo = new boolean[loops.length];
         this.alloc = alloc;
+        this.epoch = epoch.getBytes(StandardCharsets.US_ASCII);
         this.historyCapacity = historyCapacity;
+        this.historyMaxAgeNs = historyMaxAgeNs;
         this.counters = counters;
         this.counterSlot = counterSlot;
     }
 
     @Override
     public int doWork() {
+        nowNs = EpochNanos.now();
         int work = commands.drain(onCommand, COMMAND_LIMIT);
         work += ring.drain(onTick, TICK_LIMIT);
         if (work > 0) {
@@ -109,55 +125,84 @@ final class Sequencer implements Agent {
         final Tick last = st.last;
         last.mergeFrom(tick);
         last.seq = seq;
+        st.lastPosition = ++position;
         dropCachedSnapshot(st);
-        final EncodedTick encoded = EncodedTick.of(symbolId, seq, TickEncoder.webSocketFrame(alloc, st.ascii, last, 0));
+        final EncodedTick encoded = encode(st, 0);
         final int[] interest = st.interest;
         for (int i = 0; i < interest.length; i++) {
             if (interest[i] > 0) {
                 queue(i, encoded.retain());
             }
         }
-        st.history.append(encoded);
+        st.history.append(encoded, nowNs);
         sequenced++;
     }
 
-    private void onCommand(Command c) {
-        final SymbolState st = state(c.symbolId);
-        if (c.kind == Command.UNSUBSCRIBE) {
-            st.interest[c.loopIndex]--;
-            return;
-        }
-        st.interest[c.loopIndex]++;
-        queue(c.loopIndex, new SubscribeReply(c.subscriber, c.symbolId, replyTicks(st, c)));
+    private EncodedTick encode(SymbolState st, int flags) {
+        final ByteBuf ws = TickEncoder.webSocketFrame(alloc, st.ascii, st.last, flags);
+        final ByteBuf sse = SseEvents.tickEvent(
+                alloc,
+                epoch,
+                st.lastPosition,
+                ws,
+                TickEncoder.FRAME_HEADROOM,
+                ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
+        return EncodedTick.of(st.id, st.ascii, st.last, st.lastPosition, ws, sse);
     }
 
-    private EncodedTick[] replyTicks(SymbolState st, Command c) {
-        final long seq = st.seq();
-        if (seq == 0) {
-            return NOTHING;
+    private void onCommand(Command c) {
+        if (c.kind == Command.UNSUBSCRIBE) {
+            state(c.symbolIds[0]).interest[c.loopIndex]--;
+            return;
         }
-        final long since = c.since;
-        if (since == ClientMessage.NO_SINCE) {
-            return new EncodedTick[] {snapshot(st)};
+        final List<EncodedTick> ticks = new ArrayList<>();
+        final int[] ids = c.symbolIds;
+        for (int i = 0; i < ids.length; i++) {
+            final SymbolState st = state(ids[i]);
+            st.interest[c.loopIndex]++;
+            addReplyTicks(st, c, c.since[i], ticks);
         }
-        if (c.epochMatches && since <= seq && st.history.covers(since)) {
-            final EncodedTick[] missed = st.history.after(since);
-            counters.add(Counters.Counter.REPLAYED, counterSlot, missed.length);
-            return missed;
+        if (ids.length > 1) {
+            ticks.sort(BY_POSITION);
         }
+        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, ticks.toArray(new EncodedTick[0]), position));
+    }
+
+    private void addReplyTicks(SymbolState st, Command c, long since, List<EncodedTick> out) {
+        if (st.seq() == 0) {
+            return;
+        }
+        st.history.evictOlderThan(nowNs);
+        final int replayed;
+        if (since != ClientMessage.NO_SINCE) {
+            if (!c.epochMatches || since > st.seq() || !st.history.coversSeq(since)) {
+                out.add(reset(st));
+                return;
+            }
+            replayed = st.history.addAfterSeq(since, out);
+        } else if (c.sincePosition >= 0) {
+            if (!c.epochMatches || c.sincePosition > position || !st.history.coversPosition(c.sincePosition)) {
+                out.add(reset(st));
+                return;
+            }
+            replayed = st.history.addAfterPosition(c.sincePosition, out);
+        } else {
+            out.add(snapshot(st));
+            return;
+        }
+        counters.add(Counters.Counter.REPLAYED, counterSlot, replayed);
+    }
+
+    private EncodedTick reset(SymbolState st) {
         counters.add(Counters.Counter.RESETS, counterSlot, 1);
-        return new EncodedTick[] {encodeLast(st, Tick.FLAG_SNAPSHOT | Tick.FLAG_RESET)};
+        return encode(st, Tick.FLAG_SNAPSHOT | Tick.FLAG_RESET);
     }
 
     private EncodedTick snapshot(SymbolState st) {
         if (st.cachedSnapshot == null) {
-            st.cachedSnapshot = encodeLast(st, Tick.FLAG_SNAPSHOT);
+            st.cachedSnapshot = encode(st, Tick.FLAG_SNAPSHOT);
         }
         return st.cachedSnapshot.retain();
-    }
-
-    private EncodedTick encodeLast(SymbolState st, int flags) {
-        return EncodedTick.of(st.id, st.seq(), TickEncoder.webSocketFrame(alloc, st.ascii, st.last, flags));
     }
 
     private static void dropCachedSnapshot(SymbolState st) {
@@ -171,7 +216,11 @@ final class Sequencer implements Agent {
         SymbolState st = states[symbolId];
         if (st == null) {
             st = new SymbolState(
-                    symbolId, symbols.name(symbolId), symbols.ascii(symbolId), loops.length, historyCapacity);
+                    symbolId,
+                    symbols.name(symbolId),
+                    symbols.ascii(symbolId),
+                    loops.length,
+                    new TickHistory(historyCapacity, historyMaxAgeNs));
             states[symbolId] = st;
         }
         return st;
@@ -182,23 +231,13 @@ final class Sequencer implements Agent {
         while (!loop.offer(event)) {
             // The loop is a full queue behind: wake it and wait rather than drop; the ring absorbs the pause.
             if (stopping) {
-                release(event);
+                LoopDispatcher.release(event);
                 return;
             }
             loop.wake();
             Thread.yield();
         }
         queuedTo[loopIndex] = true;
-    }
-
-    private static void release(Object event) {
-        if (event instanceof EncodedTick tick) {
-            tick.release();
-        } else {
-            for (EncodedTick t : ((SubscribeReply) event).ticks) {
-                t.release();
-            }
-        }
     }
 
     private void wakeLoops() {

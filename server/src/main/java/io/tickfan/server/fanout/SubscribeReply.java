@@ -2,19 +2,28 @@ package io.tickfan.server.fanout;
 
 /**
  * The sequencer's answer to a subscribe, queued to the subscriber's loop behind every tick it sent
- * that loop before: the ticks to send first (a snapshot, or the missed ticks for a resume) and the
- * point from which the live stream follows. Because it travels in the same queue as live ticks,
- * the subscriber sees no gap and no duplicate between the two.
+ * that loop before: the ticks to send first (snapshots, or the missed ticks of a resume, ordered
+ * by position) and the position from which the live stream follows. Because it travels in the
+ * same queue as live ticks, the subscriber sees no gap and no duplicate between the two.
  */
 final class SubscribeReply {
     final Subscriber subscriber;
-    final int symbolId;
-    /** Each holds one reference owned by this reply; empty when there is nothing to send yet. */
+    final int[] symbolIds;
+    /** Each holds one reference owned by this reply. */
     final EncodedTick[] ticks;
+    /** The sequencer's position when it answered: everything up to it is in {@link #ticks} or earlier. */
+    final long position;
 
-    SubscribeReply(Subscriber subscriber, int symbolId, EncodedTick[] ticks) {
+    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long position) {
         this.subscriber = subscriber;
-        this.symbolId = symbolId;
+        this.symbolIds = symbolIds;
         this.ticks = ticks;
+        this.position = position;
+    }
+
+    void release() {
+        for (EncodedTick t : ticks) {
+            t.release();
+        }
     }
 }

@@ -1,23 +1,33 @@
 package io.tickfan.server.fanout;
 
 import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Int2ObjectHashMap;
 
 /**
  * One connection (or SSE stream) that receives ticks. Lives on one event loop and is touched only
- * there. The {@link LoopDispatcher} of that loop calls {@link #deliver} for every tick of a symbol
- * it is subscribed to and {@link #flush} once at the end of each batch, so ticks bound for one
- * connection share one write system call.
+ * there. Its {@link LoopDispatcher} hands it every tick of its symbols and calls {@link #flush}
+ * once per batch, so ticks bound for one connection share one write system call.
+ *
+ * <p>Slow consumers: while the transport is not writable (write-buffer high-water mark, or a
+ * closed HTTP/2 stream window) ticks are not written but conflated, the latest per symbol kept,
+ * so memory stays bounded by the number of subscriptions. When the transport drains, the held
+ * ticks go out re-encoded with the conflated flag ({@code "cf":true}: the client's seq jumps on
+ * purpose). How long a subscriber may lag before it is closed is the subclass's policy ({@link
+ * #onLagging}).
  */
 public abstract class Subscriber {
     static final int NOT_SUBSCRIBED = 0;
     static final int PENDING = 1;
     static final int ACTIVE = 2;
 
-    /** Symbol id to {@link #PENDING} (snapshot not yet delivered) or {@link #ACTIVE}. */
+    /** Symbol id to {@link #PENDING} (reply not yet delivered) or {@link #ACTIVE}. */
     final Int2IntHashMap subscriptions = new Int2IntHashMap(NOT_SUBSCRIBED);
 
     /** Set while this subscriber sits in its dispatcher's list of channels to flush. */
     boolean dirty;
+
+    /** Latest held-back tick per symbol while lagging; null while keeping up. */
+    private Int2ObjectHashMap<EncodedTick> conflated;
 
     /** Number of symbols this subscriber is subscribed to or subscribing to. */
     public final int subscriptionCount() {
@@ -29,12 +39,84 @@ public abstract class Subscriber {
         return subscriptions.get(symbolId) != NOT_SUBSCRIBED;
     }
 
+    /** Whether ticks are being conflated because the transport cannot take more. */
+    public final boolean isLagging() {
+        return conflated != null;
+    }
+
+    /** Ids of every subscribed or pending symbol. */
+    public final int[] subscribedSymbolIds() {
+        final int[] ids = new int[subscriptions.size()];
+        final Int2IntHashMap.KeyIterator it = subscriptions.keySet().iterator();
+        for (int i = 0; it.hasNext(); i++) {
+            ids[i] = it.nextValue();
+        }
+        return ids;
+    }
+
+    /** Dispatcher: hand over a tick (the caller keeps its reference). */
+    final void offer(EncodedTick tick) {
+        if (conflated == null) {
+            if (isWritable()) {
+                deliver(tick);
+                return;
+            }
+            conflated = new Int2ObjectHashMap<>();
+            onLagging();
+        }
+        final EncodedTick previous = conflated.put(tick.symbolId(), tick.retain());
+        if (previous != null) {
+            previous.release();
+        }
+    }
+
     /**
-     * Queues {@code tick} for writing without flushing. Called on the subscriber's event loop.
-     * Implementations write a retained duplicate of the shared frame and do not release {@code tick}.
+     * Subclass, on its event loop, when the transport became writable again: sends the held ticks
+     * (conflated variant) and returns to live delivery. No-op if not lagging or still not writable.
      */
+    protected final void resumeDelivery() {
+        final Int2ObjectHashMap<EncodedTick> held = conflated;
+        if (held == null || !isWritable()) {
+            return;
+        }
+        conflated = null;
+        for (EncodedTick t : held.values()) {
+            deliverConflated(t);
+            t.release();
+        }
+        flush();
+    }
+
+    /** Subclass, on close: releases held ticks. */
+    protected final void releaseHeld() {
+        final Int2ObjectHashMap<EncodedTick> held = conflated;
+        conflated = null;
+        if (held != null) {
+            for (EncodedTick t : held.values()) {
+                t.release();
+            }
+        }
+    }
+
+    /** Whether the transport takes more bytes now. */
+    protected abstract boolean isWritable();
+
+    /** Queues the shared frame of {@code tick} without flushing; must not release {@code tick}. */
     protected abstract void deliver(EncodedTick tick);
 
-    /** Flushes what {@link #deliver} queued. */
+    /** Queues {@code tick} re-encoded with the conflated flag; must not release {@code tick}. */
+    protected abstract void deliverConflated(EncodedTick tick);
+
+    /** Flushes what was queued. */
     protected abstract void flush();
+
+    /** Called once when the subscriber starts lagging; e.g. arm a slow-consumer timer. */
+    protected abstract void onLagging();
+
+    /**
+     * Called after a subscribe reply's ticks were handed over.
+     *
+     * @param position the engine position up to which the subscriber is now complete
+     */
+    protected void afterReply(long position) {}
 }

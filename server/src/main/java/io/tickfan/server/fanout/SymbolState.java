@@ -12,14 +12,16 @@ final class SymbolState {
     final TickHistory history;
     /** Subscribers per event loop, by loop index. */
     final int[] interest;
-    /** The snapshot frame of {@link #last}, kept until the next tick for subscribe storms; or null. */
+    /** Global position of the newest tick. */
+    long lastPosition;
+    /** The snapshot of {@link #last}, kept until the next tick for subscribe storms; or null. */
     EncodedTick cachedSnapshot;
 
-    SymbolState(int id, String symbol, byte[] ascii, int loops, int historyCapacity) {
+    SymbolState(int id, String symbol, byte[] ascii, int loops, TickHistory history) {
         this.id = id;
         this.ascii = ascii;
         this.last.symbol = symbol;
-        this.history = new TickHistory(historyCapacity);
+        this.history = history;
         this.interest = new int[loops];
     }
 

@@ -1,65 +1,96 @@
 package io.tickfan.server.fanout;
 
+import java.util.List;
+
 /**
- * The last ticks of one symbol, oldest first, for resume. Owned by the sequencer thread. Holds one
- * reference on each tick; eviction releases it.
+ * The last ticks of one symbol, oldest first, bounded by count and by age, for resume. Owned by
+ * the sequencer thread. Holds one reference on each tick; eviction releases it. Remembers the
+ * newest evicted tick, so it can tell whether a resume point is still fully covered.
  */
 final class TickHistory {
-    private static final EncodedTick[] NONE = new EncodedTick[0];
-
     private final EncodedTick[] ring;
+    private final long maxAgeNs;
     private int head;
     private int size;
-    /** Seq of the newest tick evicted, or 0: a resume from below it cannot be complete. */
     private long evictedSeq;
+    private long evictedPosition;
 
-    TickHistory(int capacity) {
+    TickHistory(int capacity, long maxAgeNs) {
         this.ring = new EncodedTick[capacity];
+        this.maxAgeNs = maxAgeNs;
     }
 
     /** Takes over the caller's reference on {@code tick}. */
-    void append(EncodedTick tick) {
+    void append(EncodedTick tick, long nowNs) {
+        evictOlderThan(nowNs);
         if (ring.length == 0) {
-            tick.release();
+            evicted(tick);
             return;
         }
-        final int tail = (head + size) % ring.length;
         if (size == ring.length) {
-            final EncodedTick evicted = ring[head];
-            evictedSeq = evicted.seq();
-            evicted.release();
+            evicted(ring[head]);
+            ring[head] = null;
             head = (head + 1) % ring.length;
-        } else {
-            size++;
+            size--;
         }
-        ring[tail] = tick;
+        ring[(head + size) % ring.length] = tick;
+        size++;
     }
 
-    /** Whether every tick after {@code since} is still here (needs {@code since <= last seq}). */
-    boolean covers(long since) {
-        return since >= evictedSeq && (size > 0 || since == evictedSeq);
+    /** Drops ticks ingested more than the maximum age before {@code nowNs}. */
+    void evictOlderThan(long nowNs) {
+        final long oldest = nowNs - maxAgeNs;
+        while (size > 0 && ring[head].tick().ingestTimeNs < oldest) {
+            evicted(ring[head]);
+            ring[head] = null;
+            head = (head + 1) % ring.length;
+            size--;
+        }
     }
 
-    /** The ticks with seq above {@code since}, oldest first, each with a new reference for the caller. */
-    EncodedTick[] after(long since) {
-        int first = size;
-        for (int i = size - 1; i >= 0; i--) {
-            if (ring[(head + i) % ring.length].seq() <= since) {
-                break;
+    private void evicted(EncodedTick tick) {
+        evictedSeq = tick.seq();
+        evictedPosition = tick.position();
+        tick.release();
+    }
+
+    /** Whether every tick with seq above {@code since} is still here. */
+    boolean coversSeq(long since) {
+        return since >= evictedSeq;
+    }
+
+    /** Whether every tick with position above {@code position} is still here. */
+    boolean coversPosition(long position) {
+        return position >= evictedPosition;
+    }
+
+    /** Adds the ticks with seq above {@code since}, oldest first, each with a new reference. */
+    int addAfterSeq(long since, List<EncodedTick> out) {
+        int added = 0;
+        for (int i = 0; i < size; i++) {
+            final EncodedTick t = ring[(head + i) % ring.length];
+            if (t.seq() > since) {
+                out.add(t.retain());
+                added++;
             }
-            first = i;
         }
-        if (first == size) {
-            return NONE;
-        }
-        final EncodedTick[] out = new EncodedTick[size - first];
-        for (int i = first; i < size; i++) {
-            out[i - first] = ring[(head + i) % ring.length].retain();
-        }
-        return out;
+        return added;
     }
 
-    /** Releases everything; the history is empty afterwards. */
+    /** Adds the ticks with position above {@code position}, oldest first, each with a new reference. */
+    int addAfterPosition(long position, List<EncodedTick> out) {
+        int added = 0;
+        for (int i = 0; i < size; i++) {
+            final EncodedTick t = ring[(head + i) % ring.length];
+            if (t.position() > position) {
+                out.add(t.retain());
+                added++;
+            }
+        }
+        return added;
+    }
+
+    /** Releases everything. */
     void clear() {
         for (int i = 0; i < size; i++) {
             final int at = (head + i) % ring.length;

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.tickfan.protocol.ClientMessage;
@@ -54,22 +53,41 @@ final class WebSocketSession extends Subscriber {
     // ---- ticks out ----------------------------------------------------------------------------
 
     @Override
+    protected boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
     protected void deliver(EncodedTick tick) {
-        if (closing) {
-            return;
-        }
-        final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
-        if (outbound == null || outbound.totalPendingWriteBytes() > context.maxPendingBytes) {
-            engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
-            close(CloseCodes.SLOW_CONSUMER, "slow consumer");
-            return;
-        }
         ctx.write(tick.webSocketFrame().retainedDuplicate(), ctx.voidPromise());
+    }
+
+    @Override
+    protected void deliverConflated(EncodedTick tick) {
+        ctx.write(engine.conflatedWebSocketFrame(tick), ctx.voidPromise());
     }
 
     @Override
     protected void flush() {
         ctx.flush();
+    }
+
+    @Override
+    protected void onLagging() {
+        ctx.executor().schedule(this::closeIfStillLagging, context.slowConsumerTimeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeIfStillLagging() {
+        if (isLagging() && !closing) {
+            engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
+            close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+        }
+    }
+
+    void onWritabilityChanged() {
+        if (!closing) {
+            resumeDelivery();
+        }
     }
 
     // ---- requests in --------------------------------------------------------------------------
@@ -117,17 +135,17 @@ final class WebSocketSession extends Subscriber {
                     "at most " + context.maxSubscriptions + " subscriptions per connection");
             return;
         }
-        for (String symbol : symbols) {
-            if (engine.symbols().register(symbol) == SymbolTable.FULL) {
+        final int[] ids = new int[symbols.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = engine.symbols().register(symbols.get(i));
+            if (ids[i] == SymbolTable.FULL) {
                 sendError(m.id, ErrorCode.CAPACITY, "the server tracks no more symbols");
                 return;
             }
         }
         final boolean epochMatches = m.epoch == null || m.epoch.equals(engine.epoch());
         send(ServerMessages.ack(m.id, m.op, engine.epoch()));
-        for (int i = 0; i < symbols.size(); i++) {
-            engine.subscribe(this, dispatcher, symbols.get(i), m.since[i], epochMatches);
-        }
+        engine.subscribe(this, dispatcher, ids, m.since, -1, epochMatches);
     }
 
     private void unsubscribe(ClientMessage m) {
@@ -170,6 +188,7 @@ final class WebSocketSession extends Subscriber {
 
     void onClosed() {
         closing = true;
+        releaseHeld();
         engine.unsubscribeAll(this, dispatcher);
     }
 
