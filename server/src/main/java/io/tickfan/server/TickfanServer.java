@@ -13,6 +13,7 @@ import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.feed.DemoFeed;
 import io.tickfan.server.http.HttpServerInitializer;
+import io.tickfan.server.http.TlsContexts;
 import io.tickfan.server.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ public final class TickfanServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
-                .childHandler(new HttpServerInitializer(context))
+                .childHandler(new HttpServerInitializer(context, TlsContexts.fromConfig(config)))
                 .bind(config.string(ServerConfig.HOST), config.integer(ServerConfig.PORT))
                 .sync()
                 .channel();

@@ -30,6 +30,15 @@ public final class HttpResponses {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** Refuses a request whose token failed: 401 or 403 with the reason. */
+    public static void sendAuthFailure(ChannelHandlerContext ctx, io.tickfan.server.auth.AuthResult auth) {
+        sendErrorAndClose(
+                ctx,
+                HttpResponseStatus.valueOf(auth.status()),
+                auth.status() == 401 ? "unauthorized" : "forbidden",
+                auth.reason());
+    }
+
     /** A JSON response with the given body. */
     public static FullHttpResponse json(HttpResponseStatus status, String body) {
         final ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);

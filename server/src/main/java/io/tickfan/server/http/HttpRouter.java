@@ -11,18 +11,23 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tickfan.server.ServerContext;
+import io.tickfan.server.sse.LongPollRequest;
+import io.tickfan.server.sse.SseUpgrader;
 import io.tickfan.server.ws.WebSocketUpgrader;
 
 /**
- * Routes HTTP requests: the WebSocket path goes to {@link WebSocketUpgrader} (which checks the
- * token before any 101), {@code /health} answers, everything else is 404. Malformed or oversized
- * requests get 400, 413 or 431 and a close.
+ * Routes HTTP requests, on HTTP/1.1 connections and on HTTP/2 streams alike: the WebSocket path
+ * goes to {@link WebSocketUpgrader} (HTTP/1.1 only), the SSE path to {@link SseUpgrader}, the poll
+ * path to {@link LongPollRequest}, {@code /health} answers, everything else is 404. Each of them
+ * checks the token before answering 101 or 200. Malformed or oversized requests get 400 or 431.
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ServerContext context;
+    private final boolean http2;
 
-    public HttpRouter(ServerContext context) {
+    public HttpRouter(ServerContext context, boolean http2) {
         this.context = context;
+        this.http2 = http2;
     }
 
     @Override
@@ -37,12 +42,25 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     tooLong ? "request line or headers too large" : "malformed HTTP request");
             return;
         }
-        final String path = new QueryStringDecoder(request.uri()).path();
+        final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        final String path = uri.path();
         if (path.equals(context.wsPath)) {
-            WebSocketUpgrader.upgrade(ctx, request, context);
+            if (http2) {
+                HttpResponses.sendErrorAndClose(
+                        ctx,
+                        HttpResponseStatus.BAD_REQUEST,
+                        "bad_request",
+                        "WebSocket needs HTTP/1.1; use SSE over HTTP/2");
+            } else {
+                WebSocketUpgrader.upgrade(ctx, request, context);
+            }
+        } else if (path.equals(context.ssePath)) {
+            SseUpgrader.upgrade(ctx, request, uri, context, http2);
+        } else if (path.equals(context.pollPath)) {
+            LongPollRequest.handle(ctx, request, uri, context, http2);
         } else if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
             final var response = HttpResponses.json(HttpResponseStatus.OK, "{\"status\":\"ok\"}");
-            final boolean keepAlive = HttpUtil.isKeepAlive(request);
+            final boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             final var future = ctx.writeAndFlush(response);
             if (!keepAlive) {

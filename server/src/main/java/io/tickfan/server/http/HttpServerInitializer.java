@@ -1,33 +1,32 @@
 package io.tickfan.server.http;
 
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslContext;
 import io.tickfan.server.ServerContext;
-import io.tickfan.server.config.ServerConfig;
 
-/** The pipeline of a new connection: HTTP/1.1 until the router upgrades it or answers it. */
+/**
+ * The pipeline of a new connection. With TLS configured the port accepts TLS and cleartext alike
+ * ({@link OptionalSslHandler} looks at the first bytes); either way the {@link ProtocolDetector}
+ * then tells HTTP/2 (the connection preface: h2 over TLS after ALPN, or h2c with prior knowledge)
+ * from HTTP/1.1 (WebSocket upgrades, SSE, polling) and installs the matching handlers.
+ */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
-    private static final int MAX_INITIAL_LINE = 4096;
-    private static final int MAX_CHUNK = 8192;
-
     private final ServerContext context;
-    private final int maxHeaderBytes;
-    private final int maxRequestBytes;
+    private final SslContext sslContext;
 
-    public HttpServerInitializer(ServerContext context) {
+    /** @param sslContext TLS with ALPN, or null for cleartext only */
+    public HttpServerInitializer(ServerContext context, SslContext sslContext) {
         this.context = context;
-        this.maxHeaderBytes = context.config.integer(ServerConfig.HTTP_MAX_HEADER_BYTES);
-        this.maxRequestBytes = context.config.integer(ServerConfig.HTTP_MAX_REQUEST_BYTES);
+        this.sslContext = sslContext;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        final ChannelPipeline p = ch.pipeline();
-        p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, maxHeaderBytes, MAX_CHUNK));
-        p.addLast("aggregator", new HttpObjectAggregator(maxRequestBytes));
-        p.addLast("router", new HttpRouter(context));
+        if (sslContext != null) {
+            ch.pipeline().addLast("tls", new OptionalSslHandler(sslContext));
+        }
+        ch.pipeline().addLast("detect", new ProtocolDetector(context));
     }
 }

@@ -1,0 +1,207 @@
+package io.tickfan.server.sse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.TickEncoder;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.http.HttpResponses;
+import io.tickfan.server.http.SymbolQuery;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Long polling, the slow path for networks that block WebSocket and streaming responses alike.
+ * {@code GET /poll?symbols=A,B[&since=<position id>][&waitMs=N]} answers with every tick after
+ * {@code since} (snapshots without it; a reset snapshot if it is lost), waiting up to {@code
+ * waitMs} (bounded by {@code poll.maxWaitMs}) for the first one:
+ *
+ * <pre>{"position":"&lt;epoch&gt;-&lt;n&gt;","ticks":[{...tick...},...]}</pre>
+ *
+ * The client passes {@code position} back as {@code since}. Each poll is one subscription that
+ * lives until the answer, so it costs far more per tick than a stream; polls are rate-limited per
+ * client address (429 with {@code Retry-After}), and at most {@link #MAX_TICKS} ticks go in one
+ * answer (the position then points after the last one included).
+ */
+public final class LongPollRequest extends Subscriber {
+    /** Most ticks in one answer. */
+    public static final int MAX_TICKS = 1000;
+
+    private static final byte[] HEAD = "{\"position\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TICKS = "\",\"ticks\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TAIL = "]}".getBytes(StandardCharsets.US_ASCII);
+
+    private final ChannelHandlerContext ctx;
+    private final FanoutEngine engine;
+    private final LoopDispatcher dispatcher;
+    private final boolean keepAlive;
+    private final boolean http2;
+    private final ByteBuf ticks;
+    private int tickCount;
+    private long position;
+    private boolean replied;
+    private boolean done;
+    private ScheduledFuture<?> timeout;
+
+    private LongPollRequest(ChannelHandlerContext ctx, ServerContext context, boolean keepAlive, boolean http2) {
+        this.ctx = ctx;
+        this.engine = context.engine;
+        this.dispatcher = engine.dispatcher(ctx.channel().eventLoop());
+        this.keepAlive = keepAlive;
+        this.http2 = http2;
+        this.ticks = ctx.alloc().buffer(1024);
+    }
+
+    /** Handles {@code request}, which the caller releases. */
+    public static void handle(
+            ChannelHandlerContext ctx,
+            FullHttpRequest request,
+            QueryStringDecoder uri,
+            ServerContext context,
+            boolean http2) {
+        if (!request.method().equals(HttpMethod.GET)) {
+            HttpResponses.sendErrorAndClose(
+                    ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "bad_request", "poll needs GET");
+            return;
+        }
+        final Object address = ctx.channel().remoteAddress() instanceof InetSocketAddress inet
+                ? inet.getAddress()
+                : ctx.channel().remoteAddress();
+        final long waitNs = context.pollLimiter.tryAcquire(address, System.nanoTime());
+        if (waitNs > 0) {
+            final FullHttpResponse response = HttpResponses.json(
+                    HttpResponseStatus.TOO_MANY_REQUESTS, "{\"error\":\"rate_limited\",\"reason\":\"too many polls\"}");
+            response.headers()
+                    .set(HttpHeaderNames.RETRY_AFTER, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNs) + 1));
+            ctx.writeAndFlush(response);
+            return;
+        }
+        final AuthResult auth = context.authenticate(request);
+        if (!auth.isOk()) {
+            HttpResponses.sendAuthFailure(ctx, auth);
+            return;
+        }
+        final SymbolQuery query = SymbolQuery.parse(uri, auth.principal(), context);
+        if (!query.isValid()) {
+            HttpResponses.sendErrorAndClose(ctx, query.status(), "bad_request", query.reason());
+            return;
+        }
+        final ResumePoint resume = ResumePoint.parse(param(uri, "since"), context.engine.epoch());
+        long waitMs = context.pollMaxWaitMs;
+        final String wait = param(uri, "waitMs");
+        if (wait != null) {
+            try {
+                waitMs = Math.min(waitMs, Math.max(0, Long.parseLong(wait)));
+            } catch (NumberFormatException e) {
+                HttpResponses.sendErrorAndClose(
+                        ctx, HttpResponseStatus.BAD_REQUEST, "bad_request", "waitMs must be a number");
+                return;
+            }
+        }
+        final LongPollRequest poll = new LongPollRequest(ctx, context, http2 || HttpUtil.isKeepAlive(request), http2);
+        if (!http2) {
+            // One poll at a time per HTTP/1.1 connection: read the next request only after this answer.
+            ctx.channel().config().setAutoRead(false);
+        }
+        ctx.channel().closeFuture().addListener(f -> poll.finish(false));
+        poll.timeout = ctx.executor().schedule(() -> poll.finish(true), waitMs, TimeUnit.MILLISECONDS);
+        context.engine.subscribe(
+                poll, poll.dispatcher, query.symbolIds(), null, resume.position(), resume.epochMatches());
+    }
+
+    private static String param(QueryStringDecoder uri, String name) {
+        final List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    @Override
+    protected boolean isWritable() {
+        return true;
+    }
+
+    @Override
+    protected void deliver(EncodedTick tick) {
+        if (done || tickCount == MAX_TICKS) {
+            return;
+        }
+        if (tickCount++ > 0) {
+            ticks.writeByte(',');
+        }
+        final ByteBuf frame = tick.webSocketFrame();
+        ticks.writeBytes(frame, TickEncoder.FRAME_HEADROOM, frame.writerIndex() - TickEncoder.FRAME_HEADROOM);
+        position = Math.max(position, tick.position());
+    }
+
+    @Override
+    protected void deliverConflated(EncodedTick tick) {
+        deliver(tick);
+    }
+
+    @Override
+    protected void onLagging() {}
+
+    @Override
+    protected void afterReply(long replyPosition) {
+        replied = true;
+        position = Math.max(position, replyPosition);
+    }
+
+    @Override
+    protected void flush() {
+        if (replied && tickCount > 0) {
+            finish(true);
+        }
+    }
+
+    private void finish(boolean answer) {
+        if (done) {
+            return;
+        }
+        done = true;
+        timeout.cancel(false);
+        engine.unsubscribeAll(this, dispatcher);
+        if (!answer || !ctx.channel().isActive()) {
+            ticks.release();
+            return;
+        }
+        final ByteBuf body = ctx.alloc().buffer(ticks.readableBytes() + 64);
+        body.writeBytes(HEAD);
+        body.writeCharSequence(engine.epoch() + "-" + position, StandardCharsets.US_ASCII);
+        body.writeBytes(TICKS);
+        body.writeBytes(ticks);
+        body.writeBytes(TAIL);
+        ticks.release();
+        final FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (http2) {
+            ctx.writeAndFlush(response);
+            return;
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ctx.writeAndFlush(response)
+                .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+        ctx.channel().config().setAutoRead(true);
+    }
+}

@@ -1,0 +1,128 @@
+package io.tickfan.server.sse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.SseEvents;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.Principal;
+import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.Subscriber;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One SSE stream: an HTTP/1.1 connection or one HTTP/2 stream. Writes each tick's shared SSE
+ * event (on HTTP/2 wrapped in a DATA frame: one small holder object per delivery, the bytes still
+ * shared). On HTTP/2 the stream's flow-control window drives writability, so a stream whose
+ * window stays closed conflates and is then closed, without buffering and without holding up the
+ * other streams of its connection. Every method runs on the stream's event loop.
+ */
+final class SseSession extends Subscriber {
+    private final ServerContext context;
+    private final FanoutEngine engine;
+    private final LoopDispatcher dispatcher;
+    private final boolean http2;
+    /** Kept for token expiry and refresh. */
+    private final Principal principal;
+
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> heartbeat;
+    private boolean closing;
+
+    SseSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean http2) {
+        this.context = context;
+        this.engine = context.engine;
+        this.dispatcher = dispatcher;
+        this.http2 = http2;
+        this.principal = principal;
+    }
+
+    Principal principal() {
+        return principal;
+    }
+
+    void attach(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void start(int[] symbolIds, ResumePoint resume) {
+        final ByteBuf retry = ctx.alloc().buffer(24);
+        SseEvents.writeRetry(retry, context.sseRetryMs);
+        write(retry);
+        ctx.flush();
+        heartbeat = ctx.executor()
+                .scheduleAtFixedRate(
+                        this::heartbeat, context.sseHeartbeatMs, context.sseHeartbeatMs, TimeUnit.MILLISECONDS);
+        engine.subscribe(this, dispatcher, symbolIds, null, resume.position(), resume.epochMatches());
+    }
+
+    @Override
+    protected boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    protected void deliver(EncodedTick tick) {
+        write(tick.sseEvent().retainedDuplicate());
+    }
+
+    @Override
+    protected void deliverConflated(EncodedTick tick) {
+        write(engine.conflatedSseEvent(tick));
+    }
+
+    @Override
+    protected void afterReply(long position) {
+        final ByteBuf id = ctx.alloc().buffer(48);
+        SseEvents.writeIdOnly(id, engine.epochAscii(), position);
+        write(id);
+    }
+
+    @Override
+    protected void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    protected void onLagging() {
+        ctx.executor().schedule(this::closeIfStillLagging, context.slowConsumerTimeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeIfStillLagging() {
+        if (isLagging() && !closing) {
+            engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    private void heartbeat() {
+        if (!closing && isWritable()) {
+            write(SseEvents.HEARTBEAT.duplicate());
+            ctx.flush();
+        }
+    }
+
+    private void write(ByteBuf bytes) {
+        ctx.write(http2 ? new DefaultHttp2DataFrame(bytes) : bytes, ctx.voidPromise());
+    }
+
+    void onWritabilityChanged() {
+        if (!closing) {
+            resumeDelivery();
+        }
+    }
+
+    void onClosed() {
+        closing = true;
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
+        releaseHeld();
+        engine.unsubscribeAll(this, dispatcher);
+    }
+}
