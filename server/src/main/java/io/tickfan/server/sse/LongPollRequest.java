@@ -58,6 +58,7 @@ public final class LongPollRequest extends Subscriber {
     private int tickCount;
     private long position;
     private boolean replied;
+    private boolean waitElapsed;
     private boolean done;
     private ScheduledFuture<?> timeout;
 
@@ -122,7 +123,7 @@ public final class LongPollRequest extends Subscriber {
             ctx.channel().config().setAutoRead(false);
         }
         ctx.channel().closeFuture().addListener(f -> poll.finish(false));
-        poll.timeout = ctx.executor().schedule(() -> poll.finish(true), waitMs, TimeUnit.MILLISECONDS);
+        poll.timeout = ctx.executor().schedule(poll::onWaitElapsed, waitMs, TimeUnit.MILLISECONDS);
         context.engine.subscribe(
                 poll, poll.dispatcher, query.symbolIds(), null, resume.position(), resume.epochMatches());
     }
@@ -166,7 +167,16 @@ public final class LongPollRequest extends Subscriber {
 
     @Override
     protected void flush() {
-        if (replied && tickCount > 0) {
+        // The answer goes out once the subscribe reply is in (snapshot or replay) and either
+        // something arrived or the wait is over.
+        if (replied && (tickCount > 0 || waitElapsed)) {
+            finish(true);
+        }
+    }
+
+    private void onWaitElapsed() {
+        waitElapsed = true;
+        if (replied) {
             finish(true);
         }
     }
@@ -176,7 +186,9 @@ public final class LongPollRequest extends Subscriber {
             return;
         }
         done = true;
-        timeout.cancel(false);
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
         engine.unsubscribeAll(this, dispatcher);
         if (!answer || !ctx.channel().isActive()) {
             ticks.release();
