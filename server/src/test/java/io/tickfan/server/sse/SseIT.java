@@ -144,6 +144,32 @@ class SseIT {
     }
 
     @Test
+    void shouldStreamToCurlOverH2cPriorKnowledgeAndOverTlsWithAlpn() throws Exception {
+        final String symbol = freshSymbol();
+        publish(symbol, 1);
+        for (String mode : List.of("--http2-prior-knowledge", "--http2")) {
+            final String scheme = mode.equals("--http2") ? "https" : "http";
+            final Process curl = new ProcessBuilder(
+                            "curl",
+                            "-sk",
+                            "-N",
+                            "-i",
+                            mode,
+                            "--max-time",
+                            "2",
+                            "-H",
+                            "Authorization: Bearer " + token,
+                            uri(scheme, symbol).toString())
+                    .redirectErrorStream(true)
+                    .start();
+            final String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            curl.waitFor(5, TimeUnit.SECONDS);
+            assertTrue(out.startsWith("HTTP/2 200"), mode + ": " + out);
+            assertTrue(out.contains("event: tick\ndata: {\"type\":\"tick\",\"sym\":\"" + symbol + "\",\"seq\":1"), out);
+        }
+    }
+
+    @Test
     void shouldKeepWebSocketOffHttp2AndPlainHttpWorkingOnTheSamePort() throws Exception {
         try (H2TestClient client = new H2TestClient(server.port())) {
             final H2TestClient.Stream ws = client.get("/ws", token, true);
