@@ -1,0 +1,56 @@
+package io.tickfan.client;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+
+/**
+ * What a {@link TickfanClient} connects to and how it behaves. Immutable; the {@code with*}
+ * methods return copies.
+ *
+ * @param uri {@code ws://host:port/ws}
+ * @param token the JWT sent as {@code Authorization: Bearer}; null sends none
+ * @param backoff reconnect policy; null means do not reconnect
+ * @param localAddress source address to bind (port 0), or null to let the kernel choose
+ * @param maxHz per-subscription rate cap asked of the server; 0 for none
+ * @param maxFramePayloadBytes largest server frame accepted
+ */
+public record ClientOptions(
+        URI uri, String token, Backoff backoff, InetSocketAddress localAddress, int maxHz, int maxFramePayloadBytes) {
+    /** The subprotocol of protocol v1. */
+    public static final String SUBPROTOCOL = "tickfan.v1";
+
+    public ClientOptions {
+        final String scheme = uri.getScheme();
+        if (!"ws".equals(scheme)) {
+            throw new IllegalArgumentException("only ws:// URLs are supported, got " + uri);
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("no host in " + uri);
+        }
+    }
+
+    /** Reconnecting with {@link Backoff#exponential()}, no rate cap. */
+    public static ClientOptions of(URI uri, String token) {
+        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20);
+    }
+
+    public ClientOptions withBackoff(Backoff backoff) {
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+    }
+
+    public ClientOptions withLocalAddress(InetSocketAddress localAddress) {
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+    }
+
+    public ClientOptions withToken(String token) {
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+    }
+
+    public ClientOptions withMaxHz(int maxHz) {
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+    }
+
+    int port() {
+        return uri.getPort() > 0 ? uri.getPort() : 80;
+    }
+}

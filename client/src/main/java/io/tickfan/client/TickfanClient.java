@@ -1,0 +1,394 @@
+package io.tickfan.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.ClientMessageEncoder;
+import io.tickfan.protocol.ProtocolException;
+import io.tickfan.protocol.ProtocolLimits;
+import io.tickfan.protocol.ServerMessage;
+import io.tickfan.protocol.ServerMessageDecoder;
+import io.tickfan.protocol.Tick;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One tickfan WebSocket connection that survives drops: it connects with its token, subscribes,
+ * and after a drop reconnects with its {@link Backoff} (or later, if the server said so with
+ * {@code Retry-After} or a close reason {@code retry_ms=N}) and resumes every symbol from the last
+ * seq it holds, in the server's epoch. It checks each tick's seq and tells its {@link
+ * ClientListener} whether the tick is in order, a gap, a duplicate, a snapshot or a reset.
+ *
+ * <p>Each client is pinned to one event loop of a shared {@link ClientTransport}; all its state is
+ * touched only there. The public methods may be called from any thread.
+ */
+public final class TickfanClient {
+    private static final FastThreadLocal<DecodeScratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected DecodeScratch initialValue() {
+            return new DecodeScratch();
+        }
+    };
+
+    private final ClientOptions options;
+    private final ClientListener listener;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final HttpHeaders upgradeHeaders;
+    private final InetSocketAddress remote;
+    private final Map<String, SymbolCursor> cursors = new LinkedHashMap<>();
+    private Object attachment;
+
+    // Event-loop state.
+    private Channel channel;
+    private ScheduledFuture<?> reconnectTask;
+    private String epoch;
+    private int attempt;
+    private long retryHintMs = -1;
+    private boolean closed;
+    private boolean gaveUp;
+    private long opens;
+    private int nextRequestId;
+
+    private volatile Channel openChannel;
+
+    public TickfanClient(ClientTransport transport, ClientOptions options, ClientListener listener) {
+        this.options = options;
+        this.listener = listener;
+        this.loop = transport.group().next();
+        this.remote = InetSocketAddress.createUnresolved(options.uri().getHost(), options.port());
+        this.upgradeHeaders = new DefaultHttpHeaders();
+        if (options.token() != null) {
+            upgradeHeaders.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token());
+        }
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.channelClass())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
+                                options.uri(),
+                                WebSocketVersion.V13,
+                                ClientOptions.SUBPROTOCOL,
+                                false,
+                                upgradeHeaders,
+                                options.maxFramePayloadBytes());
+                        ch.pipeline()
+                                .addLast("http", new HttpClientCodec())
+                                .addLast("aggregator", new HttpObjectAggregator(64 * 1024))
+                                .addLast("tickfan", new ClientHandler(TickfanClient.this, handshaker));
+                    }
+                });
+    }
+
+    /** Anything the owner wants to find again from a listener callback (for example an index). */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public TickfanClient attach(Object value) {
+        this.attachment = value;
+        return this;
+    }
+
+    public ClientOptions options() {
+        return options;
+    }
+
+    /** The loop this client runs on. */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /** Whether the WebSocket is open (handshake done, not closed). */
+    public boolean isOpen() {
+        return openChannel != null;
+    }
+
+    /** Starts connecting; returns at once. Safe to call once. */
+    public TickfanClient connect() {
+        onLoop(() -> {
+            if (!closed && channel == null && reconnectTask == null) {
+                doConnect();
+            }
+        });
+        return this;
+    }
+
+    /** Adds symbols (from the next message on, and on every resume). */
+    public void subscribe(Collection<String> symbols) {
+        final List<String> copy = List.copyOf(symbols);
+        onLoop(() -> {
+            final List<String> added = new ArrayList<>(copy.size());
+            for (String s : copy) {
+                if (cursors.putIfAbsent(s, new SymbolCursor()) == null) {
+                    added.add(s);
+                }
+            }
+            if (openChannel != null && !added.isEmpty()) {
+                sendSubscribe(added, false);
+            }
+        });
+    }
+
+    /** Drops symbols; their cursors are forgotten. */
+    public void unsubscribe(Collection<String> symbols) {
+        final List<String> copy = List.copyOf(symbols);
+        onLoop(() -> {
+            copy.forEach(cursors::remove);
+            if (openChannel != null) {
+                send(ClientMessageEncoder.unsubscribe(nextId(), copy));
+            }
+        });
+    }
+
+    /** Sends a {@code ping}; the reply arrives at {@link ClientListener#onPong}. */
+    public void ping(String id) {
+        onLoop(() -> send(ClientMessageEncoder.ping(id)));
+    }
+
+    /**
+     * Publishes {@code count} ticks as one batch; encodes on the calling thread. Each batch gets
+     * exactly one reply, in order: an {@code ack}, or an {@code error} such as {@code
+     * back_pressured}.
+     *
+     * @return false if the connection is not open (nothing was sent)
+     */
+    public boolean publish(Tick[] ticks, int count) {
+        final Channel ch = openChannel;
+        if (ch == null) {
+            return false;
+        }
+        final ByteBuf payload = ch.alloc().buffer(64 + count * 160);
+        ClientMessageEncoder.writePublish(payload, ticks, count);
+        ch.writeAndFlush(new TextWebSocketFrame(payload), ch.voidPromise());
+        return true;
+    }
+
+    /** Whether the open connection can take more writes without queueing past its high-water mark. */
+    public boolean isWritable() {
+        final Channel ch = openChannel;
+        return ch != null && ch.isWritable();
+    }
+
+    /** Stops reconnecting and closes the connection (with close code 1000). */
+    public Future<?> close() {
+        return loop.submit(() -> {
+            closed = true;
+            if (reconnectTask != null) {
+                reconnectTask.cancel(false);
+                reconnectTask = null;
+            }
+            final Channel ch = channel;
+            if (ch != null) {
+                if (openChannel != null) {
+                    ch.writeAndFlush(new CloseWebSocketFrame(1000, "bye"));
+                }
+                ch.close();
+            }
+        });
+    }
+
+    // ---- connection lifecycle (event loop) ----------------------------------------------------
+
+    private void doConnect() {
+        reconnectTask = null;
+        if (closed) {
+            return;
+        }
+        final ChannelFuture future = options.localAddress() == null
+                ? bootstrap.connect(remote)
+                : bootstrap.connect(remote, options.localAddress());
+        channel = future.channel();
+        future.addListener(f -> {
+            if (!f.isSuccess()) {
+                channel = null;
+                listener.onConnectFailed(this, f.cause());
+                scheduleReconnect();
+            }
+        });
+    }
+
+    void onOpen(Channel ch) {
+        openChannel = ch;
+        attempt = 0;
+        final boolean reconnect = opens++ > 0;
+        listener.onOpen(this, reconnect);
+        if (closed) {
+            ch.close();
+            return;
+        }
+        if (!cursors.isEmpty()) {
+            sendSubscribe(new ArrayList<>(cursors.keySet()), true);
+        }
+    }
+
+    void onRejected(int status, long retryAfterMs) {
+        retryHintMs = retryAfterMs;
+        // 401 and 403 will not change by retrying with the same token; 408, 429 and 5xx may.
+        if (status >= 400 && status < 500 && status != 408 && status != 429) {
+            gaveUp = true;
+        }
+        listener.onRejected(this, status, retryAfterMs);
+    }
+
+    void onHandshakeFailed(Exception e) {
+        listener.onConnectFailed(this, e);
+    }
+
+    void onInactive(boolean wasOpen, int closeCode, String closeReason) {
+        channel = null;
+        if (wasOpen) {
+            openChannel = null;
+            final long hint = RetryHints.closeReasonRetryMs(closeReason);
+            if (hint >= 0) {
+                retryHintMs = hint;
+            }
+            listener.onClosed(this, closeCode, closeReason);
+        }
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        if (closed || gaveUp || options.backoff() == null) {
+            return;
+        }
+        long delayMs = options.backoff().delayMs(attempt++);
+        final boolean honoured = retryHintMs >= 0;
+        if (honoured) {
+            delayMs = Math.max(delayMs, retryHintMs);
+            retryHintMs = -1;
+        }
+        listener.onReconnectScheduled(this, delayMs, honoured);
+        if (delayMs <= 0) {
+            reconnectTask = loop.schedule(this::doConnect, 0, TimeUnit.MILLISECONDS);
+        } else {
+            reconnectTask = loop.schedule(this::doConnect, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- messages (event loop) ----------------------------------------------------------------
+
+    void onText(ByteBuf content, long receivedNs) {
+        final DecodeScratch scratch = SCRATCH.get();
+        final int length = content.readableBytes();
+        final byte[] bytes = scratch.bytes(length);
+        content.getBytes(content.readerIndex(), bytes, 0, length);
+        final ServerMessage m;
+        try {
+            m = scratch.decoder.decode(bytes, 0, length, scratch.message);
+        } catch (ProtocolException e) {
+            return;
+        }
+        switch (m.type) {
+            case TICK -> onTick(m.tick, receivedNs);
+            case ACK -> onAck(m);
+            case ERROR -> listener.onError(this, m);
+            case PONG -> listener.onPong(this, m, receivedNs);
+            case OTHER -> {}
+        }
+    }
+
+    private void onTick(Tick tick, long receivedNs) {
+        final SymbolCursor cursor = tick.symbol == null ? null : cursors.get(tick.symbol);
+        if (cursor == null) {
+            listener.onTick(this, tick, receivedNs, TickStatus.UNSUBSCRIBED, 0);
+            return;
+        }
+        final int status = cursor.advance(tick);
+        listener.onTick(this, tick, receivedNs, status, cursor.missing);
+    }
+
+    private void onAck(ServerMessage m) {
+        boolean epochChanged = false;
+        if ("subscribe".equals(m.op) && m.epoch != null) {
+            if (epoch != null && !epoch.equals(m.epoch)) {
+                // A new epoch numbers every symbol afresh: the old seqs mean nothing any more.
+                epochChanged = true;
+                for (SymbolCursor c : cursors.values()) {
+                    c.seq = 0;
+                }
+            }
+            epoch = m.epoch;
+        }
+        listener.onAck(this, m, epochChanged);
+    }
+
+    private void sendSubscribe(List<String> symbols, boolean resume) {
+        final int chunk = ProtocolLimits.DEFAULTS.maxSymbolsPerMessage();
+        for (int from = 0; from < symbols.size(); from += chunk) {
+            final List<String> part = symbols.subList(from, Math.min(symbols.size(), from + chunk));
+            Map<String, Long> since = null;
+            if (resume && epoch != null) {
+                since = new LinkedHashMap<>();
+                for (String s : part) {
+                    final long seq = cursors.get(s).seq;
+                    if (seq > 0) {
+                        since.put(s, seq);
+                    }
+                }
+            }
+            send(ClientMessageEncoder.subscribe(
+                    nextId(), part, since, since == null || since.isEmpty() ? null : epoch, options.maxHz()));
+        }
+    }
+
+    private void send(String json) {
+        final Channel ch = openChannel;
+        if (ch != null) {
+            ch.writeAndFlush(new TextWebSocketFrame(json), ch.voidPromise());
+        }
+    }
+
+    private String nextId() {
+        return Integer.toString(++nextRequestId);
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** Per-thread decode state: one decoder and one reusable message per event loop. */
+    private static final class DecodeScratch {
+        final ServerMessageDecoder decoder = new ServerMessageDecoder();
+        final ServerMessage message = new ServerMessage();
+        private byte[] bytes = new byte[4096];
+
+        byte[] bytes(int length) {
+            if (bytes.length < length) {
+                bytes = new byte[Math.max(length, bytes.length * 2)];
+            }
+            return bytes;
+        }
+    }
+}

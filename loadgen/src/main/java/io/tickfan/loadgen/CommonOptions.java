@@ -1,0 +1,113 @@
+package io.tickfan.loadgen;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options every command takes: where to connect, how to authenticate, threads, outputs. */
+final class CommonOptions {
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description =
+                    "WebSocket endpoint; repeat for several pods (clients spread round-robin). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "ws://127.0.0.1:8080/ws",
+            split = ",")
+    List<URI> urls = new ArrayList<>();
+
+    @Option(
+            names = "--token",
+            paramLabel = "JWT",
+            description =
+                    "Bearer token for every connection (publishers need the 'publisher' role). Default: $TICKFAN_TOKEN.",
+            defaultValue = "${env:TICKFAN_TOKEN}")
+    String token;
+
+    @Option(
+            names = "--secret",
+            paramLabel = "SECRET",
+            description =
+                    "HS256 secret of the server: loadgen mints its own tokens (publishers get the 'publisher' role). Default: $TICKFAN_SECRET.",
+            defaultValue = "${env:TICKFAN_SECRET}")
+    String secret;
+
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "Event-loop threads shared by all connections; 0 = one per core. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "0")
+    int threads;
+
+    @Option(names = "--nio", description = "Use the NIO transport even where native epoll is available.")
+    boolean nio;
+
+    @Option(
+            names = "--connections-per-source",
+            paramLabel = "N",
+            description = "Connections per source address before moving to the next (127.0.0.2, 127.0.0.3, ...); the"
+                    + " ephemeral port range allows ~28k per address. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "28000")
+    int connectionsPerSource;
+
+    @Option(
+            names = "--report-dir",
+            paramLabel = "DIR",
+            description = "Where report.json, latency.hlog and report.html go. Default: reports/<command>-<time>.")
+    Path reportDir;
+
+    @Option(
+            names = "--server-pid",
+            paramLabel = "PID",
+            description = "Process id of a server on this machine, to report its CPU time over the run.",
+            defaultValue = "0")
+    long serverPid;
+
+    @Option(names = "--quiet", description = "No progress line.")
+    boolean quiet;
+
+    @Option(
+            names = "--strict",
+            description =
+                    "Exit with code 3 when the run fails its checks (missing ticks, gaps, p99 over budget, clients not back).")
+    boolean strict;
+
+    @Option(
+            names = "--connect-timeout",
+            paramLabel = "DURATION",
+            description = "How long to wait for all connections (and their subscriptions). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "60s",
+            converter = DurationConverter.class)
+    Duration connectTimeout;
+
+    String subscriberToken() {
+        return token != null && !token.isBlank()
+                ? token
+                : Tokens.mint(secret, "loadgen-subscriber", false, Duration.ofHours(12));
+    }
+
+    String publisherToken() {
+        return token != null && !token.isBlank()
+                ? token
+                : Tokens.mint(secret, "loadgen-publisher", true, Duration.ofHours(12));
+    }
+
+    void validate(picocli.CommandLine cl) {
+        final boolean hasToken = token != null && !token.isBlank();
+        final boolean hasSecret = secret != null && !secret.isBlank();
+        if (!hasToken && !hasSecret) {
+            throw new picocli.CommandLine.ParameterException(
+                    cl, "no credentials: give --token JWT or --secret SECRET (or set TICKFAN_TOKEN / TICKFAN_SECRET)");
+        }
+        for (URI u : urls) {
+            if (!"ws".equals(u.getScheme()) || u.getHost() == null) {
+                throw new picocli.CommandLine.ParameterException(
+                        cl, "--url must look like ws://host:port/ws, got: " + u);
+            }
+        }
+        Checks.atLeast(cl, "--threads", threads, 0);
+        Checks.atLeast(cl, "--connections-per-source", connectionsPerSource, 1);
+    }
+}

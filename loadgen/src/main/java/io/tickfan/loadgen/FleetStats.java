@@ -1,0 +1,178 @@
+package io.tickfan.loadgen;
+
+import io.tickfan.client.ClientListener;
+import io.tickfan.client.TickStatus;
+import io.tickfan.client.TickfanClient;
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.protocol.ServerMessage;
+import io.tickfan.protocol.Tick;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What a fleet of subscribers saw, summed over all of them; its callbacks run on the clients'
+ * event loops. Latency is recorded for live ticks whose intended send time ({@code ts}) falls in
+ * the measurement window; seq checks run on every tick. For storms it also keeps, per client, when
+ * it was dropped and when it was back.
+ */
+final class FleetStats implements ClientListener {
+    final LatencyStats latency = new LatencyStats();
+    final LongAdder live = new LongAdder();
+    final LongAdder measured = new LongAdder();
+    final LongAdder snapshots = new LongAdder();
+    final LongAdder resets = new LongAdder();
+    final LongAdder gaps = new LongAdder();
+    final LongAdder missing = new LongAdder();
+    final LongAdder duplicates = new LongAdder();
+    final LongAdder conflated = new LongAdder();
+    final LongAdder firsts = new LongAdder();
+    final LongAdder opens = new LongAdder();
+    final LongAdder reopens = new LongAdder();
+    final LongAdder closes = new LongAdder();
+    final LongAdder connectFailures = new LongAdder();
+    final LongAdder rejects = new LongAdder();
+    final LongAdder retryAfterHonoured = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder subscribeAcks = new LongAdder();
+    final LongAdder resumeAcks = new LongAdder();
+    final LongAdder epochChanges = new LongAdder();
+    final LongAdder negativeLatencies = new LongAdder();
+    final AtomicInteger openNow = new AtomicInteger();
+    final ConcurrentHashMap<String, LongAdder> rejectsByStatus = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
+
+    private volatile long windowStartNs = Long.MAX_VALUE;
+    private volatile long windowEndNs = Long.MAX_VALUE;
+
+    // Storm tracking, by client index; 0 means "not yet".
+    private final AtomicLongArray droppedAtNs;
+    private final AtomicLongArray backAtNs;
+    private final AtomicLongArray resumeAcked;
+    private volatile boolean armed;
+    final AtomicInteger dropped = new AtomicInteger();
+    final AtomicInteger back = new AtomicInteger();
+
+    FleetStats(int clients) {
+        this.droppedAtNs = new AtomicLongArray(clients);
+        this.backAtNs = new AtomicLongArray(clients);
+        this.resumeAcked = new AtomicLongArray(clients);
+    }
+
+    /** Ticks whose intended send time is in [startNs, endNs) count as measured. */
+    void window(long startNs, long endNs) {
+        windowEndNs = endNs;
+        windowStartNs = startNs;
+    }
+
+    /** From now on, record each client's first drop and first reopen after it. */
+    void arm() {
+        armed = true;
+    }
+
+    long droppedAt(int client) {
+        return droppedAtNs.get(client);
+    }
+
+    long backAt(int client) {
+        return backAtNs.get(client);
+    }
+
+    @Override
+    public void onTick(TickfanClient client, Tick tick, long receivedNs, int status, long missingTicks) {
+        switch (status) {
+            case TickStatus.SNAPSHOT -> snapshots.increment();
+            case TickStatus.RESET -> resets.increment();
+            case TickStatus.DUPLICATE -> duplicates.increment();
+            case TickStatus.GAP -> {
+                gaps.increment();
+                missing.add(missingTicks);
+            }
+            case TickStatus.CONFLATED -> conflated.increment();
+            case TickStatus.FIRST -> firsts.increment();
+            default -> {}
+        }
+        if (TickStatus.isLive(status)) {
+            live.increment();
+            final long ts = tick.exchangeTimeNs;
+            if (ts >= windowStartNs && ts < windowEndNs) {
+                measured.increment();
+                final long latencyNs = receivedNs - ts;
+                if (latencyNs < 0) {
+                    negativeLatencies.increment();
+                }
+                latency.record(latencyNs);
+            }
+        }
+    }
+
+    @Override
+    public void onOpen(TickfanClient client, boolean reconnect) {
+        opens.increment();
+        openNow.incrementAndGet();
+        if (reconnect) {
+            reopens.increment();
+        }
+        if (armed) {
+            final int i = index(client);
+            if (droppedAtNs.get(i) != 0 && backAtNs.compareAndSet(i, 0, EpochNanos.now())) {
+                back.incrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void onClosed(TickfanClient client, int closeCode, String reason) {
+        closes.increment();
+        openNow.decrementAndGet();
+        if (armed && droppedAtNs.compareAndSet(index(client), 0, EpochNanos.now())) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void onAck(TickfanClient client, ServerMessage ack, boolean epochChanged) {
+        if ("subscribe".equals(ack.op)) {
+            subscribeAcks.increment();
+            if (armed && backAtNs.get(index(client)) != 0 && resumeAcked.compareAndSet(index(client), 0, 1)) {
+                resumeAcks.increment();
+            }
+        }
+        if (epochChanged) {
+            epochChanges.increment();
+        }
+    }
+
+    @Override
+    public void onError(TickfanClient client, ServerMessage error) {
+        errors.increment();
+        errorsByCode
+                .computeIfAbsent(String.valueOf(error.code), k -> new LongAdder())
+                .increment();
+    }
+
+    @Override
+    public void onRejected(TickfanClient client, int status, long retryAfterMs) {
+        rejects.increment();
+        rejectsByStatus
+                .computeIfAbsent(Integer.toString(status), k -> new LongAdder())
+                .increment();
+    }
+
+    @Override
+    public void onConnectFailed(TickfanClient client, Throwable cause) {
+        connectFailures.increment();
+    }
+
+    @Override
+    public void onReconnectScheduled(TickfanClient client, long delayMs, boolean honoured) {
+        if (honoured) {
+            retryAfterHonoured.increment();
+        }
+    }
+
+    private static int index(TickfanClient client) {
+        return (Integer) client.attachment();
+    }
+}
