@@ -1,0 +1,76 @@
+package io.tickfan.bench.guard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tickfan.bench.support.Slowdown;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Proof that the guard can fail: the same benchmarks, measured for real, pass as they are and are
+ * rejected when the benchmark JVM doubles their work ({@link Slowdown}); and a benchmark that
+ * allocates is rejected by a zero-allocation budget.
+ */
+class RegressionGuardIT {
+    private static final List<String> GUARDED = List.of(
+            "TickEncodeBench.webSocketFrame",
+            "SequencerBench.step",
+            "DispatchBench.subscribers100[loops=1]",
+            "DispatchBench.subscribers100[loops=2]");
+    private static final String ALLOCATING = "ClientMessageDecodeBench.subscribe";
+
+    @Test
+    void shouldPassTheNormalVariantAndRejectATwofoldSlowdown() throws Exception {
+        final Path reports = Files.createDirectories(GuardTestSupport.reportDir());
+        final Baselines baselines = Baselines.read(GuardTestSupport.baselinesFile());
+        final List<String> includes = new ArrayList<>();
+        includes.add(BenchSuite.includeOf(baselines.calibration()));
+        for (String key : GUARDED) {
+            includes.add(BenchSuite.includeOf(key));
+        }
+
+        final RegressionGuard.Verdict normal = GuardRun.run(
+                new BenchSuite(BenchSuite.CI_JVM_ARGS, reports), "guard-normal", includes, baselines, false);
+        Files.writeString(reports.resolve("guard-normal.txt"), normal.report());
+        assertTrue(normal.passed(), normal::report);
+
+        final List<String> slowArgs = new ArrayList<>(BenchSuite.CI_JVM_ARGS);
+        slowArgs.add("-D" + Slowdown.PROPERTY + "=2");
+        final RegressionGuard.Verdict slowed =
+                GuardRun.run(new BenchSuite(slowArgs, reports), "guard-slowed", includes, baselines, false);
+        Files.writeString(reports.resolve("guard-slowed.txt"), slowed.report());
+        assertFalse(slowed.passed(), slowed::report);
+        final Set<String> rejected = new TreeSet<>();
+        for (RegressionGuard.Failure f : slowed.failures()) {
+            assertTrue(f.slower(), slowed::report);
+            rejected.add(f.key());
+        }
+        assertEquals(new TreeSet<>(GUARDED), rejected, slowed::report);
+    }
+
+    @Test
+    void shouldRejectABenchmarkThatAllocatesUnderAZeroBudget() throws Exception {
+        final Path reports = Files.createDirectories(GuardTestSupport.reportDir());
+        final Baselines committed = Baselines.read(GuardTestSupport.baselinesFile());
+        final List<Measurement> run = new BenchSuite(BenchSuite.CI_JVM_ARGS, reports)
+                .run(
+                        "guard-alloc",
+                        List.of(BenchSuite.includeOf(committed.calibration()), BenchSuite.includeOf(ALLOCATING)));
+        final Map<String, Baselines.Entry> zeroBudget = new TreeMap<>();
+        zeroBudget.put(ALLOCATING, new Baselines.Entry(null, 1.0, "test: decode allocates by design"));
+        final RegressionGuard.Verdict v = RegressionGuard.check(
+                run, new Baselines(committed.calibration(), committed.tolerance(), zeroBudget), true);
+        assertFalse(v.passed(), v::report);
+        assertEquals(ALLOCATING, v.failures().get(0).key());
+        assertFalse(v.failures().get(0).slower(), v::report);
+    }
+}
