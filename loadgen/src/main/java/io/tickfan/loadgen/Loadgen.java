@@ -17,13 +17,8 @@ import picocli.CommandLine.Spec;
         name = "loadgen",
         mixinStandardHelpOptions = true,
         version = "tickfan loadgen 0.1.0",
-        description = {
-            "Load generator for tickfan: measures tick-to-client latency and fan-out throughput, and drills reconnect storms.",
-            "",
-            "Latency is the receive time minus the tick's 'ts', the publisher's INTENDED send time (epoch ns from one",
-            "monotonic clock calibrated to the wall clock; comparable across processes on one machine). Publishing is",
-            "paced by schedule (open loop), so a stalled sender or server shows up as latency, not as fewer samples."
-        },
+        description =
+                "Load generator for tickfan: measures tick-to-client latency and fan-out throughput, and drills reconnect storms.%n%nLatency is the receive time minus the tick's 'ts', the publisher's INTENDED send time (epoch ns from one monotonic clock calibrated to the wall clock; comparable across processes on one machine). Publishing is paced by schedule (open loop), so a stalled sender or server shows up as latency, not as fewer samples.",
         subcommands = {
             SubscribeCommand.class,
             PublishCommand.class,

@@ -15,11 +15,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "publish",
         mixinStandardHelpOptions = true,
-        description = {
-            "Publish ticks at a fixed rate over S symbols, paced by schedule (open loop): each tick's ts is its",
-            "intended send time. Reports what the server accepted, refused (back_pressured) and how far the",
-            "sender lagged its schedule."
-        })
+        header = "A paced open-loop publisher only.",
+        description =
+                "Publish ticks at a fixed rate over S symbols, paced by schedule (open loop): each tick's ts is its intended send time. Reports what the server accepted, refused (back_pressured) and how far the sender lagged its schedule.")
 final class PublishCommand extends BaseCommand {
     @Option(
             names = "--symbols",

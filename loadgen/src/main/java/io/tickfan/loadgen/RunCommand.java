@@ -20,12 +20,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = {
-            "Publish and subscribe in one process for a fixed duration after a warm-up; report latency, deliveries/s,",
-            "expected vs received, gaps. Presets: broadcast = 1 symbol to N clients (default 1000 clients, 1000 ticks/s);",
-            "market = S symbols, K per client (default 2000 clients, 10 of 500 symbols, 10000 ticks/s).",
-            "Explicit options override a preset's values."
-        })
+        header = "Publisher and subscribers in one process (presets: broadcast, market).",
+        description =
+                "Publish and subscribe in one process for a fixed duration after a warm-up; report latency, deliveries/s, expected vs received, gaps. Presets: broadcast = 1 symbol to N clients (default 1000 clients, 1000 ticks/s); market = S symbols, K per client (default 2000 clients, 10 of 500 symbols, 10000 ticks/s). Explicit options override a preset's values.")
 final class RunCommand extends BaseCommand {
     enum Preset {
         broadcast,

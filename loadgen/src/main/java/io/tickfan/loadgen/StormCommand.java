@@ -24,14 +24,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "storm",
         mixinStandardHelpOptions = true,
-        description = {
-            "Reconnect-storm drill: connect N clients (K of S symbols each, a slow publisher keeps ticks flowing),",
-            "drop them all (--drop external: restart or drain the server yourself once loadgen says 'ready';",
-            "--drop command: loadgen runs --drop-command, e.g. a script that restarts the pod), then reconnect with",
-            "--backoff none (every client retries at once, forever) or exponential (jittered).",
-            "Reports time to 50/99/100% reconnected, connects/s over time, rejects (429/503) and Retry-After",
-            "honoured, resumes with and without gaps, and the server's CPU (with --server-pid)."
-        })
+        header = "Reconnect-storm drill: drop N clients, watch them come back.",
+        description =
+                "Reconnect-storm drill: connect N clients (K of S symbols each, a slow publisher keeps ticks flowing), drop them all (--drop external: restart or drain the server yourself once loadgen says 'ready'; --drop command: loadgen runs --drop-command, e.g. a script that restarts the pod), then reconnect with --backoff none (every client retries at once, forever) or exponential (jittered). Reports time to 50/99/100%% reconnected, connects/s over time, rejects (429/503) and Retry-After honoured, resumes with and without gaps, and the server's CPU (with --server-pid).")
 final class StormCommand extends BaseCommand {
     enum Drop {
         external,

@@ -19,11 +19,9 @@ import picocli.CommandLine.Mixin;
 @Command(
         name = "subscribe",
         mixinStandardHelpOptions = true,
-        description = {
-            "Connect N subscribers, each to K of S symbols, and measure for a fixed duration after a warm-up:",
-            "latency (receive time - tick ts), deliveries/s, gaps and duplicates by per-symbol seq.",
-            "Run 'loadgen publish' (or any feed stamping ts) against the same server at the same time."
-        })
+        header = "Subscribers only: latency, deliveries/s, gaps (publish from elsewhere).",
+        description =
+                "Connect N subscribers, each to K of S symbols, and measure for a fixed duration after a warm-up: latency (receive time - tick ts), deliveries/s, gaps and duplicates by per-symbol seq. Run 'loadgen publish' (or any feed stamping ts) against the same server at the same time.")
 final class SubscribeCommand extends BaseCommand {
     @Mixin
     SubscriberOptions subscribers;
