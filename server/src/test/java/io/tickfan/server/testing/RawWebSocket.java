@@ -250,17 +250,25 @@ public final class RawWebSocket implements AutoCloseable {
     /** Reads (skipping data frames) until the server's close frame; returns its code. */
     public int awaitCloseCode(Duration timeout) {
         final long deadline = System.nanoTime() + timeout.toNanos();
+        final java.util.List<String> skipped = new java.util.ArrayList<>();
         while (true) {
-            final Frame f = readFrame(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            final long remainingNs = deadline - System.nanoTime();
+            if (remainingNs <= 0) {
+                throw new AssertionError("no close frame within " + timeout + "; frames instead: " + skipped);
+            }
+            final Frame f;
+            try {
+                f = readFrame(Duration.ofNanos(Math.max(1_000_000, remainingNs)));
+            } catch (AssertionError timedOut) {
+                throw new AssertionError("no close frame within " + timeout + "; frames instead: " + skipped);
+            }
             if (f == null) {
-                throw new AssertionError("connection closed without a close frame");
+                throw new AssertionError("connection closed without a close frame; frames before: " + skipped);
             }
             if (f.opcode() == OP_CLOSE) {
                 return f.closeCode();
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no close frame within " + timeout);
-            }
+            skipped.add(f.opcode() == OP_TEXT ? f.text() : "opcode " + f.opcode());
         }
     }
 

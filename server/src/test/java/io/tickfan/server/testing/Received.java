@@ -5,7 +5,8 @@ import io.tickfan.protocol.Tick;
 
 /**
  * One server message as a test client received it: an immutable copy of what {@link
- * io.tickfan.protocol.ServerMessageDecoder} decoded, plus the raw JSON.
+ * io.tickfan.protocol.ServerMessageDecoder} decoded, plus the raw JSON. {@code serverTimeNs} is
+ * the {@code ts} of a {@code pong}.
  */
 public record Received(
         ServerMessage.Type type,
@@ -14,12 +15,13 @@ public record Received(
         String code,
         String message,
         String epoch,
+        long serverTimeNs,
         Tick tick,
         String raw) {
 
     static Received of(ServerMessage m, String raw) {
         final Tick tick = m.type == ServerMessage.Type.TICK ? new Tick().copyFrom(m.tick) : null;
-        return new Received(m.type, m.id, m.op, m.code, m.message, m.epoch, tick, raw);
+        return new Received(m.type, m.id, m.op, m.code, m.message, m.epoch, m.serverTimeNs, tick, raw);
     }
 
     public boolean isTick() {

@@ -338,7 +338,8 @@ public final class TestClient implements AutoCloseable {
             try {
                 r = Received.of(decoder.decode(bytes, 0, bytes.length, scratch), text);
             } catch (ProtocolException e) {
-                r = new Received(ServerMessage.Type.OTHER, null, null, "undecodable", e.getMessage(), null, null, text);
+                r = new Received(
+                        ServerMessage.Type.OTHER, null, null, "undecodable", e.getMessage(), null, 0, null, text);
             }
             synchronized (lock) {
                 received.add(r);
@@ -351,7 +352,7 @@ public final class TestClient implements AutoCloseable {
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
             synchronized (lock) {
                 received.add(new Received(
-                        ServerMessage.Type.OTHER, null, null, "binary", null, null, null, "<binary frame>"));
+                        ServerMessage.Type.OTHER, null, null, "binary", null, null, 0, null, "<binary frame>"));
                 lock.notifyAll();
             }
             return null;

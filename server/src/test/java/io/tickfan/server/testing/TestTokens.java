@@ -114,9 +114,17 @@ public final class TestTokens {
         private Instant notBefore;
         private String[] symbols;
         private boolean publisher;
+        private final java.util.List<String> nullClaims = new java.util.ArrayList<>();
 
         private Builder() {}
 
+        /** Sets claim {@code name} to JSON {@code null} (for example {@code "exp": null}). */
+        public Builder nullClaim(String name) {
+            nullClaims.add(name);
+            return this;
+        }
+
+        /** {@code null} leaves {@code sub} out. */
         public Builder subject(String subject) {
             this.subject = subject;
             return this;
@@ -175,7 +183,10 @@ public final class TestTokens {
         }
 
         public String sign(Algorithm algorithm) {
-            final JWTCreator.Builder b = JWT.create().withSubject(subject).withIssuedAt(issuedAt);
+            final JWTCreator.Builder b = JWT.create().withIssuedAt(issuedAt);
+            if (subject != null) {
+                b.withSubject(subject);
+            }
             if (issuer != null) {
                 b.withIssuer(issuer);
             }
@@ -193,6 +204,9 @@ public final class TestTokens {
             }
             if (publisher) {
                 b.withArrayClaim("roles", new String[] {"publisher"});
+            }
+            for (String name : nullClaims) {
+                b.withNullClaim(name);
             }
             return b.sign(algorithm);
         }

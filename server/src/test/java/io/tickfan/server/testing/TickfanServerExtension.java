@@ -35,6 +35,7 @@ public final class TickfanServerExtension
     private ServerConfig config = testDefaults();
     private TickfanServer server;
     private boolean perTest;
+    private final java.util.concurrent.atomic.AtomicInteger barriers = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The configuration every test server starts from. */
     public static ServerConfig testDefaults() {
@@ -125,6 +126,22 @@ public final class TickfanServerExtension
         if (result != IngestRing.OK) {
             throw new IllegalStateException("publish refused: " + result);
         }
+    }
+
+    /**
+     * Subscribes {@code client} and returns once the engine delivers those symbols to it live. The
+     * ack alone does not mean that: it is sent before the sequencer has taken the subscription, so
+     * a tick published right after the ack may still reach the client only as the snapshot. Here a
+     * fresh barrier symbol rides in the same subscribe (one engine command for all symbols), and
+     * its first tick arriving proves the command took effect.
+     */
+    public void subscribeLive(TestClient client, String... symbols) {
+        final String barrier = "BARRIER." + barriers.incrementAndGet();
+        final String[] all = java.util.Arrays.copyOf(symbols, symbols.length + 1);
+        all[symbols.length] = barrier;
+        client.awaitAck(client.subscribe(all));
+        publish(Ticks.numbered(barrier, 1));
+        client.awaitTicks(barrier, 1);
     }
 
     /** A client connected with {@code token} in the {@code Authorization} header. */

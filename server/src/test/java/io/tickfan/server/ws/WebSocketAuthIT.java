@@ -99,6 +99,16 @@ class WebSocketAuthIT {
         assertRefused(upgradeWithBearer(TestTokens.builder().subject(null).hs256()), 401, null);
     }
 
+    /** A validly signed {@code "exp": null} must get a 401 like a missing exp, not a dropped connection. */
+    @Test
+    void shouldRejectNullExpiryBeforeUpgrade() {
+        assertRefused(
+                upgradeWithBearer(
+                        TestTokens.builder().expiresAt(null).nullClaim("exp").hs256()),
+                401,
+                null);
+    }
+
     @Test
     void shouldForbidValidTokenThatGrantsNothingBeforeUpgrade() {
         final UpgradeResponse r = upgradeWithBearer(TestTokens.grantsNothing());
