@@ -9,6 +9,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.tickfan.server.auth.KeyFiles;
 import io.tickfan.server.auth.TokenVerifier;
+import io.tickfan.server.bridge.BridgeSettings;
+import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.feed.DemoFeed;
@@ -35,6 +37,7 @@ public final class TickfanServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final FanoutEngine engine;
+    private final RedisBridge bridge;
     private final DemoFeed demoFeed;
     private final Channel listener;
     private final String transportName;
@@ -77,6 +80,8 @@ public final class TickfanServer implements AutoCloseable {
                                 config.integer(ServerConfig.HISTORY_TICKS),
                                 config.longValue(ServerConfig.HISTORY_MAX_AGE_MS)))
                 .start();
+        final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
+        this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
         final ServerContext context = new ServerContext(config, engine, verifier);
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         this.listener = new ServerBootstrap()
@@ -147,6 +152,11 @@ public final class TickfanServer implements AutoCloseable {
         return engine;
     }
 
+    /** The Redis bridge, or null for a standalone pod. */
+    public RedisBridge bridge() {
+        return bridge;
+    }
+
     /** A token for the demo when no key was configured (the server made a random secret), else null. */
     public String demoToken() {
         return demoToken;
@@ -156,6 +166,9 @@ public final class TickfanServer implements AutoCloseable {
     public void close() {
         if (demoFeed != null) {
             demoFeed.close();
+        }
+        if (bridge != null) {
+            bridge.close();
         }
         listener.close().syncUninterruptibly();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -125,6 +125,46 @@ public final class ServerConfig {
     public static final Setting DEMO_RATE =
             define("demo.ticksPerSecond", "1000", "Ticks per second from the demo feed, over all its symbols.");
 
+    // Redis bridge
+    public static final Setting REDIS_URI = define(
+            "redis.uri",
+            "",
+            "Redis that bridges the pods, e.g. redis://host:6379; empty runs a standalone pod with no Redis at all.");
+    public static final Setting REDIS_KEY_PREFIX =
+            define("redis.keyPrefix", "tickfan", "Prefix of every Redis key the bridge uses.");
+    public static final Setting REDIS_SHARDS = define(
+            "redis.shards",
+            "1",
+            "Streams the symbols are spread over (by symbol hash); every pod reads all. Every pod must use the same count.");
+    public static final Setting REDIS_MAX_LEN = define(
+            "redis.maxLen",
+            "1000000",
+            "Entries kept per stream (`XADD MAXLEN ~`): the retention for backfill and for readers that fall behind.");
+    public static final Setting REDIS_BATCH_TICKS =
+            define("redis.batchTicks", "512", "Most ticks appended to one stream in one script call.");
+    public static final Setting REDIS_MAX_IN_FLIGHT =
+            define("redis.maxInFlightBatches", "16", "Append batches pipelined to Redis before the writer waits.");
+    public static final Setting REDIS_OUTBOUND_BUFFER_TICKS = define(
+            "redis.outboundBufferTicks",
+            "1000000",
+            "Published ticks buffered while Redis is unreachable; past it the oldest are dropped and counted.");
+    public static final Setting REDIS_READ_BATCH =
+            define("redis.readBatch", "1024", "Most entries one blocking XREAD returns.");
+    public static final Setting REDIS_READ_BLOCK_MS =
+            define("redis.readBlockMs", "500", "How long one XREAD blocks waiting for entries.");
+    public static final Setting REDIS_COMMAND_TIMEOUT_MS = define(
+            "redis.commandTimeoutMs",
+            "2000",
+            "A Redis command not answered within this is failed and retried after a reconnect.");
+    public static final Setting REDIS_RECONNECT_MIN_MS =
+            define("redis.reconnectMinMs", "20", "First reconnect delay after a Redis failure (doubles per attempt).");
+    public static final Setting REDIS_RECONNECT_MAX_MS =
+            define("redis.reconnectMaxMs", "1000", "Longest delay between reconnect attempts.");
+    public static final Setting REDIS_STARTUP_TIMEOUT_MS = define(
+            "redis.startupTimeoutMs",
+            "10000",
+            "How long a starting pod waits for Redis (epoch, backfill) before it gives up and fails to start.");
+
     private final Map<String, String> values;
 
     private ServerConfig(Map<String, String> values) {

@@ -17,7 +17,15 @@ public final class Counters {
         INGEST_BACK_PRESSURED(5, "publish attempts refused because the ingest ring was full"),
         SLOW_CONSUMER_CLOSES(6, "connections closed for falling too far behind"),
         RESETS(7, "subscribes answered with reset (resume point lost)"),
-        REPLAYED(8, "ticks replayed from history on resume");
+        REPLAYED(8, "ticks replayed from history on resume"),
+        BRIDGE_APPENDED(9, "ticks appended to Redis streams by this pod"),
+        BRIDGE_READ(10, "stream entries read from Redis and offered to the ingest ring"),
+        BRIDGE_DROPPED(11, "outgoing ticks dropped, oldest first, while Redis was unreachable and the buffer full"),
+        BRIDGE_MALFORMED(12, "malformed stream entries skipped"),
+        BRIDGE_RECONNECTS(13, "bridge connections re-established after a Redis failure"),
+        BRIDGE_RESETS(
+                14, "shard numberings restarted (Redis restarted empty, new epoch, or stream trimmed past a reader)"),
+        BRIDGE_DUPLICATE_BATCHES(15, "append batches Redis had already applied (replays after a reconnect)");
 
         final int id;
         final String description;

@@ -51,8 +51,10 @@ public final class FanoutEngine implements AutoCloseable {
     private final Sequencer sequencer;
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
-    private final String epoch;
-    private final byte[] epochAscii;
+    private volatile String epoch;
+    private volatile byte[] epochAscii;
+    /** Where {@link #publish} sends ticks when a bridge numbers them (Redis); null: straight into the ring. */
+    private volatile PublishSink publishSink;
 
     /**
      * @param workers the event loops that own subscriber channels
@@ -94,6 +96,16 @@ public final class FanoutEngine implements AutoCloseable {
         this.idle = new WakeableIdleStrategy(
                 () -> ring.hasPending() || !commands.isEmpty(), TimeUnit.MILLISECONDS.toNanos(1));
         this.runner = new AgentRunner(idle, t -> LOG.error("sequencer failure", t), null, sequencer);
+    }
+
+    /**
+     * Takes published ticks instead of the ingest ring, e.g. the Redis bridge, which appends them to
+     * a stream and feeds them back through {@link #ingest} once Redis numbered them.
+     */
+    @FunctionalInterface
+    public interface PublishSink {
+        /** Any thread; {@code tick} is reused by the caller. Returns {@link IngestRing#OK} or {@link IngestRing#BACK_PRESSURED}. */
+        int offer(int symbolId, Tick tick, long ingestTimeNs);
     }
 
     /** Sizes of the engine's bounded structures. */
@@ -139,11 +151,68 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** Any thread: queue {@code tick} for a registered symbol id. */
     public int publish(int symbolId, Tick tick) {
+        final PublishSink sink = publishSink;
+        if (sink != null) {
+            final int result = sink.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
+            if (result != IngestRing.OK) {
+                counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
+            }
+            return result;
+        }
         final int result = ring.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
         if (result == IngestRing.OK) {
             idle.wake();
         } else {
             counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
+        }
+        return result;
+    }
+
+    /**
+     * The bridge's reader thread: queue a tick that already has its seq (in {@code tick.seq}), its
+     * original ingest time and a {@code position} every pod agrees on. A seq not above the symbol's
+     * last is dropped by the sequencer as a duplicate, which makes re-reads harmless.
+     */
+    public int ingest(int symbolId, Tick tick, long ingestTimeNs, long position) {
+        final int result = ring.offer(symbolId, tick, ingestTimeNs, position);
+        if (result == IngestRing.OK) {
+            idle.wake();
+        }
+        return result;
+    }
+
+    /**
+     * The bridge: from now on {@link #publish} hands ticks to {@code sink} (null: back to the ring).
+     * Call before the server accepts connections.
+     */
+    public void routePublishesTo(PublishSink sink) {
+        this.publishSink = sink;
+    }
+
+    /**
+     * The bridge's reader thread for {@code shard}: the shard's numbering restarted under {@code
+     * newEpoch} (null: same epoch, but entries were lost upstream). Queued behind every tick this
+     * thread ingested before, so the sequencer switches exactly between the two numberings.
+     *
+     * @param shards the shard count, or 0 to apply to every symbol
+     * @return {@link IngestRing#OK} or {@link IngestRing#BACK_PRESSURED} (retry)
+     */
+    public int restartNumbering(String newEpoch, int shard, int shards) {
+        final int kind;
+        if (newEpoch != null) {
+            final byte[] ascii = newEpoch.getBytes(StandardCharsets.US_ASCII);
+            sequencer.pendingEpoch = ascii;
+            kind = Sequencer.CONTROL_NEW_EPOCH;
+        } else {
+            kind = Sequencer.CONTROL_GAP;
+        }
+        final int result = ring.offerControl(kind, shard, shards);
+        if (result == IngestRing.OK) {
+            if (newEpoch != null) {
+                this.epochAscii = sequencer.pendingEpoch;
+                this.epoch = newEpoch;
+            }
+            idle.wake();
         }
         return result;
     }

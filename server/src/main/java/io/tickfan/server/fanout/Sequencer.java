@@ -37,12 +37,21 @@ final class Sequencer implements Agent {
     private final LoopDispatcher[] loops;
     private final boolean[] queuedTo;
     private final ByteBufAllocator alloc;
-    private final byte[] epoch;
+    /** Control kind: the shard's numbering restarted under a new epoch (Redis restarted empty). */
+    static final int CONTROL_NEW_EPOCH = 1;
+    /** Control kind: entries of the shard were lost upstream (stream trimmed past the reader). */
+    static final int CONTROL_GAP = 2;
+
+    private byte[] epoch;
+    /** The epoch that a {@link #CONTROL_NEW_EPOCH} record switches to; set before the record is queued. */
+    volatile byte[] pendingEpoch;
+
     private final int historyCapacity;
     private final long historyMaxAgeNs;
     private final Counters counters;
     private final int counterSlot;
     private final IngestRing.TickHandler onTick = this::onTick;
+    private final IngestRing.ControlHandler onControl = this::onControl;
     private final MessagePassingQueue.Consumer<Command> onCommand = this::onCommand;
     private long position;
     private long nowNs;
@@ -78,7 +87,7 @@ final class Sequencer implements Agent {
     public int doWork() {
         nowNs = EpochNanos.now();
         int work = commands.drain(onCommand, COMMAND_LIMIT);
-        work += ring.drain(onTick, TICK_LIMIT);
+        work += ring.drain(onTick, onControl, TICK_LIMIT);
         if (work > 0) {
             wakeLoops();
             counters.add(Counters.Counter.TICKS_SEQUENCED, counterSlot, sequenced);
@@ -125,9 +134,20 @@ final class Sequencer implements Agent {
         final Tick last = st.last;
         last.mergeFrom(tick);
         last.seq = seq;
-        st.lastPosition = ++position;
+        // A bridged tick carries a position every pod derives from its stream entry id; otherwise count.
+        final long carried = ring.currentPosition();
+        if (carried > 0) {
+            st.lastPosition = carried;
+            if (carried > position) {
+                position = carried;
+            }
+        } else {
+            st.lastPosition = ++position;
+        }
         dropCachedSnapshot(st);
-        final EncodedTick encoded = encode(st, 0);
+        final int flags = st.resetPending ? Tick.FLAG_RESET : 0;
+        st.resetPending = false;
+        final EncodedTick encoded = encode(st, flags);
         final int[] interest = st.interest;
         for (int i = 0; i < interest.length; i++) {
             if (interest[i] > 0) {
@@ -136,6 +156,33 @@ final class Sequencer implements Agent {
         }
         st.history.append(encoded, nowNs);
         sequenced++;
+    }
+
+    /**
+     * A shard's numbering restarted ({@link #CONTROL_NEW_EPOCH}) or lost entries ({@link
+     * #CONTROL_GAP}): its symbols' history no longer covers any earlier resume point, and their next
+     * live tick carries {@code reset} so subscribers know the seq does not continue.
+     */
+    private void onControl(int kind, int shard, int shards) {
+        if (kind == CONTROL_NEW_EPOCH) {
+            final byte[] next = pendingEpoch;
+            if (next != null) {
+                epoch = next;
+            }
+        }
+        for (SymbolState st : states) {
+            if (st == null || (shards > 0 && SymbolTable.shardOf(st.last.symbol, shards) != shard)) {
+                continue;
+            }
+            dropCachedSnapshot(st);
+            if (kind == CONTROL_NEW_EPOCH) {
+                st.history.restart();
+                st.last.seq = 0;
+            } else {
+                st.history.evictAll();
+            }
+            st.resetPending = true;
+        }
     }
 
     private EncodedTick encode(SymbolState st, int flags) {

@@ -16,6 +16,8 @@ final class SymbolState {
     long lastPosition;
     /** The snapshot of {@link #last}, kept until the next tick for subscribe storms; or null. */
     EncodedTick cachedSnapshot;
+    /** The next live tick carries {@code reset}: the symbol's numbering restarted or has a gap upstream. */
+    boolean resetPending;
 
     SymbolState(int id, String symbol, byte[] ascii, int loops, TickHistory history) {
         this.id = id;

@@ -63,6 +63,14 @@ public final class SymbolTable {
         return asciiNames[id];
     }
 
+    /**
+     * The Redis stream shard of {@code symbol}: {@link String#hashCode()} is specified by the JLS,
+     * so every pod maps a symbol to the same shard.
+     */
+    public static int shardOf(String symbol, int shards) {
+        return Math.floorMod(symbol.hashCode(), shards);
+    }
+
     public int capacity() {
         return names.length;
     }

@@ -90,6 +90,23 @@ final class TickHistory {
         return added;
     }
 
+    /** Evicts everything: no resume point before the newest tick is covered any more (a gap upstream). */
+    void evictAll() {
+        while (size > 0) {
+            evicted(ring[head]);
+            ring[head] = null;
+            head = (head + 1) % ring.length;
+            size--;
+        }
+    }
+
+    /** Releases everything and forgets what was evicted: the numbering restarts (new epoch). */
+    void restart() {
+        clear();
+        evictedSeq = 0;
+        evictedPosition = 0;
+    }
+
     /** Releases everything. */
     void clear() {
         for (int i = 0; i < size; i++) {

@@ -1,0 +1,51 @@
+package io.tickfan.server.bridge;
+
+import io.tickfan.server.config.ServerConfig;
+
+/** The Redis bridge's settings, resolved once from {@link ServerConfig}. */
+public record BridgeSettings(
+        String uri,
+        String keyPrefix,
+        int shards,
+        long maxLen,
+        int batchTicks,
+        int maxInFlightBatches,
+        int outboundBufferTicks,
+        int readBatch,
+        long readBlockMs,
+        long commandTimeoutMs,
+        long reconnectMinMs,
+        long reconnectMaxMs,
+        long startupTimeoutMs) {
+
+    public BridgeSettings {
+        if (shards < 1) {
+            throw new IllegalArgumentException("redis.shards must be at least 1");
+        }
+        if (batchTicks < 1 || maxInFlightBatches < 1 || readBatch < 1) {
+            throw new IllegalArgumentException("redis batch sizes must be at least 1");
+        }
+    }
+
+    /** Null when {@code redis.uri} is empty: a standalone pod. */
+    public static BridgeSettings fromConfig(ServerConfig c) {
+        final String uri = c.string(ServerConfig.REDIS_URI).trim();
+        if (uri.isEmpty()) {
+            return null;
+        }
+        return new BridgeSettings(
+                uri,
+                c.string(ServerConfig.REDIS_KEY_PREFIX),
+                c.integer(ServerConfig.REDIS_SHARDS),
+                c.longValue(ServerConfig.REDIS_MAX_LEN),
+                c.integer(ServerConfig.REDIS_BATCH_TICKS),
+                c.integer(ServerConfig.REDIS_MAX_IN_FLIGHT),
+                c.integer(ServerConfig.REDIS_OUTBOUND_BUFFER_TICKS),
+                c.integer(ServerConfig.REDIS_READ_BATCH),
+                c.longValue(ServerConfig.REDIS_READ_BLOCK_MS),
+                c.longValue(ServerConfig.REDIS_COMMAND_TIMEOUT_MS),
+                c.longValue(ServerConfig.REDIS_RECONNECT_MIN_MS),
+                c.longValue(ServerConfig.REDIS_RECONNECT_MAX_MS),
+                c.longValue(ServerConfig.REDIS_STARTUP_TIMEOUT_MS));
+    }
+}

@@ -1,0 +1,242 @@
+package io.tickfan.server.bridge;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.tickfan.protocol.Tick;
+import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.fanout.SymbolTable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread per shard, on its own connection: blocking {@code XREAD} from the last entry id it
+ * saw, each entry into the engine's ingest ring with the seq Redis gave it and a position taken
+ * from the entry id. Starts from the beginning of the stream, which backfills history and last
+ * values within the stream's retention.
+ *
+ * <p>After a failure it reconnects with backoff and checks, before reading on, that the epoch is
+ * still its own (else Redis lost everything: the shard's numbering restarts under the new epoch,
+ * read from the start) and that the stream was not trimmed past its last id (else the shard's
+ * symbols are marked as having a gap). Both reach subscribers as a {@code reset} tick. Entries
+ * that cannot be read are skipped and counted; each kind is logged once.
+ */
+final class StreamReader implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+    private static final long TRIM_CHECK_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    static final String START = "0-0";
+
+    private final int shard;
+    private final BridgeSettings settings;
+    private final RedisKeys keys;
+    private final String stream;
+    private final FanoutEngine engine;
+    private final Counters counters;
+    private final MalformedLog malformed;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisCommands<String, String> redis;
+    private final Backoff backoff;
+    private final Tick tick = new Tick();
+    private volatile boolean running = true;
+    private volatile boolean caughtUp;
+    private String epoch;
+    private String lastId = START;
+    private boolean synced;
+    private boolean failedBefore;
+    private long lastTrimCheckNs;
+
+    StreamReader(
+            int shard,
+            BridgeSettings settings,
+            RedisKeys keys,
+            String epoch,
+            FanoutEngine engine,
+            MalformedLog malformed,
+            StatefulRedisConnection<String, String> connection) {
+        this.shard = shard;
+        this.settings = settings;
+        this.keys = keys;
+        this.stream = keys.stream(shard);
+        this.epoch = epoch;
+        this.engine = engine;
+        this.counters = engine.counters();
+        this.malformed = malformed;
+        this.connection = connection;
+        this.redis = connection.sync();
+        this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
+        this.synced = true;
+    }
+
+    /** Whether a read has returned less than a full batch: the backfill reached the stream's end. */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        final XReadArgs args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
+        while (running) {
+            try {
+                if (!synced) {
+                    resync();
+                    synced = true;
+                    backoff.reset();
+                    if (failedBefore) {
+                        counters.addShared(Counters.Counter.BRIDGE_RECONNECTS, 1);
+                        LOG.info("redis reader {} resumed after {}", shard, lastId);
+                    }
+                }
+                final List<StreamMessage<String, String>> entries = read(args);
+                if (entries != null) {
+                    for (StreamMessage<String, String> m : entries) {
+                        if (!running) {
+                            return;
+                        }
+                        onEntry(m);
+                    }
+                }
+                final int n = entries == null ? 0 : entries.size();
+                if (n < settings.readBatch()) {
+                    caughtUp = true;
+                } else if (System.nanoTime() - lastTrimCheckNs > TRIM_CHECK_INTERVAL_NS) {
+                    // Behind by a full batch: make sure trimming has not overtaken this reader.
+                    checkTrimmed();
+                }
+            } catch (RedisException e) {
+                if (!running) {
+                    return;
+                }
+                if (synced) {
+                    LOG.warn("redis reader {} failed, reconnecting: {}", shard, e.toString());
+                }
+                synced = false;
+                failedBefore = true;
+                LockSupport.parkNanos(backoff.nextDelayNs());
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked") // one offset: the varargs array is safe
+    private List<StreamMessage<String, String>> read(XReadArgs args) {
+        return redis.xread(args, XReadArgs.StreamOffset.from(stream, lastId));
+    }
+
+    private void resync() {
+        final String current = Epochs.establish(redis, keys.epoch());
+        if (!current.equals(epoch)) {
+            restart(current);
+            return;
+        }
+        if (!START.equals(lastId)) {
+            checkTrimmed();
+        }
+    }
+
+    /** The shard's numbering restarted under {@code newEpoch}: reset its symbols and read from the start. */
+    private void restart(String newEpoch) {
+        LOG.warn(
+                "redis shard {}: epoch {} replaced by {} (Redis restarted empty?): subscribers get reset",
+                shard,
+                epoch,
+                newEpoch);
+        epoch = newEpoch;
+        lastId = START;
+        counters.addShared(Counters.Counter.BRIDGE_RESETS, 1);
+        while (engine.restartNumbering(newEpoch, shard, settings.shards()) != IngestRing.OK) {
+            if (!running) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void checkTrimmed() {
+        lastTrimCheckNs = System.nanoTime();
+        final String maxDeleted;
+        try {
+            maxDeleted = maxDeletedEntryId(redis.xinfoStream(stream));
+        } catch (RedisCommandExecutionException e) {
+            return; // no such stream yet
+        }
+        if (maxDeleted != null && StreamEntries.compareIds(maxDeleted, lastId) > 0) {
+            LOG.warn(
+                    "redis shard {}: stream trimmed past {} (up to {}): subscribers get reset",
+                    shard,
+                    lastId,
+                    maxDeleted);
+            lastId = maxDeleted;
+            counters.addShared(Counters.Counter.BRIDGE_RESETS, 1);
+            while (engine.restartNumbering(null, shard, settings.shards()) != IngestRing.OK) {
+                if (!running) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private static String maxDeletedEntryId(List<Object> info) {
+        for (int i = 0; i + 1 < info.size(); i += 2) {
+            if ("max-deleted-entry-id".equals(String.valueOf(info.get(i)))) {
+                return String.valueOf(info.get(i + 1));
+            }
+        }
+        return null; // Redis before 7.0 does not say
+    }
+
+    private void onEntry(StreamMessage<String, String> m) {
+        lastId = m.getId();
+        final long position = StreamEntries.position(m.getId());
+        StreamEntries.Malformed problem = position < 0 ? StreamEntries.Malformed.BAD_ID : null;
+        if (problem == null) {
+            problem = StreamEntries.read(m.getBody(), tick);
+        }
+        if (problem == null && !epoch.equals(m.getBody().get(StreamEntries.EPOCH))) {
+            problem = onOtherEpoch(m.getBody().get(StreamEntries.EPOCH));
+        }
+        if (problem != null) {
+            malformed.skipped(problem, stream, m);
+            return;
+        }
+        final int symbolId = engine.symbols().register(tick.symbol);
+        if (symbolId == SymbolTable.FULL) {
+            counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
+            return;
+        }
+        while (engine.ingest(symbolId, tick, tick.ingestTimeNs, position) != IngestRing.OK) {
+            // The ring is full: wait for the sequencer rather than lose a numbered tick.
+            if (!running) {
+                return;
+            }
+            Thread.yield();
+        }
+        counters.addShared(Counters.Counter.BRIDGE_READ, 1);
+    }
+
+    /**
+     * An entry of another epoch without a reconnect (e.g. FLUSHALL): if Redis's epoch is the
+     * entry's, the numbering restarted from this entry on; else the entry is stale and skipped.
+     */
+    private StreamEntries.Malformed onOtherEpoch(String entryEpoch) {
+        final String current = Epochs.establish(redis, keys.epoch());
+        if (!current.equals(entryEpoch)) {
+            return StreamEntries.Malformed.STALE_EPOCH;
+        }
+        final String id = lastId;
+        restart(current);
+        lastId = id;
+        return null;
+    }
+}

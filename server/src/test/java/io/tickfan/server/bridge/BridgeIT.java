@@ -1,0 +1,250 @@
+package io.tickfan.server.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.tickfan.protocol.Tick;
+import io.tickfan.server.TickfanServer;
+import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.testing.Received;
+import io.tickfan.server.testing.TestClient;
+import io.tickfan.server.testing.TestTokens;
+import io.tickfan.server.testing.Ticks;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Three pods on one real Redis: one feed, the same numbering everywhere, resume on any pod. */
+class BridgeIT {
+    private static RedisServer redis;
+    private static TickfanServer podA;
+    private static TickfanServer podB;
+    private static TickfanServer podC;
+    private static RedisClient direct;
+
+    @BeforeAll
+    static void startPods() throws Exception {
+        redis = RedisServer.start(false);
+        podA = Pods.start(redis);
+        podB = Pods.start(redis);
+        podC = Pods.start(redis);
+        direct = RedisClient.create(redis.uri());
+    }
+
+    @AfterAll
+    static void stopPods() throws Exception {
+        for (TickfanServer pod : new TickfanServer[] {podA, podB, podC}) {
+            if (pod != null) {
+                pod.close();
+            }
+        }
+        if (direct != null) {
+            direct.shutdown();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void shouldShareOneEpochAcrossPods() {
+        assertEquals(podA.engine().epoch(), podB.engine().epoch());
+        assertEquals(podA.engine().epoch(), podC.engine().epoch());
+    }
+
+    @Test
+    void shouldDeliverTicksPublishedOnOnePodToEveryPodInOrderWithTheSameSeq() {
+        final String sym = "BR.ORDER";
+        final int n = 500;
+        try (TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid());
+                TestClient onC = TestClient.connect(Pods.ws(podC), TestTokens.valid());
+                TestClient publisher = TestClient.connect(Pods.ws(podA), TestTokens.publisher())) {
+            onB.subscribeAndAwaitAck(sym);
+            onC.subscribeAndAwaitAck(sym);
+            publisher.awaitAck(publisher.publish(Ticks.numbered(sym, 0)));
+            for (int i = 1; i < n; i++) {
+                Pods.publish(podA, Ticks.numbered(sym, i));
+            }
+            for (TestClient c : new TestClient[] {onB, onC}) {
+                final List<Tick> got = c.awaitTicks(sym, n);
+                assertEquals(Ticks.range(1, n), Ticks.seqs(got), c.describeTicks(sym));
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Ticks.numbered(sym, i).bid, got.get(i).bid, "tick " + i + " out of order");
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldResumeWithSinceOnAnotherPodWithoutAGap() {
+        final String sym = "BR.RESUME";
+        final String epoch;
+        try (TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid())) {
+            final String id = onB.subscribe(sym);
+            epoch = onB.awaitAck(id).epoch();
+            for (int i = 0; i < 50; i++) {
+                Pods.publish(podA, Ticks.numbered(sym, i));
+            }
+            onB.awaitSeq(sym, 50);
+        }
+        for (int i = 50; i < 80; i++) {
+            Pods.publish(podA, Ticks.numbered(sym, i));
+        }
+        Pods.await(() -> Pods.counter(podC, Counters.Counter.BRIDGE_READ) > 0, "pod C reading");
+        try (TestClient onC = TestClient.connect(Pods.ws(podC), TestTokens.valid())) {
+            onC.send("{\"op\":\"subscribe\",\"id\":\"r\",\"symbols\":[\"" + sym + "\"],\"since\":{\"" + sym
+                    + "\":50},\"epoch\":\"" + epoch + "\"}");
+            final List<Tick> got = onC.awaitTicks(sym, 30);
+            assertEquals(Ticks.range(51, 80), Ticks.seqs(got), onC.describeTicks(sym));
+            assertTrue(got.stream().noneMatch(Tick::isReset), onC.describeTicks(sym));
+        }
+    }
+
+    @Test
+    void shouldResumeAnSsePositionFromOnePodOnAnother() throws Exception {
+        final String sym = "BR.POLL";
+        Pods.publish(podA, Ticks.numbered(sym, 0));
+        Pods.await(
+                () -> podB.engine().symbols().idOf(sym) >= 0
+                        && podC.engine().symbols().idOf(sym) >= 0,
+                "symbol everywhere");
+        final String first = poll(podB, sym, null);
+        final String position = field(first, "position");
+        assertEquals(List.of(1L), seqs(first), first);
+        for (int i = 1; i <= 10; i++) {
+            Pods.publish(podA, Ticks.numbered(sym, i));
+        }
+        final String resumed = pollUntil(podC, sym, position, 10);
+        assertEquals(Ticks.range(2, 11), seqs(resumed), resumed);
+        assertFalse(resumed.contains("\"reset\""), resumed);
+    }
+
+    @Test
+    void shouldDeliverADuplicatedStreamEntryOnce() {
+        final String sym = "BR.DUP";
+        try (TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid());
+                StatefulRedisConnection<String, String> r = Pods.connect(direct)) {
+            onB.subscribeAndAwaitAck(sym);
+            Pods.publish(podA, Ticks.numbered(sym, 1));
+            onB.awaitSeq(sym, 1);
+            final String stream = new RedisKeys("tickfan").stream(0);
+            final var entries =
+                    r.sync().xrevrange(stream, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(50));
+            final var original = entries.stream()
+                    .filter(e -> sym.equals(e.getBody().get(StreamEntries.SYMBOL)))
+                    .findFirst()
+                    .orElseThrow();
+            r.sync().xadd(stream, original.getBody()); // the same tick appended again, as a replay would
+            final Tick retried = Ticks.withSeq(Ticks.numbered(sym, 2), 2);
+            Pods.publish(podA, retried);
+            Pods.publish(podA, Ticks.withSeq(Ticks.numbered(sym, 2), 2)); // a publisher retry
+            Pods.publish(podA, Ticks.numbered(sym, 3));
+            onB.awaitSeq(sym, 3);
+            assertEquals(List.of(1L, 2L, 3L), Ticks.seqs(onB.ticks(sym)), onB.describeTicks(sym));
+            Pods.await(() -> Pods.counter(podB, Counters.Counter.DUPLICATES_DROPPED) >= 1, "duplicate counted");
+        }
+    }
+
+    @Test
+    void shouldSkipMalformedStreamEntries() {
+        final String sym = "BR.BAD";
+        final long before = Pods.counter(podB, Counters.Counter.BRIDGE_MALFORMED);
+        try (TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid());
+                StatefulRedisConnection<String, String> r = Pods.connect(direct)) {
+            onB.subscribeAndAwaitAck(sym);
+            final String stream = new RedisKeys("tickfan").stream(0);
+            final String epoch = podB.engine().epoch();
+            r.sync().xadd(stream, "garbage", "1");
+            r.sync().xadd(stream, "e", epoch, "s", "NOT A SYMBOL!", "q", "1", "d", "3,1,1,1,1,0,0,0,0");
+            r.sync().xadd(stream, "e", epoch, "s", sym, "q", "x", "d", "3,1,1,1,1,0,0,0,0");
+            r.sync().xadd(stream, "e", epoch, "s", sym, "q", "1", "d", "3,1,1,1");
+            r.sync().xadd(stream, "e", "someotherepoch", "s", sym, "q", "1", "d", "3,1,1,1,1,0,0,0,0");
+            Pods.publish(podA, Ticks.numbered(sym, 7));
+            final Tick got = onB.awaitSeq(sym, 1);
+            assertEquals(Ticks.numbered(sym, 7).bid, got.bid);
+            assertEquals(1, onB.ticks(sym).size(), onB.describeTicks(sym));
+            Pods.await(() -> Pods.counter(podB, Counters.Counter.BRIDGE_MALFORMED) >= before + 5, "5 entries skipped");
+        }
+    }
+
+    @Test
+    void shouldResumeOnAnotherPodAfterItsPodCloses() throws Exception {
+        final String sym = "BR.PODLOSS";
+        final TickfanServer podD = Pods.start(redis);
+        final String epoch;
+        try (TestClient onD = TestClient.connect(Pods.ws(podD), TestTokens.valid())) {
+            final String id = onD.subscribe(sym);
+            epoch = onD.awaitAck(id).epoch();
+            for (int i = 0; i < 20; i++) {
+                Pods.publish(podA, Ticks.numbered(sym, i));
+            }
+            onD.awaitSeq(sym, 20);
+            podD.close();
+            onD.awaitClose();
+        }
+        for (int i = 20; i < 40; i++) {
+            Pods.publish(podA, Ticks.numbered(sym, i));
+        }
+        try (TestClient onC = TestClient.connect(Pods.ws(podC), TestTokens.valid())) {
+            onC.send("{\"op\":\"subscribe\",\"id\":\"r\",\"symbols\":[\"" + sym + "\"],\"since\":{\"" + sym
+                    + "\":20},\"epoch\":\"" + epoch + "\"}");
+            final Received ack = onC.awaitAck("r");
+            assertEquals(epoch, ack.epoch());
+            final List<Tick> got = onC.awaitTicks(sym, 20);
+            assertEquals(Ticks.range(21, 40), Ticks.seqs(got), onC.describeTicks(sym));
+            assertEquals(Ticks.numbered(sym, 39).bid, got.get(19).bid);
+        }
+    }
+
+    // ---- long polling ---------------------------------------------------------------------------
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static String poll(TickfanServer pod, String sym, String since) throws Exception {
+        final String query = "symbols=" + sym + "&waitMs=200" + (since == null ? "" : "&since=" + since);
+        final HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pod.port() + "/poll?" + query))
+                .header("Authorization", "Bearer " + TestTokens.valid())
+                .build();
+        final HttpResponse<String> res = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, res.statusCode(), res.body());
+        return res.body();
+    }
+
+    /** Polls from {@code since} until {@code count} ticks come back in one answer (the pod may still be reading). */
+    private static String pollUntil(TickfanServer pod, String sym, String since, int count) throws Exception {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            final String body = poll(pod, sym, since);
+            if (seqs(body).size() >= count || System.nanoTime() > deadline) {
+                return body;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // the poll rate limit: 5/s
+        }
+    }
+
+    private static String field(String json, String name) {
+        final Matcher m = Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
+        assertTrue(m.find(), json);
+        return m.group(1);
+    }
+
+    private static List<Long> seqs(String json) {
+        final Matcher m = Pattern.compile("\"seq\":(\\d+)").matcher(json);
+        final java.util.ArrayList<Long> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(Long.parseLong(m.group(1)));
+        }
+        return out.stream().collect(Collectors.toList());
+    }
+}

@@ -1,0 +1,119 @@
+package io.tickfan.server.bridge;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} child process on a free loopback port, for bridge tests. Never the
+ * shared one on 6379. {@link #kill()} stops it abruptly (SIGKILL, by PID); {@link #start()} starts
+ * it again on the same port, with its data when {@code persistent} (append-only file, fsync on
+ * every write, in a temp directory) or empty when not.
+ */
+final class RedisServer implements AutoCloseable {
+    private final int port;
+    private final boolean persistent;
+    private final Path dir;
+    private Process process;
+
+    private RedisServer(int port, boolean persistent, Path dir) {
+        this.port = port;
+        this.persistent = persistent;
+        this.dir = dir;
+    }
+
+    static RedisServer start(boolean persistent) throws IOException {
+        final Path dir = Files.createTempDirectory("tickfan-redis");
+        final RedisServer r = new RedisServer(freePort(), persistent, dir);
+        r.start();
+        return r;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    void start() throws IOException {
+        final List<String> cmd = new ArrayList<>(List.of(
+                "redis-server",
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--dir",
+                dir.toString()));
+        if (persistent) {
+            cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        } else {
+            cmd.addAll(List.of("--appendonly", "no"));
+        }
+        process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!ping()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException(
+                        "redis-server did not start on " + port + ": " + Files.readString(dir.resolve("redis.log")));
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private boolean ping() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.setSoTimeout(500);
+            final OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            final InputStream in = s.getInputStream();
+            final byte[] buf = new byte[16];
+            final int n = in.read(buf);
+            return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SIGKILL by PID, then waits until the process is gone. */
+    void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
