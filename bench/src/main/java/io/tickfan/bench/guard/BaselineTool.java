@@ -2,8 +2,6 @@ package io.tickfan.bench.guard;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +9,8 @@ import java.util.TreeMap;
 
 /**
  * Re-measures the baselines: runs the whole suite {@code runs} times with the CI settings and
- * writes each benchmark's median ratio to the calibration into {@code baselines.json}, keeping
+ * writes each benchmark's best time divided by the calibration's best time (noise only adds time,
+ * so the bests are the machine's own speed) into {@code baselines.json}, keeping
  * allocation budgets, notes and unguarded (null-ratio) entries as they are. Run on the CI machine
  * after an intended performance change, and commit the file with the change that explains it.
  *
@@ -31,39 +30,27 @@ public final class BaselineTool {
         final Path logs = Files.createDirectories(Path.of("bench/target/bench-reports"));
         final BenchSuite suite =
                 new BenchSuite(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx1g"), logs);
-        final Map<String, List<Double>> ratios = new HashMap<>();
+        final Map<String, Double> best = new HashMap<>();
         for (int i = 0; i < runs; i++) {
-            final List<Measurement> run = suite.run("baseline-" + i, BenchSuite.ALL);
-            final double calibration = run.stream()
-                    .filter(m -> m.key().equals(old.calibration()))
-                    .findFirst()
-                    .orElseThrow()
-                    .scoreNs();
-            for (Measurement m : run) {
-                ratios.computeIfAbsent(m.key(), k -> new ArrayList<>()).add(m.scoreNs() / calibration);
+            for (Measurement m : suite.run("baseline-" + i, BenchSuite.ALL)) {
+                best.merge(m.key(), m.scoreNs(), Math::min);
                 System.out.printf("%s %.1f ns %.2f B/op%n", m.key(), m.scoreNs(), m.allocBytesPerOp());
             }
         }
-        ratios.remove(old.calibration());
+        final double calibration = best.remove(old.calibration());
         final Map<String, Baselines.Entry> entries = new TreeMap<>();
-        for (Map.Entry<String, List<Double>> e : ratios.entrySet()) {
+        for (Map.Entry<String, Double> e : best.entrySet()) {
             final Baselines.Entry previous = old.benchmarks().get(e.getKey());
-            final double median = median(e.getValue());
+            final double ratio = e.getValue() / calibration;
             if (previous == null) {
-                entries.put(e.getKey(), new Baselines.Entry(median, null, "new: set an allocation budget"));
+                entries.put(e.getKey(), new Baselines.Entry(ratio, null, "new: set an allocation budget"));
             } else if (previous.ratio() == null) {
                 entries.put(e.getKey(), previous);
             } else {
-                entries.put(e.getKey(), previous.withRatio(median));
+                entries.put(e.getKey(), previous.withRatio(ratio));
             }
         }
         new Baselines(old.calibration(), old.tolerance(), entries).write(file);
         System.out.println("wrote " + file.toAbsolutePath());
-    }
-
-    private static double median(List<Double> values) {
-        final double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }

@@ -5,7 +5,7 @@ package io.tickfan.bench.guard;
  *
  * @param key the benchmark ({@code Class.method}) and its parameters, e.g. {@code
  *     DispatchBench.subscribers100[loops=2]}
- * @param scoreNs average time per operation, in nanoseconds
+ * @param scoreNs average time per operation of the best measurement iteration, in nanoseconds
  * @param allocBytesPerOp {@code gc.alloc.rate.norm}, or NaN when not profiled
  */
 public record Measurement(String key, double scoreNs, double allocBytesPerOp) {}

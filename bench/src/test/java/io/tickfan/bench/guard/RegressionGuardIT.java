@@ -49,10 +49,13 @@ class RegressionGuardIT {
                 GuardRun.run(new BenchSuite(slowArgs, reports), "guard-slowed", includes, baselines, false);
         Files.writeString(reports.resolve("guard-slowed.txt"), slowed.report());
         assertFalse(slowed.passed(), slowed::report);
+        // Twice the work also allocates twice where the code allocates (dispatch, sequencer): those
+        // budget failures are right too; what must hold is that every slowed benchmark failed as slower.
         final Set<String> rejected = new TreeSet<>();
         for (RegressionGuard.Failure f : slowed.failures()) {
-            assertTrue(f.slower(), slowed::report);
-            rejected.add(f.key());
+            if (f.slower()) {
+                rejected.add(f.key());
+            }
         }
         assertEquals(new TreeSet<>(GUARDED), rejected, slowed::report);
     }
