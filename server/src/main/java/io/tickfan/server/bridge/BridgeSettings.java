@@ -25,6 +25,10 @@ public record BridgeSettings(
         if (batchTicks < 1 || maxInFlightBatches < 1 || readBatch < 1) {
             throw new IllegalArgumentException("redis batch sizes must be at least 1");
         }
+        if (batchTicks > StreamEntries.MAX_TICKS_PER_ENTRY) {
+            throw new IllegalArgumentException(
+                    "redis.batchTicks must be at most " + StreamEntries.MAX_TICKS_PER_ENTRY + ": " + batchTicks);
+        }
     }
 
     /** Null when {@code redis.uri} is empty: a standalone pod. */

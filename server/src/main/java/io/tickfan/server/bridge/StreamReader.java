@@ -44,7 +44,7 @@ final class StreamReader implements Runnable {
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
     private final Backoff backoff;
-    private final Tick tick = new Tick();
+    private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private volatile boolean running = true;
     private volatile boolean caughtUp;
     private String epoch;
@@ -198,10 +198,10 @@ final class StreamReader implements Runnable {
 
     private void onEntry(StreamMessage<String, String> m) {
         lastId = m.getId();
-        final long position = StreamEntries.position(m.getId());
-        StreamEntries.Malformed problem = position < 0 ? StreamEntries.Malformed.BAD_ID : null;
+        StreamEntries.Malformed problem =
+                StreamEntries.position(m.getId(), 0) < 0 ? StreamEntries.Malformed.BAD_ID : null;
         if (problem == null) {
-            problem = StreamEntries.read(m.getBody(), tick);
+            problem = entry.read(m.getBody());
         }
         if (problem == null && !epoch.equals(m.getBody().get(StreamEntries.EPOCH))) {
             problem = onOtherEpoch(m.getBody().get(StreamEntries.EPOCH));
@@ -210,19 +210,28 @@ final class StreamReader implements Runnable {
             malformed.skipped(problem, stream, m);
             return;
         }
-        final int symbolId = engine.symbols().register(tick.symbol);
-        if (symbolId == SymbolTable.FULL) {
-            counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
-            return;
-        }
-        while (engine.ingest(symbolId, tick, tick.ingestTimeNs, position) != IngestRing.OK) {
-            // The ring is full: wait for the sequencer rather than lose a numbered tick.
-            if (!running) {
-                return;
+        int read = 0;
+        for (int i = 0; i < entry.count; i++) {
+            if (!entry.kept[i]) {
+                continue; // a publisher retry Redis already had
             }
-            Thread.yield();
+            final Tick tick = entry.ticks[i];
+            final int symbolId = engine.symbols().register(tick.symbol);
+            if (symbolId == SymbolTable.FULL) {
+                counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
+                continue;
+            }
+            final long position = StreamEntries.position(m.getId(), i);
+            while (engine.ingest(symbolId, tick, tick.ingestTimeNs, position) != IngestRing.OK) {
+                // The ring is full: wait for the sequencer rather than lose a numbered tick.
+                if (!running) {
+                    return;
+                }
+                Thread.yield();
+            }
+            read++;
         }
-        counters.addShared(Counters.Counter.BRIDGE_READ, 1);
+        counters.addShared(Counters.Counter.BRIDGE_READ, read);
     }
 
     /**

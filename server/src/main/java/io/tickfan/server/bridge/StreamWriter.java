@@ -11,7 +11,9 @@ import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -33,7 +35,7 @@ final class StreamWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private record Pending(int shard, String symbol, String publisherSeq, String data) {}
+    private record Pending(int shard, String symbol, long publisherSeq, String line) {}
 
     private static final class Batch {
         final int shard;
@@ -142,12 +144,10 @@ final class StreamWriter implements Runnable {
 
     private void onTick(int symbolId, Tick tick) {
         final String symbol = symbols.name(symbolId);
-        StreamEntries.writeData(scratch, tick, tick.ingestTimeNs);
-        buffer.addLast(new Pending(
-                SymbolTable.shardOf(symbol, settings.shards()),
-                symbol,
-                tick.seq == 0 ? "0" : Long.toString(tick.seq),
-                scratch.toString()));
+        scratch.setLength(0);
+        StreamEntries.writeLine(scratch, symbol, tick, tick.ingestTimeNs);
+        buffer.addLast(
+                new Pending(SymbolTable.shardOf(symbol, settings.shards()), symbol, tick.seq, scratch.toString()));
         final long over = buffer.size() + retryBufferedTicks - settings.outboundBufferTicks();
         if (over > 0) {
             dropOldest(over);
@@ -220,17 +220,45 @@ final class StreamWriter implements Runnable {
         }
     }
 
+    /**
+     * One EVALSHA for the batch: its ticks grouped by symbol (first appearance order, each symbol's
+     * ticks in publish order), so Redis numbers each symbol's run with one HINCRBY.
+     */
     private void dispatch(Batch b) {
-        final String[] argv = new String[AppendScript.FIXED_ARGS + 3 * b.ticks.size()];
+        final Map<String, List<Pending>> bySymbol = new LinkedHashMap<>();
+        for (Pending p : b.ticks) {
+            bySymbol.computeIfAbsent(p.symbol(), k -> new ArrayList<>()).add(p);
+        }
+        final StringBuilder payload = new StringBuilder(b.ticks.size() * 96);
+        final List<String> runs = new ArrayList<>();
+        String prevSymbol = null;
+        long prevSeq = 0;
+        int runCount = 0;
+        for (List<Pending> group : bySymbol.values()) {
+            for (Pending p : group) {
+                if (StreamEntries.startsRun(prevSymbol, prevSeq, p.symbol(), p.publisherSeq())) {
+                    if (runCount > 0) {
+                        runs.add(Integer.toString(runCount));
+                    }
+                    runs.add(p.symbol());
+                    runs.add(Long.toString(p.publisherSeq()));
+                    runCount = 0;
+                }
+                runCount++;
+                payload.append(p.line());
+                prevSymbol = p.symbol();
+                prevSeq = p.publisherSeq();
+            }
+        }
+        runs.add(Integer.toString(runCount));
+        final String[] argv = new String[AppendScript.FIXED_ARGS + runs.size()];
         argv[0] = epoch;
         argv[1] = writerId;
         argv[2] = Long.toString(b.number);
         argv[3] = Long.toString(settings.maxLen());
-        int i = AppendScript.FIXED_ARGS;
-        for (Pending p : b.ticks) {
-            argv[i++] = p.symbol();
-            argv[i++] = p.publisherSeq();
-            argv[i++] = p.data();
+        argv[4] = payload.toString();
+        for (int i = 0; i < runs.size(); i++) {
+            argv[AppendScript.FIXED_ARGS + i] = runs.get(i);
         }
         final String[] k = {keys.stream(b.shard), keys.seq(b.shard), keys.writers(b.shard), keys.epoch()};
         b.result = async.evalsha(sha, ScriptOutputType.INTEGER, k, argv);

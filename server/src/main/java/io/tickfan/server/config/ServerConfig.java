@@ -141,15 +141,17 @@ public final class ServerConfig {
             "1000000",
             "Entries kept per stream (`XADD MAXLEN ~`): the retention for backfill and for readers that fall behind.");
     public static final Setting REDIS_BATCH_TICKS =
-            define("redis.batchTicks", "512", "Most ticks appended to one stream in one script call.");
+            define("redis.batchTicks", "512", "Most ticks in one stream entry (one script call), at most 4096.");
     public static final Setting REDIS_MAX_IN_FLIGHT =
             define("redis.maxInFlightBatches", "16", "Append batches pipelined to Redis before the writer waits.");
     public static final Setting REDIS_OUTBOUND_BUFFER_TICKS = define(
             "redis.outboundBufferTicks",
             "1000000",
             "Published ticks buffered while Redis is unreachable; past it the oldest are dropped and counted.");
-    public static final Setting REDIS_READ_BATCH =
-            define("redis.readBatch", "1024", "Most entries one blocking XREAD returns.");
+    public static final Setting REDIS_READ_BATCH = define(
+            "redis.readBatch",
+            "64",
+            "Most stream entries (each one append batch of ticks) one blocking XREAD returns.");
     public static final Setting REDIS_READ_BLOCK_MS =
             define("redis.readBlockMs", "500", "How long one XREAD blocks waiting for entries.");
     public static final Setting REDIS_COMMAND_TIMEOUT_MS = define(

@@ -1,0 +1,303 @@
+package io.tickfan.server.bridge;
+
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.protocol.Tick;
+import io.tickfan.server.TickfanServer;
+import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.testing.TestTokens;
+import io.tickfan.server.testing.TickfanServerExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Throwaway measurement of the Redis bridge (not a test; run by hand, see docs/benchmarks.md):
+ * throughput through one Redis, added latency publish-on-A to a client on B against the same-pod
+ * and standalone paths, and a Redis outage. Prints one line per result.
+ *
+ * <p>Args: {@code throughput|latency|outage} [ticks per second] [seconds].
+ */
+public final class BridgeMeasure {
+    private static final int SYMBOLS = 100;
+
+    public static void main(String[] args) throws Exception {
+        final String what = args.length > 0 ? args[0] : "throughput";
+        final int rate = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        final int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        switch (what) {
+            case "throughput" -> throughput(rate, seconds);
+            case "latency" -> latency(rate, seconds);
+            case "outage" -> outage(rate, seconds);
+            default -> throw new IllegalArgumentException(what);
+        }
+        System.exit(0);
+    }
+
+    private static TickfanServer pod(RedisServer redis) throws Exception {
+        return TickfanServerExtension.start(c -> {
+            ServerConfig k = c.with(ServerConfig.IO_THREADS, 1).with(ServerConfig.HISTORY_TICKS, 64);
+            return redis == null ? k : k.with(ServerConfig.REDIS_URI, redis.uri());
+        });
+    }
+
+    /** Publishes {@code total} ticks as fast as pod A takes them; measures until pod B sequenced them all. */
+    private static void throughput(int unusedRate, int seconds) throws Exception {
+        try (RedisServer redis = RedisServer.start(false);
+                TickfanServer a = pod(redis);
+                TickfanServer b = pod(redis)) {
+            final int total = 400_000 * Math.max(1, seconds / 2);
+            final Tick t = tick();
+            final int[] ids = ids(a);
+            final long before = b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED);
+            final long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                t.symbol = "M" + (i % SYMBOLS);
+                t.bid = 1_000_000 + i;
+                t.exchangeTimeNs = EpochNanos.now();
+                while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
+                    Thread.onSpinWait();
+                }
+            }
+            final long published = System.nanoTime();
+            while (a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED) < total) {
+                LockSupport.parkNanos(100_000);
+            }
+            System.out.printf("appended to Redis after %.2f s%n", (System.nanoTime() - start) / 1e9);
+            while (b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) - before < total) {
+                LockSupport.parkNanos(100_000);
+            }
+            final long done = System.nanoTime();
+            final io.lettuce.core.RedisClient direct = io.lettuce.core.RedisClient.create(redis.uri());
+            try (var c = direct.connect()) {
+                for (String line : c.sync().info("commandstats").split("\r?\n")) {
+                    if (line.contains("evalsha") || line.contains("xread") || line.contains("xadd")) {
+                        System.out.println("redis " + line);
+                    }
+                }
+            } finally {
+                direct.shutdown();
+            }
+            System.out.printf(
+                    "throughput: %d ticks, published in %.2f s, sequenced on pod B after %.2f s: %.0f ticks/s;"
+                            + " appended %d, duplicate batches %d, dropped %d%n",
+                    total,
+                    (published - start) / 1e9,
+                    (done - start) / 1e9,
+                    total / ((done - start) / 1e9),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DUPLICATE_BATCHES),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED));
+        }
+    }
+
+    /** Paced load over 100 symbols; one client subscribed to one symbol measures publish-to-receive. */
+    private static void latency(int rate, int seconds) throws Exception {
+        try (TickfanServer alone = pod(null)) {
+            report("standalone, same pod", measure(alone, alone, rate, seconds));
+        }
+        try (RedisServer redis = RedisServer.start(false);
+                TickfanServer a = pod(redis);
+                TickfanServer b = pod(redis)) {
+            report("redis, same pod (round trip through Redis)", measure(a, a, rate, seconds));
+            report("redis, publish on A, client on B", measure(a, b, rate, seconds));
+        }
+    }
+
+    private static long[] measure(TickfanServer publishOn, TickfanServer subscribeOn, int rate, int seconds)
+            throws Exception {
+        final Sampler sampler = new Sampler(rate / SYMBOLS * seconds + 1000);
+        final WebSocket ws = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + TestTokens.valid())
+                .buildAsync(URI.create("ws://127.0.0.1:" + subscribeOn.port() + "/ws"), sampler)
+                .join();
+        ws.sendText("{\"op\":\"subscribe\",\"id\":\"1\",\"symbols\":[\"M0\"]}", true)
+                .join();
+        final int[] ids = ids(publishOn);
+        final Tick t = tick();
+        // warm up one second, then measure
+        pace(publishOn, ids, t, rate, 1, null);
+        sampler.reset();
+        pace(publishOn, ids, t, rate, seconds, null);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+        ws.abort();
+        return sampler.sorted();
+    }
+
+    private static void pace(TickfanServer pod, int[] ids, Tick t, int rate, int seconds, AtomicLong counter) {
+        final long intervalNs = 1_000_000_000L / rate;
+        final long start = System.nanoTime();
+        final long total = (long) rate * seconds;
+        for (long i = 0; i < total; i++) {
+            final long due = start + i * intervalNs;
+            while (System.nanoTime() < due) {
+                Thread.onSpinWait();
+            }
+            final int s = (int) (i % SYMBOLS);
+            t.symbol = "M" + s;
+            t.bid = 1_000_000 + i;
+            t.exchangeTimeNs = EpochNanos.now();
+            if (pod.engine().publish(ids[s], t) == IngestRing.OK && counter != null) {
+                counter.incrementAndGet();
+            }
+        }
+    }
+
+    /** 10 s (or {@code seconds}) of Redis outage under paced load: drops and time to catch up. */
+    private static void outage(int rate, int seconds) throws Exception {
+        try (RedisServer redis = RedisServer.start(true);
+                TickfanServer a = pod(redis);
+                TickfanServer b = pod(redis)) {
+            final Sampler sampler = new Sampler(rate / SYMBOLS * (seconds + 20) + 1000);
+            final WebSocket ws = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + TestTokens.valid())
+                    .buildAsync(URI.create("ws://127.0.0.1:" + b.port() + "/ws"), sampler)
+                    .join();
+            ws.sendText("{\"op\":\"subscribe\",\"id\":\"1\",\"symbols\":[\"M0\"]}", true)
+                    .join();
+            final int[] ids = ids(a);
+            final Tick t = tick();
+            final AtomicLong published = new AtomicLong();
+            final Thread load = new Thread(() -> pace(a, ids, t, rate, seconds + 10, published), "load");
+            load.start();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
+            final long seqBefore = sampler.lastSeq.get();
+            redis.kill();
+            final long killedAt = System.nanoTime();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+            redis.start();
+            final long restartedAt = System.nanoTime();
+            // caught up: the client on B sees a tick whose publish time is after the restart
+            final long restartEpochNs = EpochNanos.now();
+            while (sampler.lastPublishNs.get() < restartEpochNs) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            final long caughtUp = System.nanoTime();
+            load.join();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            ws.abort();
+            System.out.printf(
+                    "outage: %d s down at %d ticks/s (%d published); seq on B before kill %d, after %d, gaps seen %d,"
+                            + " resets %d; dropped on A %d; caught up %.0f ms after restart (%.1f s after kill);"
+                            + " reconnects A %d B %d%n",
+                    seconds,
+                    rate,
+                    published.get(),
+                    seqBefore,
+                    sampler.lastSeq.get(),
+                    sampler.gaps.get(),
+                    sampler.resets.get(),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED),
+                    (caughtUp - restartedAt) / 1e6,
+                    (caughtUp - killedAt) / 1e9,
+                    a.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS),
+                    b.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS));
+        }
+    }
+
+    private static int[] ids(TickfanServer pod) {
+        final int[] ids = new int[SYMBOLS];
+        for (int i = 0; i < SYMBOLS; i++) {
+            ids[i] = pod.engine().symbols().register("M" + i);
+        }
+        return ids;
+    }
+
+    private static Tick tick() {
+        final Tick t = new Tick();
+        t.fieldMask = Tick.BID | Tick.ASK;
+        t.ask = 2_000_000;
+        return t;
+    }
+
+    private static void report(String what, long[] sortedUs) {
+        if (sortedUs.length == 0) {
+            System.out.println(what + ": no samples");
+            return;
+        }
+        System.out.printf(
+                "%s: n=%d p50=%d us p90=%d us p99=%d us p99.9=%d us max=%d us%n",
+                what,
+                sortedUs.length,
+                sortedUs[sortedUs.length / 2],
+                sortedUs[(int) (sortedUs.length * 0.9)],
+                sortedUs[(int) (sortedUs.length * 0.99)],
+                sortedUs[(int) Math.min(sortedUs.length - 1, sortedUs.length * 0.999)],
+                sortedUs[sortedUs.length - 1]);
+    }
+
+    /** Records receive time minus the tick's ts (set at publish), in microseconds; checks seq continuity. */
+    private static final class Sampler implements WebSocket.Listener {
+        private final long[] samples;
+        private volatile int count;
+        private final StringBuilder partial = new StringBuilder();
+        final AtomicLong lastSeq = new AtomicLong();
+        final AtomicLong lastPublishNs = new AtomicLong();
+        final AtomicLong gaps = new AtomicLong();
+        final AtomicLong resets = new AtomicLong();
+
+        Sampler(int capacity) {
+            this.samples = new long[capacity];
+        }
+
+        void reset() {
+            count = 0;
+        }
+
+        long[] sorted() {
+            final long[] s = Arrays.copyOf(samples, Math.min(count, samples.length));
+            Arrays.sort(s);
+            return s;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            final long now = EpochNanos.now();
+            partial.append(data);
+            if (last) {
+                final String msg = partial.toString();
+                partial.setLength(0);
+                final long ts = number(msg, "\"ts\":");
+                final long seq = number(msg, "\"seq\":");
+                if (ts > 0 && seq > 0 && !msg.contains("\"snap\"")) {
+                    if (msg.contains("\"reset\"")) {
+                        resets.incrementAndGet();
+                    } else if (lastSeq.get() != 0 && seq != lastSeq.get() + 1) {
+                        gaps.incrementAndGet();
+                    }
+                    lastSeq.set(seq);
+                    lastPublishNs.set(ts);
+                    final int c = count;
+                    if (c < samples.length) {
+                        samples[c] = (now - ts) / 1000;
+                        count = c + 1;
+                    }
+                } else if (seq > 0) {
+                    lastSeq.set(seq);
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        private static long number(String s, String key) {
+            final int i = s.indexOf(key);
+            if (i < 0) {
+                return -1;
+            }
+            long v = 0;
+            for (int j = i + key.length(); j < s.length() && Character.isDigit(s.charAt(j)); j++) {
+                v = v * 10 + (s.charAt(j) - '0');
+            }
+            return v;
+        }
+    }
+}
