@@ -23,6 +23,8 @@ public enum ErrorCode {
     BACK_PRESSURED("back_pressured"),
     /** The connection sends faster than its message-rate limit. */
     RATE_LIMITED("rate_limited"),
+    /** A {@code refresh} token is invalid, expired, or for another subject. */
+    BAD_TOKEN("bad_token"),
     /** The server cannot take more symbols (the symbol table is full). */
     CAPACITY("capacity");
 

@@ -40,6 +40,12 @@ public final class Main {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            // SIGTERM: drain (clients reconnect elsewhere, spread over drain.windowMs), then stop.
+                            try {
+                                server.drainAndAwait();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
                             server.close();
                             stopped.countDown();
                         },

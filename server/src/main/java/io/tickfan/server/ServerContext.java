@@ -1,14 +1,19 @@
 package io.tickfan.server;
 
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tickfan.protocol.ClientMessageDecoder;
 import io.tickfan.protocol.ProtocolLimits;
+import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.admission.TokenBucketLimiter;
-import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.auth.Authenticator;
 import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.session.AdminActions;
+import io.tickfan.server.session.SessionRegistry;
 
 /**
  * What every connection's handlers share: the engine, the token checks, the decoder and the
@@ -31,8 +36,24 @@ public final class ServerContext {
     public final long sseRetryMs;
     public final long pollMaxWaitMs;
     public final TokenBucketLimiter pollLimiter;
+    public final Authenticator authenticator;
+    public final AdmissionControl admission;
+    public final SessionRegistry sessions = new SessionRegistry();
+    /** Every accepted connection (removed on close), so a shutdown can close them all. */
+    public final ChannelGroup connections =
+            new DefaultChannelGroup("tickfan-connections", GlobalEventExecutor.INSTANCE);
 
-    public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier) {
+    public final long requestTimeoutMs;
+    public final long wsPingIntervalMs;
+    public final long wsIdleTimeoutMs;
+    public final double messagesPerSecond;
+    public final double messageBurst;
+    public final int rateViolationsBeforeClose;
+    public final long expiryGraceMs;
+    private volatile boolean ready = true;
+    private volatile AdminActions adminActions;
+
+    public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
         this.config = config;
         this.engine = engine;
         this.verifier = verifier;
@@ -57,10 +78,35 @@ public final class ServerContext {
                 config.integer(ServerConfig.POLL_RATE),
                 config.integer(ServerConfig.POLL_BURST),
                 TokenBucketLimiter.MAX_KEYS);
+        this.authenticator = new Authenticator(
+                verifier,
+                config.integer(ServerConfig.AUTH_CACHE_ENTRIES),
+                Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
+                config.integer(ServerConfig.AUTH_MAX_QUEUED));
+        this.admission = admission;
+        this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
+        this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);
+        this.wsIdleTimeoutMs = config.longValue(ServerConfig.WS_IDLE_TIMEOUT_MS);
+        this.messagesPerSecond = config.integer(ServerConfig.MESSAGES_PER_SECOND);
+        this.messageBurst = config.integer(ServerConfig.MESSAGE_BURST);
+        this.rateViolationsBeforeClose = config.integer(ServerConfig.RATE_VIOLATIONS);
+        this.expiryGraceMs = config.longValue(ServerConfig.AUTH_EXPIRY_GRACE_MS);
     }
 
-    /** Checks the token an HTTP request carries (header, subprotocol entry, cookie, or query if enabled). */
-    public AuthResult authenticate(HttpRequest request) {
-        return verifier.verify(tokenExtractor.extract(request));
+    /** Whether the server takes new clients (false while draining). */
+    public boolean isReady() {
+        return ready;
+    }
+
+    public void setReady(boolean ready) {
+        this.ready = ready;
+    }
+
+    public AdminActions adminActions() {
+        return adminActions;
+    }
+
+    public void setAdminActions(AdminActions actions) {
+        this.adminActions = actions;
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.auth.KeyFiles;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.bridge.BridgeSettings;
@@ -16,6 +17,7 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.feed.DemoFeed;
 import io.tickfan.server.http.HttpServerInitializer;
 import io.tickfan.server.http.TlsContexts;
+import io.tickfan.server.session.AdminActions;
 import io.tickfan.server.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +44,8 @@ public final class TickfanServer implements AutoCloseable {
     private final Channel listener;
     private final String transportName;
     private final String demoToken;
+    private final ServerContext context;
+    private final long drainWindowMs;
 
     private TickfanServer(ServerConfig config) throws Exception {
         final Transport transport = Transport.choose(config.string(ServerConfig.TRANSPORT));
@@ -82,7 +86,25 @@ public final class TickfanServer implements AutoCloseable {
                 .start();
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
-        final ServerContext context = new ServerContext(config, engine, verifier);
+        final AdmissionControl admission = new AdmissionControl(
+                config.integer(ServerConfig.MAX_CONNECTIONS),
+                config.integer(ServerConfig.CONNECTIONS_PER_IP),
+                config.integer(ServerConfig.CONNECTION_BURST_PER_IP),
+                config.integer(ServerConfig.ACCEPTS_PER_SECOND),
+                config.integer(ServerConfig.ACCEPT_BURST));
+        this.context = new ServerContext(config, engine, verifier, admission);
+        this.drainWindowMs = config.longValue(ServerConfig.DRAIN_WINDOW_MS);
+        context.setAdminActions(new AdminActions() {
+            @Override
+            public int drain() {
+                return startDrain();
+            }
+
+            @Override
+            public int disconnectAll() {
+                return context.sessions.restartAll(drainWindowMs);
+            }
+        });
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         this.listener = new ServerBootstrap()
                 .group(boss, workers)
@@ -139,6 +161,37 @@ public final class TickfanServer implements AutoCloseable {
         return key;
     }
 
+    /**
+     * Starts a drain: readiness goes false, new connections get 503 with Retry-After, and every
+     * client is told to reconnect at a random delay within {@code drain.windowMs}.
+     *
+     * @return sessions told to go
+     */
+    public int startDrain() {
+        context.setReady(false);
+        context.admission.startDraining(TimeUnit.MILLISECONDS.toSeconds(drainWindowMs));
+        return context.sessions.restartAll(drainWindowMs);
+    }
+
+    /**
+     * Drains, then waits until every connection is gone or the window has passed.
+     *
+     * @return whether every connection closed within the window
+     */
+    public boolean drainAndAwait() throws InterruptedException {
+        startDrain();
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainWindowMs);
+        while (context.admission.openConnections() > 0 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        return context.admission.openConnections() == 0;
+    }
+
+    /** Shared state of the running server (for tests and embedding). */
+    public ServerContext context() {
+        return context;
+    }
+
     /** The bound port (useful with {@code port=0}). */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
@@ -171,6 +224,10 @@ public final class TickfanServer implements AutoCloseable {
             bridge.close();
         }
         listener.close().syncUninterruptibly();
+        context.authenticator.close();
+        // Tell every client we are going (1001), then close every connection, sent or not.
+        context.sessions.goAwayAll();
+        context.connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         // Sequencer before loops: it may be waiting on a loop's full queue, so loops must outlive it.
         engine.closeSequencer();

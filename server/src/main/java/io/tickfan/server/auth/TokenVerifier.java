@@ -27,11 +27,14 @@ import java.util.Map;
  *
  * <p>Claims: {@code sub} and {@code exp} are required; {@code sym} (string or array of symbol
  * patterns) limits subscriptions; {@code roles} (array) or {@code role} (string) containing
- * {@code publisher} allows publishing. Thread-safe.
+ * {@code publisher} allows publishing, {@code admin} the admin endpoints. Thread-safe.
  */
 public final class TokenVerifier {
     /** Role claim value that allows {@code publish}. */
     public static final String PUBLISHER_ROLE = "publisher";
+
+    /** Role claim value that allows the admin endpoints. */
+    public static final String ADMIN_ROLE = "admin";
 
     private final Map<String, JWTVerifier> verifiersByAlg = new HashMap<>();
 
@@ -106,6 +109,12 @@ public final class TokenVerifier {
         } catch (JWTVerificationException e) {
             return AuthResult.unauthorized("invalid token");
         }
+        if (jwt.getSubject() == null || jwt.getSubject().isEmpty()) {
+            return AuthResult.unauthorized("missing claim: sub");
+        }
+        if (jwt.getExpiresAtAsInstant() == null) {
+            return AuthResult.unauthorized("missing claim: exp");
+        }
         return principal(jwt);
     }
 
@@ -130,24 +139,25 @@ public final class TokenVerifier {
             }
             entitlements = Entitlements.of(patterns);
         }
-        final boolean publisher = hasPublisherRole(jwt);
-        if (entitlements.isEmpty() && !publisher) {
+        final boolean publisher = hasRole(jwt, PUBLISHER_ROLE);
+        final boolean admin = hasRole(jwt, ADMIN_ROLE);
+        if (entitlements.isEmpty() && !publisher && !admin) {
             return AuthResult.forbidden("token grants no symbols and no publisher role");
         }
-        return AuthResult.ok(
-                new Principal(jwt.getSubject(), jwt.getExpiresAtAsInstant().toEpochMilli(), entitlements, publisher));
+        return AuthResult.ok(new Principal(
+                jwt.getSubject(), jwt.getExpiresAtAsInstant().toEpochMilli(), entitlements, publisher, admin));
     }
 
-    private static boolean hasPublisherRole(DecodedJWT jwt) {
+    private static boolean hasRole(DecodedJWT jwt, String wanted) {
         final Claim roles = jwt.getClaim("roles");
         if (!roles.isMissing() && !roles.isNull()) {
             final List<String> list = stringOrList(roles);
-            if (list != null && list.contains(PUBLISHER_ROLE)) {
+            if (list != null && list.contains(wanted)) {
                 return true;
             }
         }
         final Claim role = jwt.getClaim("role");
-        return PUBLISHER_ROLE.equals(role.asString());
+        return wanted.equals(role.asString());
     }
 
     private static List<String> stringOrList(Claim claim) {

@@ -119,6 +119,60 @@ public final class ServerConfig {
     public static final Setting POLL_BURST =
             define("poll.burst", "10", "Polls one client address may make in a burst.");
 
+    // Admission and hardening
+    public static final Setting MAX_CONNECTIONS = define(
+            "admission.maxConnections",
+            "19000",
+            "Most open connections; past it new ones get 503 (a process may hold 20,000 files here).");
+    public static final Setting CONNECTIONS_PER_IP = define(
+            "admission.connectionsPerSecondPerIp",
+            "200",
+            "Sustained new connections per second from one client address; past it 429.");
+    public static final Setting CONNECTION_BURST_PER_IP =
+            define("admission.connectionBurstPerIp", "1000", "New connections one client address may open in a burst.");
+    public static final Setting ACCEPTS_PER_SECOND = define(
+            "admission.acceptsPerSecond",
+            "20000",
+            "Sustained new connections per second over all clients; past it 503.");
+    public static final Setting ACCEPT_BURST =
+            define("admission.acceptBurst", "20000", "New connections accepted in a burst.");
+    public static final Setting REQUEST_TIMEOUT_MS = define(
+            "http.requestTimeoutMs",
+            "10000",
+            "Time from connect (or from the last poll answer) to a complete request; slower is closed.");
+    public static final Setting WS_PING_INTERVAL_MS = define(
+            "ws.pingIntervalMs", "30000", "Silence from a WebSocket client after which the server sends a ping.");
+    public static final Setting WS_IDLE_TIMEOUT_MS = define(
+            "ws.idleTimeoutMs",
+            "90000",
+            "Silence (no frame, not even a pong) after which a WebSocket is closed with 1001.");
+    public static final Setting MESSAGES_PER_SECOND = define(
+            "limits.messagesPerSecond", "100", "Sustained client messages per second per connection (token bucket).");
+    public static final Setting MESSAGE_BURST =
+            define("limits.messageBurst", "200", "Client messages one connection may send in a burst.");
+    public static final Setting RATE_VIOLATIONS = define(
+            "limits.rateViolationsBeforeClose",
+            "20",
+            "Messages refused for rate before the connection is closed with 4029.");
+    public static final Setting AUTH_CACHE_ENTRIES = define(
+            "auth.cacheMaxEntries",
+            "100000",
+            "Verified tokens remembered (by SHA-256, until exp) so reconnects skip verification; 0 disables.");
+    public static final Setting AUTH_THREADS =
+            define("auth.verifierThreads", "1", "Threads verifying RS256 and ES256 tokens off the event loops.");
+    public static final Setting AUTH_MAX_QUEUED = define(
+            "auth.maxQueuedVerifications",
+            "10000",
+            "RS256/ES256 verifications that may wait; past it the upgrade gets 503.");
+    public static final Setting AUTH_EXPIRY_GRACE_MS = define(
+            "auth.expiryGraceMs",
+            "5000",
+            "Time after a token's exp before its connection is closed (4002) unless refreshed.");
+    public static final Setting DRAIN_WINDOW_MS = define(
+            "drain.windowMs",
+            "30000",
+            "On SIGTERM or admin drain: clients are told to reconnect at a random delay within this window.");
+
     // Demo feed
     public static final Setting DEMO_ENABLED = define("demo.enabled", "true", "Run the embedded demo feed.");
     public static final Setting DEMO_SYMBOLS = define("demo.symbols", "50", "Symbols the demo feed quotes.");

@@ -276,6 +276,7 @@ public final class FanoutEngine implements AutoCloseable {
     /** Subscriber's loop thread: stop delivering {@code symbolId} to {@code s}; no-op if not subscribed. */
     public void unsubscribe(Subscriber s, LoopDispatcher d, int symbolId) {
         final int state = s.subscriptions.remove(symbolId);
+        s.setMaxHz(symbolId, 0);
         if (state == Subscriber.NOT_SUBSCRIBED) {
             return;
         }

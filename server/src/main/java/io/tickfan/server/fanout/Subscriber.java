@@ -29,6 +29,21 @@ public abstract class Subscriber {
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
 
+    /** Per-symbol maximum frequency ({@code maxHz}); null while no subscription has one. */
+    private Int2ObjectHashMap<Throttle> throttles;
+
+    /** A symbol limited to one update per interval: the latest tick waits for the next slot. */
+    private static final class Throttle {
+        final long intervalNs;
+        long lastSentNs = Long.MIN_VALUE / 2;
+        EncodedTick pending;
+        boolean armed;
+
+        Throttle(long intervalNs) {
+            this.intervalNs = intervalNs;
+        }
+    }
+
     /** Number of symbols this subscriber is subscribed to or subscribing to. */
     public final int subscriptionCount() {
         return subscriptions.size();
@@ -54,8 +69,70 @@ public abstract class Subscriber {
         return ids;
     }
 
+    /**
+     * Limits {@code symbolId} to {@code maxHz} updates per second (0 removes the limit): the
+     * client gets the latest value at most every 1/maxHz seconds, never a stale one; the seq jumps
+     * over what it skipped.
+     */
+    public final void setMaxHz(int symbolId, int maxHz) {
+        if (throttles != null) {
+            final Throttle old = throttles.remove(symbolId);
+            if (old != null && old.pending != null) {
+                old.pending.release();
+            }
+        }
+        if (maxHz > 0) {
+            if (throttles == null) {
+                throttles = new Int2ObjectHashMap<>();
+            }
+            throttles.put(symbolId, new Throttle(1_000_000_000L / maxHz));
+        }
+    }
+
     /** Dispatcher: hand over a tick (the caller keeps its reference). */
     final void offer(EncodedTick tick) {
+        if (throttles != null) {
+            final Throttle th = throttles.get(tick.symbolId());
+            if (th != null && !throttled(th, tick)) {
+                return;
+            }
+        }
+        send(tick);
+    }
+
+    /** Whether {@code tick} may go now; otherwise it waits as the pending latest value. */
+    private boolean throttled(Throttle th, EncodedTick tick) {
+        final long now = System.nanoTime();
+        if (th.pending == null && now - th.lastSentNs >= th.intervalNs) {
+            th.lastSentNs = now;
+            return true;
+        }
+        if (th.pending != null) {
+            th.pending.release();
+        }
+        th.pending = tick.retain();
+        if (!th.armed) {
+            th.armed = true;
+            final long delayNs = Math.max(0, th.lastSentNs + th.intervalNs - now);
+            schedule(() -> sendPending(tick.symbolId(), th), delayNs);
+        }
+        return false;
+    }
+
+    private void sendPending(int symbolId, Throttle th) {
+        th.armed = false;
+        if (throttles == null || throttles.get(symbolId) != th || th.pending == null) {
+            return;
+        }
+        final EncodedTick latest = th.pending;
+        th.pending = null;
+        th.lastSentNs = System.nanoTime();
+        send(latest);
+        latest.release();
+        flush();
+    }
+
+    private void send(EncodedTick tick) {
         if (conflated == null) {
             if (isWritable()) {
                 deliver(tick);
@@ -89,6 +166,15 @@ public abstract class Subscriber {
 
     /** Subclass, on close: releases held ticks. */
     protected final void releaseHeld() {
+        if (throttles != null) {
+            for (Throttle th : throttles.values()) {
+                if (th.pending != null) {
+                    th.pending.release();
+                    th.pending = null;
+                }
+            }
+            throttles = null;
+        }
         final Int2ObjectHashMap<EncodedTick> held = conflated;
         conflated = null;
         if (held != null) {
@@ -109,6 +195,9 @@ public abstract class Subscriber {
 
     /** Flushes what was queued. */
     protected abstract void flush();
+
+    /** Runs {@code task} on this subscriber's event loop after {@code delayNs}. */
+    protected abstract void schedule(Runnable task, long delayNs);
 
     /** Called once when the subscriber starts lagging; e.g. arm a slow-consumer timer. */
     protected abstract void onLagging();

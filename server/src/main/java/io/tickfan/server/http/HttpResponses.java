@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.tickfan.server.auth.AuthResult;
 import java.nio.charset.StandardCharsets;
 
 /** JSON error and status responses sent before (instead of) an upgrade. */
@@ -26,12 +27,17 @@ public final class HttpResponses {
         if (status.code() == 401) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
         }
+        sendAndClose(ctx, response);
+    }
+
+    /** Sends {@code response} with {@code Connection: close} and closes once it is written. */
+    public static void sendAndClose(ChannelHandlerContext ctx, FullHttpResponse response) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Refuses a request whose token failed: 401 or 403 with the reason. */
-    public static void sendAuthFailure(ChannelHandlerContext ctx, io.tickfan.server.auth.AuthResult auth) {
+    public static void sendAuthFailure(ChannelHandlerContext ctx, AuthResult auth) {
         sendErrorAndClose(
                 ctx,
                 HttpResponseStatus.valueOf(auth.status()),

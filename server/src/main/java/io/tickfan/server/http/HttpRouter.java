@@ -6,11 +6,15 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tickfan.server.ServerContext;
+import io.tickfan.server.admission.AdmissionControl;
+import io.tickfan.server.admission.AdmissionHandler;
 import io.tickfan.server.sse.LongPollRequest;
 import io.tickfan.server.sse.SseUpgrader;
 import io.tickfan.server.ws.WebSocketUpgrader;
@@ -18,10 +22,14 @@ import io.tickfan.server.ws.WebSocketUpgrader;
 /**
  * Routes HTTP requests, on HTTP/1.1 connections and on HTTP/2 streams alike: the WebSocket path
  * goes to {@link WebSocketUpgrader} (HTTP/1.1 only), the SSE path to {@link SseUpgrader}, the poll
- * path to {@link LongPollRequest}, {@code /health} answers, everything else is 404. Each of them
+ * path to {@link LongPollRequest}, {@code /admin/*} to {@link AdminRequest}; {@code /health}
+ * (liveness) and {@code /ready} (readiness, false while draining) answer; everything else is 404.
+ * A connection refused by admission control gets its 429 or 503 here, with {@code Retry-After}. Each of them
  * checks the token before answering 101 or 200. Malformed or oversized requests get 400 or 431.
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final String ADMIN_PREFIX = "/admin/";
+
     private final ServerContext context;
     private final boolean http2;
 
@@ -42,9 +50,21 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     tooLong ? "request line or headers too large" : "malformed HTTP request");
             return;
         }
+        RequestDeadlineHandler.requestComplete(ctx);
+        final AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
+        if (rejection != null) {
+            final FullHttpResponse response = HttpResponses.json(
+                    HttpResponseStatus.valueOf(rejection.status()),
+                    "{\"error\":\"rejected\",\"reason\":\"" + rejection.reason() + "\"}");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, rejection.retryAfterSeconds());
+            HttpResponses.sendAndClose(ctx, response);
+            return;
+        }
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final String path = uri.path();
-        if (path.equals(context.wsPath)) {
+        if (path.startsWith(ADMIN_PREFIX)) {
+            AdminRequest.handle(ctx, request, path.substring(ADMIN_PREFIX.length()), context);
+        } else if (path.equals(context.wsPath)) {
             if (http2) {
                 HttpResponses.sendErrorAndClose(
                         ctx,
@@ -58,8 +78,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             SseUpgrader.upgrade(ctx, request, uri, context, http2);
         } else if (path.equals(context.pollPath)) {
             LongPollRequest.handle(ctx, request, uri, context, http2);
-        } else if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
-            final var response = HttpResponses.json(HttpResponseStatus.OK, "{\"status\":\"ok\"}");
+        } else if ((path.equals("/health") || path.equals("/ready"))
+                && request.method().equals(HttpMethod.GET)) {
+            // Liveness is always ok while the process answers; readiness turns false when draining.
+            final boolean ok = path.equals("/health") || context.isReady();
+            final var response = HttpResponses.json(
+                    ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    ok ? "{\"status\":\"ok\"}" : "{\"status\":\"draining\"}");
             final boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             final var future = ctx.writeAndFlush(response);

@@ -16,12 +16,14 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.TickEncoder;
 import io.tickfan.server.ServerContext;
-import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.auth.Principal;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
+import io.tickfan.server.http.RequestDeadlineHandler;
 import io.tickfan.server.http.SymbolQuery;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +57,7 @@ public final class LongPollRequest extends Subscriber {
     private final boolean keepAlive;
     private final boolean http2;
     private final ByteBuf ticks;
+    private final long requestTimeoutMs;
     private int tickCount;
     private long position;
     private boolean replied;
@@ -69,6 +72,7 @@ public final class LongPollRequest extends Subscriber {
         this.keepAlive = keepAlive;
         this.http2 = http2;
         this.ticks = ctx.alloc().buffer(1024);
+        this.requestTimeoutMs = context.requestTimeoutMs;
     }
 
     /** Handles {@code request}, which the caller releases. */
@@ -95,12 +99,18 @@ public final class LongPollRequest extends Subscriber {
             ctx.writeAndFlush(response);
             return;
         }
-        final AuthResult auth = context.authenticate(request);
-        if (!auth.isOk()) {
-            HttpResponses.sendAuthFailure(ctx, auth);
-            return;
-        }
-        final SymbolQuery query = SymbolQuery.parse(uri, auth.principal(), context);
+        AuthenticatedRequest.authenticateThen(
+                ctx, request, context, principal -> start(ctx, request, uri, context, http2, principal));
+    }
+
+    private static void start(
+            ChannelHandlerContext ctx,
+            FullHttpRequest request,
+            QueryStringDecoder uri,
+            ServerContext context,
+            boolean http2,
+            Principal principal) {
+        final SymbolQuery query = SymbolQuery.parse(uri, principal, context);
         if (!query.isValid()) {
             HttpResponses.sendErrorAndClose(ctx, query.status(), "bad_request", query.reason());
             return;
@@ -160,6 +170,11 @@ public final class LongPollRequest extends Subscriber {
     protected void onLagging() {}
 
     @Override
+    protected void schedule(Runnable task, long delayNs) {
+        ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     protected void afterReply(long replyPosition) {
         replied = true;
         position = Math.max(position, replyPosition);
@@ -214,6 +229,12 @@ public final class LongPollRequest extends Subscriber {
         HttpUtil.setKeepAlive(response, keepAlive);
         ctx.writeAndFlush(response)
                 .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
-        ctx.channel().config().setAutoRead(true);
+        if (keepAlive) {
+            // The next request on this connection gets the same deadline as the first.
+            if (ctx.pipeline().get(RequestDeadlineHandler.NAME) == null) {
+                ctx.pipeline().addFirst(RequestDeadlineHandler.NAME, new RequestDeadlineHandler(requestTimeoutMs));
+            }
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 }

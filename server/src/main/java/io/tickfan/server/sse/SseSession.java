@@ -3,6 +3,7 @@ package io.tickfan.server.sse;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.server.ServerContext;
@@ -12,6 +13,7 @@ import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.session.Drainable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,16 +23,16 @@ import java.util.concurrent.TimeUnit;
  * window stays closed conflates and is then closed, without buffering and without holding up the
  * other streams of its connection. Every method runs on the stream's event loop.
  */
-final class SseSession extends Subscriber {
+final class SseSession extends Subscriber implements Drainable {
     private final ServerContext context;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
     private final boolean http2;
-    /** Kept for token expiry and refresh. */
     private final Principal principal;
 
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> heartbeat;
+    private ScheduledFuture<?> expiry;
     private boolean closing;
 
     SseSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean http2) {
@@ -39,10 +41,6 @@ final class SseSession extends Subscriber {
         this.dispatcher = dispatcher;
         this.http2 = http2;
         this.principal = principal;
-    }
-
-    Principal principal() {
-        return principal;
     }
 
     void attach(ChannelHandlerContext ctx) {
@@ -88,6 +86,11 @@ final class SseSession extends Subscriber {
     }
 
     @Override
+    protected void schedule(Runnable task, long delayNs) {
+        ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     protected void onLagging() {
         ctx.executor().schedule(this::closeIfStillLagging, context.slowConsumerTimeoutMs, TimeUnit.MILLISECONDS);
     }
@@ -117,10 +120,39 @@ final class SseSession extends Subscriber {
         }
     }
 
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void goAway() {
+        closing = true;
+        ctx.close();
+    }
+
+    /** Sets EventSource's reconnect delay with {@code retry:} and ends the stream. */
+    @Override
+    public void restart(long retryMs) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        final ByteBuf retry = ctx.alloc().buffer(24);
+        SseEvents.writeRetry(retry, retryMs);
+        write(retry);
+        ctx.flush();
+        ctx.close();
+    }
+
     void onClosed() {
         closing = true;
+        context.sessions.remove(this);
         if (heartbeat != null) {
             heartbeat.cancel(false);
+        }
+        if (expiry != null) {
+            expiry.cancel(false);
         }
         releaseHeld();
         engine.unsubscribeAll(this, dispatcher);

@@ -11,7 +11,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tickfan.server.ServerContext;
-import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.auth.Principal;
+import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.SymbolQuery;
 import java.util.List;
@@ -37,12 +38,18 @@ public final class SseUpgrader {
             HttpResponses.sendErrorAndClose(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "bad_request", "SSE needs GET");
             return;
         }
-        final AuthResult auth = context.authenticate(request);
-        if (!auth.isOk()) {
-            HttpResponses.sendAuthFailure(ctx, auth);
-            return;
-        }
-        final SymbolQuery query = SymbolQuery.parse(uri, auth.principal(), context);
+        AuthenticatedRequest.authenticateThen(
+                ctx, request, context, principal -> open(ctx, request, uri, context, http2, principal));
+    }
+
+    private static void open(
+            ChannelHandlerContext ctx,
+            FullHttpRequest request,
+            QueryStringDecoder uri,
+            ServerContext context,
+            boolean http2,
+            Principal principal) {
+        final SymbolQuery query = SymbolQuery.parse(uri, principal, context);
         if (!query.isValid()) {
             HttpResponses.sendErrorAndClose(ctx, query.status(), "bad_request", query.reason());
             return;
@@ -69,10 +76,7 @@ public final class SseUpgrader {
             ctx.pipeline().remove("http");
         }
         final SseSession session = new SseSession(
-                context,
-                auth.principal(),
-                context.engine.dispatcher(ctx.channel().eventLoop()),
-                http2);
+                context, principal, context.engine.dispatcher(ctx.channel().eventLoop()), http2);
         ctx.pipeline().replace(ctx.handler(), "sse", new SseHandler(session));
         session.start(query.symbolIds(), resume);
     }

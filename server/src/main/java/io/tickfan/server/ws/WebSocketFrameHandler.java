@@ -4,28 +4,46 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
  * text frame per message: binary frames close with 1003 and fragmented messages with 4003.
- * Oversized frames (1009), invalid UTF-8 (1007) and unmasked frames (1002) are closed by Netty's
- * decoder before they get here.
+ * Oversized frames (1009), invalid UTF-8 (1007, by the Utf8FrameValidator in front), unmasked
+ * frames and stray continuation frames (1002) are closed before they get here.
  */
 final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     private final WebSocketSession session;
     private final WebSocketServerHandshaker handshaker;
+    private final long idleTimeoutNs;
+    private long lastReadNs = System.nanoTime();
 
-    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker) {
+    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker, long idleTimeoutMs) {
         this.session = session;
         this.handshaker = handshaker;
+        this.idleTimeoutNs = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            // Silent for a ping interval: ping; silent for the idle timeout (no pong either): close.
+            if (System.nanoTime() - lastReadNs >= idleTimeoutNs) {
+                session.close(CloseCodes.GOING_AWAY, "idle timeout");
+            } else {
+                ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -39,6 +57,7 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        lastReadNs = System.nanoTime();
         try {
             if (frame instanceof TextWebSocketFrame) {
                 if (frame.isFinalFragment()) {
@@ -52,8 +71,6 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
                 handshaker.close(ctx.channel(), close.retain());
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
-            } else if (frame instanceof ContinuationWebSocketFrame) {
-                session.close(CloseCodes.FRAGMENTED, "fragmented messages are not supported");
             } else if (!(frame instanceof PongWebSocketFrame)) {
                 ctx.close();
             }

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.EpochNanos;
@@ -22,6 +24,7 @@ import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.session.Drainable;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,15 +32,20 @@ import java.util.concurrent.TimeUnit;
  * One WebSocket client: applies its requests to the engine and receives its ticks. Every method
  * runs on the connection's event loop.
  */
-final class WebSocketSession extends Subscriber {
+final class WebSocketSession extends Subscriber implements Drainable {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
     private final ServerContext context;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
-    private final Principal principal;
+    private Principal principal;
     private ChannelHandlerContext ctx;
     private boolean closing;
+    private ScheduledFuture<?> expiry;
+    // Inbound message rate: a token bucket touched only on this loop.
+    private double rateTokens;
+    private long rateUpdatedNs;
+    private int rateViolations;
 
     WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher) {
         this.context = context;
@@ -48,6 +56,60 @@ final class WebSocketSession extends Subscriber {
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.rateTokens = context.messageBurst;
+        this.rateUpdatedNs = System.nanoTime();
+        context.sessions.add(this);
+        scheduleExpiry();
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void goAway() {
+        close(CloseCodes.GOING_AWAY, "server shutting down");
+    }
+
+    @Override
+    public void restart(long retryMs) {
+        close(CloseCodes.SERVICE_RESTART, "service restart; retry_ms=" + retryMs);
+    }
+
+    private void scheduleExpiry() {
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        final long delayMs = principal.expiresAtMs() + context.expiryGraceMs - System.currentTimeMillis();
+        expiry = ctx.executor().schedule(this::expired, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+    }
+
+    private void expired() {
+        if (principal.expiresAtMs() + context.expiryGraceMs <= System.currentTimeMillis()) {
+            close(CloseCodes.TOKEN_EXPIRED, "token expired");
+        }
+    }
+
+    /** Whether this message is within the connection's rate; counts and acts on violations. */
+    private boolean withinRate() {
+        final long now = System.nanoTime();
+        rateTokens =
+                Math.min(context.messageBurst, rateTokens + (now - rateUpdatedNs) * context.messagesPerSecond / 1e9);
+        rateUpdatedNs = now;
+        if (rateTokens >= 1) {
+            rateTokens -= 1;
+            return true;
+        }
+        if (++rateViolations >= context.rateViolationsBeforeClose) {
+            close(CloseCodes.RATE_LIMITED, "message rate limit");
+        } else {
+            sendError(
+                    null,
+                    ErrorCode.RATE_LIMITED,
+                    "more than " + (long) context.messagesPerSecond + " messages per second");
+        }
+        return false;
     }
 
     // ---- ticks out ----------------------------------------------------------------------------
@@ -73,6 +135,11 @@ final class WebSocketSession extends Subscriber {
     }
 
     @Override
+    protected void schedule(Runnable task, long delayNs) {
+        ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     protected void onLagging() {
         ctx.executor().schedule(this::closeIfStillLagging, context.slowConsumerTimeoutMs, TimeUnit.MILLISECONDS);
     }
@@ -93,6 +160,9 @@ final class WebSocketSession extends Subscriber {
     // ---- requests in --------------------------------------------------------------------------
 
     void onText(ByteBuf content) {
+        if (closing || !withinRate()) {
+            return;
+        }
         final ClientMessage message;
         try {
             if (content.hasArray()) {
@@ -111,7 +181,7 @@ final class WebSocketSession extends Subscriber {
             case UNSUBSCRIBE -> unsubscribe(message);
             case PUBLISH -> publish(message);
             case PING -> send(ServerMessages.pong(message.id, EpochNanos.now()));
-            case REFRESH -> sendError(message.id, ErrorCode.UNKNOWN_OP, "refresh is not supported yet");
+            case REFRESH -> refresh(message);
         }
     }
 
@@ -145,6 +215,9 @@ final class WebSocketSession extends Subscriber {
         }
         final boolean epochMatches = m.epoch == null || m.epoch.equals(engine.epoch());
         send(ServerMessages.ack(m.id, m.op, engine.epoch()));
+        for (int id : ids) {
+            setMaxHz(id, m.maxHz);
+        }
         engine.subscribe(this, dispatcher, ids, m.since, -1, epochMatches);
     }
 
@@ -156,6 +229,37 @@ final class WebSocketSession extends Subscriber {
             }
         }
         send(ServerMessages.ack(m.id, m.op, null));
+    }
+
+    private void refresh(ClientMessage m) {
+        context.authenticator.verify(m.token, ctx.executor(), result -> {
+            if (closing) {
+                return;
+            }
+            if (!result.isOk()) {
+                sendError(m.id, ErrorCode.BAD_TOKEN, result.reason());
+                return;
+            }
+            if (!result.principal().subject().equals(principal.subject())) {
+                sendError(m.id, ErrorCode.BAD_TOKEN, "refresh token is for another subject");
+                return;
+            }
+            principal = result.principal();
+            scheduleExpiry();
+            // New entitlements apply at once: symbols the new token does not cover are dropped.
+            final StringBuilder dropped = new StringBuilder();
+            for (int id : subscribedSymbolIds()) {
+                final String symbol = engine.symbols().name(id);
+                if (!principal.entitlements().allows(symbol)) {
+                    engine.unsubscribe(this, dispatcher, id);
+                    dropped.append(dropped.length() == 0 ? "" : ",").append(symbol);
+                }
+            }
+            if (dropped.length() > 0) {
+                sendError(m.id, ErrorCode.NOT_ENTITLED, "unsubscribed, not entitled any more: " + dropped);
+            }
+            send(ServerMessages.ack(m.id, m.op, null));
+        });
     }
 
     private void publish(ClientMessage m) {
@@ -188,6 +292,10 @@ final class WebSocketSession extends Subscriber {
 
     void onClosed() {
         closing = true;
+        context.sessions.remove(this);
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
         releaseHeld();
         engine.unsubscribeAll(this, dispatcher);
     }

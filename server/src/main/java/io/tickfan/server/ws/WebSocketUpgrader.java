@@ -7,13 +7,17 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.tickfan.server.ServerContext;
-import io.tickfan.server.auth.AuthResult;
+import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenExtractor;
+import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns an HTTP request on the WebSocket path into a WebSocket session, or refuses it. The token is
@@ -32,15 +36,12 @@ public final class WebSocketUpgrader {
                     ctx, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade_required", "expected a WebSocket upgrade");
             return;
         }
-        final AuthResult auth = context.verifier.verify(context.tokenExtractor.extract(request));
-        if (!auth.isOk()) {
-            HttpResponses.sendErrorAndClose(
-                    ctx,
-                    HttpResponseStatus.valueOf(auth.status()),
-                    auth.status() == 401 ? "unauthorized" : "forbidden",
-                    auth.reason());
-            return;
-        }
+        AuthenticatedRequest.authenticateThen(
+                ctx, request, context, principal -> handshake(ctx, request, context, principal));
+    }
+
+    private static void handshake(
+            ChannelHandlerContext ctx, FullHttpRequest request, ServerContext context, Principal principal) {
         final WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(context.maxFrameBytes)
                 .allowExtensions(false)
@@ -60,10 +61,13 @@ public final class WebSocketUpgrader {
             return;
         }
         final WebSocketSession session = new WebSocketSession(
-                context,
-                auth.principal(),
-                context.engine.dispatcher(ctx.channel().eventLoop()));
-        ctx.pipeline().replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker));
+                context, principal, context.engine.dispatcher(ctx.channel().eventLoop()));
+        ctx.pipeline()
+                .replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker, context.wsIdleTimeoutMs));
+        ctx.pipeline()
+                .addBefore("ws", "idle", new IdleStateHandler(context.wsPingIntervalMs, 0, 0, TimeUnit.MILLISECONDS))
+                // The raw handshaker (unlike WebSocketServerProtocolHandler) does not add the UTF-8 check.
+                .addBefore("ws", "utf8", new Utf8FrameValidator(true));
         handshaker.handshake(ctx.channel(), request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 }

@@ -60,6 +60,7 @@ class LongPollIT {
 
     static HttpRequest request(String query) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/poll?" + query))
+                .timeout(java.time.Duration.ofSeconds(20))
                 .header("Authorization", "Bearer " + token)
                 .build();
     }

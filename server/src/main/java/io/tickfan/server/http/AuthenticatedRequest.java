@@ -1,0 +1,48 @@
+package io.tickfan.server.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.Principal;
+import java.util.function.Consumer;
+
+/**
+ * Runs the token check of a request and continues with the principal on the connection's event
+ * loop, or answers 401/403 (503 with Retry-After when the verifier queue is full). While an RS256
+ * or ES256 token is verified off the loop, the connection stops reading and the request is
+ * retained; both are restored whatever the outcome.
+ */
+public final class AuthenticatedRequest {
+    private AuthenticatedRequest() {}
+
+    /** {@code request} stays owned by the caller; it is retained here for as long as needed. */
+    public static void authenticateThen(
+            ChannelHandlerContext ctx, FullHttpRequest request, ServerContext context, Consumer<Principal> next) {
+        final String token = context.tokenExtractor.extract(request);
+        request.retain();
+        ctx.channel().config().setAutoRead(false);
+        context.authenticator.verify(token, ctx.executor(), result -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (!ctx.channel().isActive()) {
+                    return;
+                }
+                if (result.isOk()) {
+                    next.accept(result.principal());
+                } else if (result.status() == 503) {
+                    final var response = HttpResponses.json(
+                            HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "{\"error\":\"busy\",\"reason\":\"" + result.reason() + "\"}");
+                    response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+                    HttpResponses.sendAndClose(ctx, response);
+                } else {
+                    HttpResponses.sendAuthFailure(ctx, result);
+                }
+            } finally {
+                request.release();
+            }
+        });
+    }
+}

@@ -1,0 +1,15 @@
+package io.tickfan.server.session;
+
+import io.netty.util.concurrent.EventExecutor;
+
+/** A client session the server can send away with a reconnect delay (drain, disconnect-all). */
+public interface Drainable {
+    /** The event loop the session lives on; {@link #restart} is called there. */
+    EventExecutor executor();
+
+    /** Tells the client to come back after {@code retryMs} and closes the session. */
+    void restart(long retryMs);
+
+    /** Tells the client the server is going away now (WebSocket 1001) and closes the session. */
+    void goAway();
+}
