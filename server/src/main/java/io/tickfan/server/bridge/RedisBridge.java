@@ -175,7 +175,9 @@ public final class RedisBridge implements AutoCloseable {
             }
         }
         for (StatefulRedisConnection<String, String> c : connections) {
-            c.closeAsync();
+            if (c.isOpen()) {
+                c.close();
+            }
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);

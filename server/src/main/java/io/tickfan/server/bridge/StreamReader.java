@@ -49,6 +49,8 @@ final class StreamReader implements Runnable {
     private volatile boolean caughtUp;
     private String epoch;
     private String lastId = START;
+    private String lastSymbol;
+    private int lastSymbolId;
     private boolean synced;
     private boolean failedBefore;
     private long lastTrimCheckNs;
@@ -216,7 +218,12 @@ final class StreamReader implements Runnable {
                 continue; // a publisher retry Redis already had
             }
             final Tick tick = entry.ticks[i];
-            final int symbolId = engine.symbols().register(tick.symbol);
+            // Ticks of one symbol are grouped in an entry (and share one String): look the id up once per run.
+            if (tick.symbol != lastSymbol) {
+                lastSymbol = tick.symbol;
+                lastSymbolId = engine.symbols().register(tick.symbol);
+            }
+            final int symbolId = lastSymbolId;
             if (symbolId == SymbolTable.FULL) {
                 counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
                 continue;

@@ -321,6 +321,11 @@ final class StreamWriter implements Runnable {
         if (!inFlight.isEmpty()) {
             return; // wait until every outstanding batch has an answer (or timed out)
         }
+        if (!pipe.isOpen()) {
+            // Lettuce is still reconnecting the pipelined connection: appending now would only be rejected.
+            nextAttemptNs = System.nanoTime() + backoff.nextDelayNs();
+            return;
+        }
         try {
             sha = control.scriptLoad(AppendScript.LUA);
             epoch = Epochs.establish(control, keys.epoch());
