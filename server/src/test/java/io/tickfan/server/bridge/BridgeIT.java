@@ -8,6 +8,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
+import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.testing.Received;
 import io.tickfan.server.testing.TestClient;
@@ -206,6 +207,34 @@ class BridgeIT {
             final List<Tick> got = onC.awaitTicks(sym, 20);
             assertEquals(Ticks.range(21, 40), Ticks.seqs(got), onC.describeTicks(sym));
             assertEquals(Ticks.numbered(sym, 39).bid, got.get(19).bid);
+        }
+    }
+
+    @Test
+    void shouldKeepOrderAndSeqPerSymbolAcrossShards() throws Exception {
+        final String[] syms = {"SH.A", "SH.B", "SH.C", "SH.D", "SH.E", "SH.F"};
+        final int perSymbol = 100;
+        try (TickfanServer p1 = Pods.start(redis, c -> c.with(ServerConfig.REDIS_SHARDS, 3)
+                        .with(ServerConfig.REDIS_KEY_PREFIX, "sharded"));
+                TickfanServer p2 = Pods.start(redis, c -> c.with(ServerConfig.REDIS_SHARDS, 3)
+                        .with(ServerConfig.REDIS_KEY_PREFIX, "sharded"));
+                TestClient on2 = TestClient.connect(Pods.ws(p2), TestTokens.valid())) {
+            on2.subscribeAndAwaitAck(syms);
+            for (int i = 0; i < perSymbol; i++) {
+                for (String sym : syms) {
+                    Pods.publish(p1, Ticks.numbered(sym, i));
+                }
+            }
+            for (String sym : syms) {
+                final List<Tick> got = on2.awaitTicks(sym, perSymbol);
+                assertEquals(Ticks.range(1, perSymbol), Ticks.seqs(got), on2.describeTicks(sym));
+                assertEquals(Ticks.numbered(sym, perSymbol - 1).bid, got.get(perSymbol - 1).bid);
+            }
+            final java.util.Set<Integer> shards = new java.util.HashSet<>();
+            for (String sym : syms) {
+                shards.add(io.tickfan.server.fanout.SymbolTable.shardOf(sym, 3));
+            }
+            assertTrue(shards.size() > 1, "the symbols should spread over shards: " + shards);
         }
     }
 
