@@ -192,8 +192,9 @@ public final class ServerConfig {
             "Streams the symbols are spread over (by symbol hash); every pod reads all. Every pod must use the same count.");
     public static final Setting REDIS_MAX_LEN = define(
             "redis.maxLen",
-            "1000000",
-            "Entries kept per stream (`XADD MAXLEN ~`): the retention for backfill and for readers that fall behind.");
+            "50000",
+            "Entries kept per stream (`XADD MAXLEN ~`); an entry is one append batch of 1 to redis.batchTicks ticks."
+                    + " The retention for backfill and for readers that fall behind.");
     public static final Setting REDIS_BATCH_TICKS =
             define("redis.batchTicks", "512", "Most ticks in one stream entry (one script call), at most 4096.");
     public static final Setting REDIS_MAX_IN_FLIGHT =

@@ -33,6 +33,7 @@ public final class BridgeMeasure {
         final int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         switch (what) {
             case "throughput" -> throughput(rate, seconds);
+            case "standalone" -> standaloneThroughput(seconds);
             case "latency" -> latency(rate, seconds);
             case "outage" -> outage(rate, seconds);
             default -> throw new IllegalArgumentException(what);
@@ -42,7 +43,9 @@ public final class BridgeMeasure {
 
     private static TickfanServer pod(RedisServer redis) throws Exception {
         return TickfanServerExtension.start(c -> {
-            ServerConfig k = c.with(ServerConfig.IO_THREADS, 1).with(ServerConfig.HISTORY_TICKS, 64);
+            ServerConfig k = c.with(ServerConfig.IO_THREADS, 1)
+                    .with(ServerConfig.HISTORY_TICKS, 64)
+                    .with(ServerConfig.REDIS_BATCH_TICKS, Integer.getInteger("batchTicks", 512));
             return redis == null ? k : k.with(ServerConfig.REDIS_URI, redis.uri());
         });
     }
@@ -94,6 +97,31 @@ public final class BridgeMeasure {
                     a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED),
                     a.engine().counters().get(Counters.Counter.BRIDGE_DUPLICATE_BATCHES),
                     a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED));
+        }
+    }
+
+    /** The same publishing loop into one standalone pod: what the engine alone sequences, for comparison. */
+    private static void standaloneThroughput(int seconds) throws Exception {
+        try (TickfanServer a = pod(null)) {
+            final int total = 400_000 * Math.max(1, seconds / 2);
+            final Tick t = tick();
+            final int[] ids = ids(a);
+            final long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                t.symbol = "M" + (i % SYMBOLS);
+                t.bid = 1_000_000 + i;
+                t.exchangeTimeNs = EpochNanos.now();
+                while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
+                    Thread.onSpinWait();
+                }
+            }
+            while (a.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) < total) {
+                LockSupport.parkNanos(100_000);
+            }
+            final long done = System.nanoTime();
+            System.out.printf(
+                    "standalone throughput: %d ticks sequenced after %.2f s: %.0f ticks/s%n",
+                    total, (done - start) / 1e9, total / ((done - start) / 1e9));
         }
     }
 
