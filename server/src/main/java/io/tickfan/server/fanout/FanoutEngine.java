@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
@@ -39,6 +40,9 @@ public final class FanoutEngine implements AutoCloseable {
     /** {@link #publish} result: the symbol table is full. */
     public static final int CAPACITY = -3;
 
+    // Netty 4.2's default (adaptive) allocator allocates a new duplicate per delivery (40 B, JMH).
+    // The pooled allocator would recycle them, but under paranoid leak detection the integration
+    // suite then ran out of heap (1,000 clients x 200 ticks); not understood yet, so not switched.
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
     private static final Logger LOG = LoggerFactory.getLogger(FanoutEngine.class);
 
@@ -120,7 +124,9 @@ public final class FanoutEngine implements AutoCloseable {
     /** Starts the sequencer thread. */
     public FanoutEngine start() {
         AgentRunner.startOnThread(runner, r -> {
-            final Thread t = new Thread(r, sequencer.roleName());
+            // A FastThreadLocalThread, so Netty's Recycler pools EncodedTick holders on it (on a
+            // plain thread it allocates a new one per tick: 160 B, measured with JMH -prof gc).
+            final Thread t = new FastThreadLocalThread(r, sequencer.roleName());
             t.setDaemon(true);
             return t;
         });

@@ -141,7 +141,7 @@ public final class LoopDispatcher {
         for (int i = 0, n = list.size(); i < n; i++) {
             final Subscriber s = list.get(i);
             s.dirty = false;
-            s.flush();
+            s.flushBatch();
         }
         list.clear();
     }

@@ -8,8 +8,8 @@ import org.agrona.collections.Int2ObjectHashMap;
  * there. Its {@link LoopDispatcher} hands it every tick of its symbols and calls {@link #flush}
  * once per batch, so ticks bound for one connection share one write system call.
  *
- * <p>Slow consumers: while the transport is not writable (write-buffer high-water mark, or a
- * closed HTTP/2 stream window) ticks are not written but conflated, the latest per symbol kept,
+ * <p>Slow consumers: when a batch leaves bytes unwritten after its flush (past the write-buffer
+ * high-water mark, or a closed HTTP/2 stream window), ticks are no longer written but conflated, the latest per symbol kept,
  * so memory stays bounded by the number of subscriptions. When the transport drains, the held
  * ticks go out re-encoded with the conflated flag ({@code "cf":true}: the client's seq jumps on
  * purpose). How long a subscriber may lag before it is closed is the subclass's policy ({@link
@@ -129,17 +129,28 @@ public abstract class Subscriber {
         th.lastSentNs = System.nanoTime();
         send(latest);
         latest.release();
+        flushBatch();
+    }
+
+    /**
+     * Flushes what this batch queued, then decides whether the subscriber keeps up: lagging means
+     * bytes are still unwritten after the flush (the kernel did not take them), not merely that a
+     * burst was queued before it. Within one batch every tick is written, so a healthy client is
+     * never conflated by the size of a burst; the excess over the high-water mark is bounded by
+     * one batch ({@code fanout.loopDrainLimit} ticks).
+     */
+    final void flushBatch() {
         flush();
+        if (conflated == null && !isWritable()) {
+            conflated = new Int2ObjectHashMap<>();
+            onLagging();
+        }
     }
 
     private void send(EncodedTick tick) {
         if (conflated == null) {
-            if (isWritable()) {
-                deliver(tick);
-                return;
-            }
-            conflated = new Int2ObjectHashMap<>();
-            onLagging();
+            deliver(tick);
+            return;
         }
         final EncodedTick previous = conflated.put(tick.symbolId(), tick.retain());
         if (previous != null) {
@@ -161,7 +172,7 @@ public abstract class Subscriber {
             deliverConflated(t);
             t.release();
         }
-        flush();
+        flushBatch();
     }
 
     /** Subclass, on close: releases held ticks. */

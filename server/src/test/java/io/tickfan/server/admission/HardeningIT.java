@@ -284,20 +284,20 @@ class HardeningIT {
                         .with(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS, 500));
                 TestClient healthy =
                         TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), TestTokens.valid());
-                RawWebSocket stalled = RawWebSocket.open(server.port(), "/ws", TestTokens.valid())) {
+                RawWebSocket stalled = RawWebSocket.open(server.port(), "/ws", TestTokens.valid(), 8192)) {
             healthy.awaitAck(healthy.subscribe("SLOW"));
             stalled.sendText(ClientMessageEncoder.subscribe("s", List.of("SLOW"), Map.of(), null, 0));
             final long closesBefore = server.engine().counters().get(Counters.Counter.SLOW_CONSUMER_CLOSES);
-            // The stalled client reads nothing: about 20 MB fill the loopback socket buffers, then
-            // the server's high-water mark; the server conflates for it, then closes it.
-            publishRounds(server, healthy, "SLOW", 80, 1000);
+            // The stalled client reads nothing: its small socket buffers fill, then the server's
+            // high-water mark; the server conflates for it, then closes it.
+            publishRounds(server, healthy, "SLOW", 30, 1000);
             await(
                     () -> server.engine().counters().get(Counters.Counter.SLOW_CONSUMER_CLOSES) > closesBefore,
                     "slow-consumer close");
             final List<Long> seqs =
                     healthy.ticks("SLOW").stream().map(t -> t.seq).toList();
-            assertEquals(80_000, seqs.size(), "the healthy client got every tick");
-            assertEquals(80_000L, seqs.get(seqs.size() - 1));
+            assertEquals(30_000, seqs.size(), "the healthy client got every tick");
+            assertEquals(30_000L, seqs.get(seqs.size() - 1));
             assertTrue(healthy.ticks("SLOW").stream().noneMatch(Tick::isConflated));
             assertTrue(stalled.awaitEndOfStream(Duration.ofSeconds(20)), "the stalled connection is closed");
         }
@@ -309,16 +309,16 @@ class HardeningIT {
                         .with(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS, 30_000));
                 TestClient healthy =
                         TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), TestTokens.valid());
-                RawWebSocket slow = RawWebSocket.open(server.port(), "/ws", TestTokens.valid())) {
+                RawWebSocket slow = RawWebSocket.open(server.port(), "/ws", TestTokens.valid(), 8192)) {
             healthy.awaitAck(healthy.subscribe("LAG"));
             slow.sendText(ClientMessageEncoder.subscribe("s", List.of("LAG"), Map.of(), null, 0));
-            publishRounds(server, healthy, "LAG", 80, 1000);
+            publishRounds(server, healthy, "LAG", 30, 1000);
             // Now the slow client reads: a contiguous prefix, then a conflated jump, then the latest.
             final io.tickfan.protocol.ServerMessageDecoder decoder = new io.tickfan.protocol.ServerMessageDecoder();
             long expected = 1;
             boolean sawConflated = false;
             long lastSeq = 0;
-            while (lastSeq < 80_000) {
+            while (lastSeq < 30_000) {
                 final String text = slow.awaitText(WAIT);
                 final byte[] json = text.getBytes(StandardCharsets.UTF_8);
                 final io.tickfan.protocol.ServerMessage m =
@@ -327,6 +327,11 @@ class HardeningIT {
                     continue;
                 }
                 lastSeq = m.tick.seq;
+                if (m.tick.isSnapshot()) {
+                    // The subscription may have gone live after the first ticks: it starts from a snapshot.
+                    expected = lastSeq + 1;
+                    continue;
+                }
                 if (m.tick.isConflated()) {
                     assertTrue(lastSeq > expected, "a conflated tick jumps: " + lastSeq + " after " + (expected - 1));
                     sawConflated = true;
@@ -336,7 +341,7 @@ class HardeningIT {
                 expected = lastSeq + 1;
             }
             assertTrue(sawConflated, "ticks were skipped for the slow client and it was told so");
-            assertEquals(80_000, lastSeq, "it ends on the latest value");
+            assertEquals(30_000, lastSeq, "it ends on the latest value");
         }
     }
 

@@ -75,8 +75,19 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens a plain TCP connection to the loopback port (no HTTP sent yet). */
     public static Socket connect(int port) {
+        return connect(port, 0);
+    }
+
+    /**
+     * Connects with a fixed receive buffer ({@code 0}: the system's autotuned one), for clients
+     * that must fall behind quickly: loopback autotuning can otherwise buffer tens of megabytes.
+     */
+    public static Socket connect(int port, int receiveBufferBytes) {
         try {
             final Socket s = new Socket();
+            if (receiveBufferBytes > 0) {
+                s.setReceiveBufferSize(receiveBufferBytes);
+            }
             s.setTcpNoDelay(true);
             s.setSoTimeout((int) IO_TIMEOUT.toMillis());
             s.connect(new InetSocketAddress("127.0.0.1", port), (int) IO_TIMEOUT.toMillis());
@@ -91,7 +102,12 @@ public final class RawWebSocket implements AutoCloseable {
      * the response head (and body, when not upgraded; the socket is then closed).
      */
     public static UpgradeResponse upgrade(int port, String pathAndQuery, Map<String, String> extraHeaders) {
-        final Socket socket = connect(port);
+        return upgrade(port, pathAndQuery, extraHeaders, 0);
+    }
+
+    private static UpgradeResponse upgrade(
+            int port, String pathAndQuery, Map<String, String> extraHeaders, int receiveBufferBytes) {
+        final Socket socket = connect(port, receiveBufferBytes);
         try {
             final StringBuilder request = new StringBuilder()
                     .append("GET ")
@@ -139,7 +155,12 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Upgrades with {@code Authorization: Bearer <token>} and fails unless the server answers 101. */
     public static RawWebSocket open(int port, String path, String token) {
-        final UpgradeResponse r = upgrade(port, path, Map.of("Authorization", "Bearer " + token));
+        return open(port, path, token, 0);
+    }
+
+    /** As {@link #open(int, String, String)} with a fixed socket receive buffer (see {@link #connect(int, int)}). */
+    public static RawWebSocket open(int port, String path, String token, int receiveBufferBytes) {
+        final UpgradeResponse r = upgrade(port, path, Map.of("Authorization", "Bearer " + token), receiveBufferBytes);
         if (r.status() != 101) {
             throw new AssertionError("expected 101, got " + r.status() + " " + r.body());
         }
