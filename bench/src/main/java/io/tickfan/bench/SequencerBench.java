@@ -2,6 +2,7 @@ package io.tickfan.bench;
 
 import io.tickfan.bench.support.EmbeddedLoops;
 import io.tickfan.bench.support.Engines;
+import io.tickfan.bench.support.EventLoopThreads;
 import io.tickfan.bench.support.Forks;
 import io.tickfan.bench.support.Slowdown;
 import io.tickfan.protocol.Tick;
@@ -25,7 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * One sequencer step: what the sequencer spends on one tick read from the ring (number it, merge
  * it into the last value, encode it once per wire variant, append it to history, evicting the
  * oldest). No subscribers, so nothing is queued to a loop: that is {@link DispatchBench}. History
- * is full, so every step also releases the evicted tick's buffers: the steady state.
+ * is full, so every step also releases the evicted tick's buffers: the steady state. Runs on a
+ * {@code FastThreadLocalThread} ({@link EventLoopThreads}), the thread kind the sequencer needs for
+ * Netty's {@code Recycler} to pool its {@code EncodedTick}s; whether the engine really starts it on
+ * one shows in {@link EndToEndBench}'s allocation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,7 +38,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(
         value = 1,
-        jvmArgsAppend = {Forks.ADD_EXPORTS, Forks.AGRONA_EXPORT, Forks.NO_LEAK_DETECTION})
+        jvmArgsAppend = {
+            Forks.ADD_EXPORTS,
+            Forks.AGRONA_EXPORT,
+            Forks.NO_LEAK_DETECTION,
+            EventLoopThreads.JVM_ARGS_EXECUTOR,
+            EventLoopThreads.JVM_ARGS_CLASS
+        })
 public class SequencerBench {
     private static final int HISTORY = 256;
 

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.Subscriber;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A subscriber that does what {@code WebSocketSession} does per delivery (check the outbound
@@ -65,6 +66,12 @@ public class ChannelSubscriber extends Subscriber {
     @Override
     protected void deliverConflated(EncodedTick tick) {
         channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
+    }
+
+    /** Only per-subscription rate limits (maxHz) schedule; the benchmarks subscribe without one. */
+    @Override
+    protected void schedule(Runnable task, long delayNs) {
+        channel.eventLoop().schedule(task, delayNs, TimeUnit.NANOSECONDS);
     }
 
     @Override
