@@ -48,6 +48,8 @@ public final class ServerContext {
     public final long wsIdleTimeoutMs;
     public final double messagesPerSecond;
     public final double messageBurst;
+    public final double publisherMessagesPerSecond;
+    public final double publisherMessageBurst;
     public final int rateViolationsBeforeClose;
     public final long expiryGraceMs;
     private volatile boolean ready = true;
@@ -89,6 +91,8 @@ public final class ServerContext {
         this.wsIdleTimeoutMs = config.longValue(ServerConfig.WS_IDLE_TIMEOUT_MS);
         this.messagesPerSecond = config.integer(ServerConfig.MESSAGES_PER_SECOND);
         this.messageBurst = config.integer(ServerConfig.MESSAGE_BURST);
+        this.publisherMessagesPerSecond = config.integer(ServerConfig.PUBLISHER_MESSAGES_PER_SECOND);
+        this.publisherMessageBurst = config.integer(ServerConfig.PUBLISHER_MESSAGE_BURST);
         this.rateViolationsBeforeClose = config.integer(ServerConfig.RATE_VIOLATIONS);
         this.expiryGraceMs = config.longValue(ServerConfig.AUTH_EXPIRY_GRACE_MS);
     }

@@ -150,6 +150,12 @@ public final class ServerConfig {
             "limits.messagesPerSecond", "100", "Sustained client messages per second per connection (token bucket).");
     public static final Setting MESSAGE_BURST =
             define("limits.messageBurst", "200", "Client messages one connection may send in a burst.");
+    public static final Setting PUBLISHER_MESSAGES_PER_SECOND = define(
+            "limits.publisherMessagesPerSecond",
+            "100000",
+            "Sustained messages per second from a connection whose token has the publisher role.");
+    public static final Setting PUBLISHER_MESSAGE_BURST =
+            define("limits.publisherMessageBurst", "100000", "Messages a publisher connection may send in a burst.");
     public static final Setting RATE_VIOLATIONS = define(
             "limits.rateViolationsBeforeClose",
             "20",

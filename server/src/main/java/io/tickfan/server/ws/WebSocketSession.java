@@ -56,7 +56,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.rateTokens = context.messageBurst;
+        this.rateTokens = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
         this.rateUpdatedNs = System.nanoTime();
         context.sessions.add(this);
         scheduleExpiry();
@@ -91,11 +91,15 @@ final class WebSocketSession extends Subscriber implements Drainable {
         }
     }
 
-    /** Whether this message is within the connection's rate; counts and acts on violations. */
+    /**
+     * Whether this message is within the connection's rate; counts and acts on violations. A
+     * publisher (a feed handler pushing batches) has its own, higher bound.
+     */
     private boolean withinRate() {
         final long now = System.nanoTime();
-        rateTokens =
-                Math.min(context.messageBurst, rateTokens + (now - rateUpdatedNs) * context.messagesPerSecond / 1e9);
+        final double perSecond = principal.publisher() ? context.publisherMessagesPerSecond : context.messagesPerSecond;
+        final double burst = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
+        rateTokens = Math.min(burst, rateTokens + (now - rateUpdatedNs) * perSecond / 1e9);
         rateUpdatedNs = now;
         if (rateTokens >= 1) {
             rateTokens -= 1;
@@ -104,10 +108,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
         if (++rateViolations >= context.rateViolationsBeforeClose) {
             close(CloseCodes.RATE_LIMITED, "message rate limit");
         } else {
-            sendError(
-                    null,
-                    ErrorCode.RATE_LIMITED,
-                    "more than " + (long) context.messagesPerSecond + " messages per second");
+            sendError(null, ErrorCode.RATE_LIMITED, "more than " + (long) perSecond + " messages per second");
         }
         return false;
     }
