@@ -51,6 +51,12 @@ final class FleetStats implements ClientListener {
     private final AtomicLongArray backAtNs;
     private final AtomicLongArray resumeAcked;
     private volatile boolean armed;
+    private final java.util.concurrent.atomic.AtomicIntegerArray gappedAfterDrop;
+    /** Clients that saw a gap or a reset after coming back (their resume was not a full replay). */
+    final AtomicInteger resumesWithGaps = new AtomicInteger();
+    /** Live ticks meant to be sent while their client was away, received after it came back. */
+    final LongAdder replayed = new LongAdder();
+
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger back = new AtomicInteger();
 
@@ -58,6 +64,7 @@ final class FleetStats implements ClientListener {
         this.droppedAtNs = new AtomicLongArray(clients);
         this.backAtNs = new AtomicLongArray(clients);
         this.resumeAcked = new AtomicLongArray(clients);
+        this.gappedAfterDrop = new java.util.concurrent.atomic.AtomicIntegerArray(clients);
     }
 
     /** Ticks whose intended send time is in [startNs, endNs) count as measured. */
@@ -93,6 +100,9 @@ final class FleetStats implements ClientListener {
             case TickStatus.FIRST -> firsts.increment();
             default -> {}
         }
+        if (armed) {
+            onTickAfterDrop(index(client), tick.exchangeTimeNs, status);
+        }
         if (TickStatus.isLive(status)) {
             live.increment();
             final long ts = tick.exchangeTimeNs;
@@ -104,6 +114,20 @@ final class FleetStats implements ClientListener {
                 }
                 latency.record(latencyNs);
             }
+        }
+    }
+
+    private void onTickAfterDrop(int i, long tsNs, int status) {
+        final long droppedNs = droppedAtNs.get(i);
+        final long backNs = backAtNs.get(i);
+        if (droppedNs == 0 || backNs == 0) {
+            return;
+        }
+        if ((status == TickStatus.GAP || status == TickStatus.RESET) && gappedAfterDrop.compareAndSet(i, 0, 1)) {
+            resumesWithGaps.incrementAndGet();
+        }
+        if (TickStatus.isLive(status) && tsNs >= droppedNs && tsNs < backNs) {
+            replayed.increment();
         }
     }
 

@@ -26,11 +26,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         header = "Reconnect-storm drill: drop N clients, watch them come back.",
         description =
-                "Reconnect-storm drill: connect N clients (K of S symbols each, a slow publisher keeps ticks flowing), drop them all (--drop external: restart or drain the server yourself once loadgen says 'ready'; --drop command: loadgen runs --drop-command, e.g. a script that restarts the pod), then reconnect with --backoff none (every client retries at once, forever) or exponential (jittered). Reports time to 50/99/100%% reconnected, connects/s over time, rejects (429/503) and Retry-After honoured, resumes with and without gaps, and the server's CPU (with --server-pid).")
+                "Reconnect-storm drill: connect N clients (K of S symbols each, a slow publisher keeps ticks flowing), drop them all (--drop admin: loadgen calls POST /admin/disconnect on every pod with an admin token minted from --secret, the server stays up and tells each client when to come back with 'retry_ms=N'; --drop external: restart or drain the server yourself once loadgen says 'ready'; --drop command: loadgen runs --drop-command, e.g. a script that restarts the pod), then reconnect with --backoff none (every client retries at once, forever) or exponential (jittered). Reports time to 50/99/100%% reconnected, connects/s over time, rejects (429/503) and Retry-After honoured, resumes with and without gaps, and the server's CPU (with --server-pid).")
 final class StormCommand extends BaseCommand {
     enum Drop {
         external,
-        command
+        command,
+        admin
     }
 
     enum Policy {
@@ -133,6 +134,10 @@ final class StormCommand extends BaseCommand {
         subscribers.validate(cl());
         if (drop == Drop.command && (dropCommand == null || dropCommand.isBlank())) {
             throw new picocli.CommandLine.ParameterException(cl(), "--drop command needs --drop-command CMD");
+        }
+        if (drop == Drop.admin && dropHook == null && (common.secret == null || common.secret.isBlank())) {
+            throw new picocli.CommandLine.ParameterException(
+                    cl(), "--drop admin needs --secret SECRET (loadgen mints the admin token with it)");
         }
         if (rate < 0) {
             throw new picocli.CommandLine.ParameterException(cl(), "--rate must not be negative, got " + rate);
@@ -316,6 +321,9 @@ final class StormCommand extends BaseCommand {
             report.put("storm", storm);
             final Map<String, Object> resumes = map();
             resumes.put("resubscribed", s.resumeAcks.sum());
+            resumes.put("with_gaps", s.resumesWithGaps.get());
+            resumes.put("gap_free", s.resumeAcks.sum() - s.resumesWithGaps.get());
+            resumes.put("replayed_ticks", s.replayed.sum());
             resumes.put("epoch_changes", s.epochChanges.sum());
             resumes.put("resets", s.resets.sum() - resets0);
             resumes.put("gaps", gaps);
@@ -367,8 +375,11 @@ final class StormCommand extends BaseCommand {
                     (Long) storm.get("retry_after_honoured")));
             sum.append(String.format(
                     Locale.ROOT,
-                    "resumes: resubscribed %,d  epoch changes %,d (server state lost)  resets %,d  gaps %,d (missing %,d)  duplicates %,d%n",
+                    "resumes: resubscribed %,d (gap-free %,d, with gaps or resets %,d, replayed ticks %,d)  epoch changes %,d (server state lost)  resets %,d  gaps %,d (missing %,d)  duplicates %,d%n",
                     s.resumeAcks.sum(),
+                    s.resumeAcks.sum() - s.resumesWithGaps.get(),
+                    s.resumesWithGaps.get(),
+                    s.replayed.sum(),
                     s.epochChanges.sum(),
                     s.resets.sum() - resets0,
                     gaps,
@@ -390,6 +401,16 @@ final class StormCommand extends BaseCommand {
         final Runnable action;
         if (dropHook != null) {
             action = dropHook;
+        } else if (drop == Drop.admin) {
+            final String token = Tokens.mintAdmin(common.secret, Duration.ofMinutes(10));
+            action = () -> {
+                for (java.net.URI url : common.urls) {
+                    final String result = AdminTrigger.disconnectAll(url, token);
+                    if (result != null) {
+                        error.set(result);
+                    }
+                }
+            };
         } else if (drop == Drop.command) {
             action = () -> {
                 try {

@@ -19,4 +19,13 @@ final class Tokens {
         }
         return builder.sign(Algorithm.HMAC256(secret.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** A token with the {@code admin} role (drain, disconnect-all). */
+    static String mintAdmin(String secret, Duration ttl) {
+        return JWT.create()
+                .withSubject("loadgen-admin")
+                .withExpiresAt(Instant.now().plus(ttl))
+                .withArrayClaim("roles", new String[] {"admin"})
+                .sign(Algorithm.HMAC256(secret.getBytes(StandardCharsets.UTF_8)));
+    }
 }

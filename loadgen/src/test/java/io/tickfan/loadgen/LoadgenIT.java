@@ -38,12 +38,15 @@ class LoadgenIT {
 
     @BeforeEach
     void startServer() throws Exception {
-        config = ServerConfig.defaults()
+        startServerWith(ServerConfig.defaults()
                 .with(ServerConfig.PORT, 0)
                 .with(ServerConfig.DEMO_ENABLED, false)
-                .with(ServerConfig.AUTH_HS256_SECRET, SECRET);
-        server.set(TickfanServer.start(config));
-        config = config.with(ServerConfig.PORT, server.get().port());
+                .with(ServerConfig.AUTH_HS256_SECRET, SECRET));
+    }
+
+    private void startServerWith(ServerConfig c) throws Exception {
+        server.set(TickfanServer.start(c));
+        config = c.with(ServerConfig.PORT, server.get().port());
     }
 
     @AfterEach
@@ -267,6 +270,71 @@ class LoadgenIT {
         }
         assertFalse(r.isNull("storm.t100_ms"));
         assertTrue(Files.readString(dir.resolve("report.html")).contains("Connected clients"));
+    }
+
+    @Test
+    void shouldDropThroughAdminDisconnectAndResumeWithGapFreeReplays() throws Exception {
+        stopServer();
+        config = config.with(ServerConfig.PORT, 0).with(ServerConfig.DRAIN_WINDOW_MS, 2000);
+        startServerWith(config);
+        final Path dir = reports.resolve("storm-admin");
+        final int code = run(
+                Loadgen.commandLine(),
+                args(
+                        "storm",
+                        dir,
+                        "--clients",
+                        "300",
+                        "--symbols",
+                        "20",
+                        "--per-client",
+                        "2",
+                        "--rate",
+                        "200",
+                        "--drop",
+                        "admin",
+                        "--backoff",
+                        "exponential",
+                        "--backoff-max",
+                        "2s",
+                        "--reconnect-timeout",
+                        "30s",
+                        "--drop-timeout",
+                        "20s",
+                        "--strict"));
+        assertEquals(0, code, out + err);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals("admin", r.get("setup.drop"));
+        assertEquals(300, r.count("storm.dropped"), out);
+        assertEquals(300, r.count("storm.reconnected"), out);
+        // Every close carried "retry_ms=N" and every client waited at least that long.
+        assertTrue(r.count("storm.retry_after_honoured") >= 300, out);
+        // The server kept its history: same epoch, every resume is an exact replay.
+        assertEquals(0, r.count("resumes.epoch_changes"), out);
+        assertEquals(300, r.count("resumes.resubscribed"), out);
+        assertEquals(300, r.count("resumes.gap_free"), out);
+        assertEquals(0, r.count("resumes.with_gaps"), out);
+        assertEquals(0, r.count("resumes.resets"), out);
+        assertEquals(0, r.count("resumes.gaps"), out);
+        assertEquals(0, r.count("resumes.duplicates"), out);
+        assertTrue(r.count("resumes.replayed_ticks") > 0, "ticks sent while away came back by replay: " + out);
+    }
+
+    @Test
+    void shouldRefuseAdminDropWithoutSecret() {
+        final int code = run(
+                Loadgen.commandLine(),
+                "storm",
+                "--url",
+                url(),
+                "--token",
+                "x.y.z",
+                "--drop",
+                "admin",
+                "--report-dir",
+                reports.resolve("no-secret").toString());
+        assertEquals(2, code, out + err);
+        assertTrue(err.contains("--drop admin needs --secret"), err);
     }
 
     @Test
