@@ -68,14 +68,19 @@ public class ChannelSubscriber extends Subscriber {
         channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
     }
 
-    /** Only per-subscription rate limits (maxHz) schedule; the benchmarks subscribe without one. */
+    /** Only maxHz and a lagging subscriber schedule; the benchmarks use neither. */
     @Override
     protected void schedule(Runnable task, long delayNs) {
         channel.eventLoop().schedule(task, delayNs, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    protected void onLagging() {
+    protected long slowConsumerTimeoutNs() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    protected void closeSlowConsumer() {
         throw new IllegalStateException("a discarding channel never lags");
     }
 }

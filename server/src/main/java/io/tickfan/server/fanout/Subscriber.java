@@ -12,8 +12,8 @@ import org.agrona.collections.Int2ObjectHashMap;
  * high-water mark, or a closed HTTP/2 stream window), ticks are no longer written but conflated, the latest per symbol kept,
  * so memory stays bounded by the number of subscriptions. When the transport drains, the held
  * ticks go out re-encoded with the conflated flag ({@code "cf":true}: the client's seq jumps on
- * purpose). How long a subscriber may lag before it is closed is the subclass's policy ({@link
- * #onLagging}).
+ * purpose). A subscriber still lagging {@link #slowConsumerTimeoutNs()} after it started is
+ * closed ({@link #closeSlowConsumer()}).
  */
 public abstract class Subscriber {
     static final int NOT_SUBSCRIBED = 0;
@@ -143,7 +143,13 @@ public abstract class Subscriber {
         flush();
         if (conflated == null && !isWritable()) {
             conflated = new Int2ObjectHashMap<>();
-            onLagging();
+            schedule(this::closeIfStillLagging, slowConsumerTimeoutNs());
+        }
+    }
+
+    private void closeIfStillLagging() {
+        if (isLagging()) {
+            closeSlowConsumer();
         }
     }
 
@@ -210,8 +216,11 @@ public abstract class Subscriber {
     /** Runs {@code task} on this subscriber's event loop after {@code delayNs}. */
     protected abstract void schedule(Runnable task, long delayNs);
 
-    /** Called once when the subscriber starts lagging; e.g. arm a slow-consumer timer. */
-    protected abstract void onLagging();
+    /** How long the subscriber may lag (stay conflated) before {@link #closeSlowConsumer()}. */
+    protected abstract long slowConsumerTimeoutNs();
+
+    /** Closes the subscriber for lagging too long (counted by the caller's transport). */
+    protected abstract void closeSlowConsumer();
 
     /**
      * Called after a subscribe reply's ticks were handed over.

@@ -166,8 +166,14 @@ public final class LongPollRequest extends Subscriber {
         deliver(tick);
     }
 
+    // A poll buffers into its own answer (always writable), so it never lags.
     @Override
-    protected void onLagging() {}
+    protected long slowConsumerTimeoutNs() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    protected void closeSlowConsumer() {}
 
     @Override
     protected void schedule(Runnable task, long delayNs) {

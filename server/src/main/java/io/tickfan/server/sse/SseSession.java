@@ -91,12 +91,13 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     @Override
-    protected void onLagging() {
-        ctx.executor().schedule(this::closeIfStillLagging, context.slowConsumerTimeoutMs, TimeUnit.MILLISECONDS);
+    protected long slowConsumerTimeoutNs() {
+        return TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs);
     }
 
-    private void closeIfStillLagging() {
-        if (isLagging() && !closing) {
+    @Override
+    protected void closeSlowConsumer() {
+        if (!closing) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             closing = true;
             ctx.close();
