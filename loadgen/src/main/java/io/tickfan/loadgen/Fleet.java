@@ -1,8 +1,11 @@
 package io.tickfan.loadgen;
 
+import io.netty.channel.Channel;
 import io.tickfan.client.Backoff;
 import io.tickfan.client.ClientOptions;
 import io.tickfan.client.ClientTransport;
+import io.tickfan.client.SseConnection;
+import io.tickfan.client.SseSubscription;
 import io.tickfan.client.TickfanClient;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,6 +24,17 @@ final class Fleet implements AutoCloseable {
     final List<TickfanClient> clients = new ArrayList<>();
     final FleetStats stats;
     final SymbolPlan plan;
+    private final ClientTransport transport;
+    private final String token;
+    private final List<SseGroup> sseGroups = new ArrayList<>();
+    private final List<Channel> sseChannels = new ArrayList<>();
+
+    /** The SSE streams that share one connection. */
+    private record SseGroup(
+            InetSocketAddress remote,
+            InetSocketAddress local,
+            SseConnection.Protocol protocol,
+            List<SseSubscription> subscriptions) {}
 
     Fleet(
             ClientTransport transport,
@@ -30,9 +44,44 @@ final class Fleet implements AutoCloseable {
             Backoff backoff,
             int connectionsPerSource,
             int maxHz) {
+        this(transport, urls, token, plan, backoff, connectionsPerSource, maxHz, SubscriberOptions.Transport.ws, 1);
+    }
+
+    Fleet(
+            ClientTransport transport,
+            List<URI> urls,
+            String token,
+            SymbolPlan plan,
+            Backoff backoff,
+            int connectionsPerSource,
+            int maxHz,
+            SubscriberOptions.Transport kind,
+            int streamsPerConnection) {
         this.plan = plan;
+        this.transport = transport;
+        this.token = token;
         final int n = plan.perClient.length;
         this.stats = new FleetStats(n);
+        if (kind != SubscriberOptions.Transport.ws) {
+            final SseConnection.Protocol protocol = kind == SubscriberOptions.Transport.sse_h2
+                    ? SseConnection.Protocol.H2C
+                    : SseConnection.Protocol.HTTP1;
+            final int perConnection = protocol == SseConnection.Protocol.H2C ? streamsPerConnection : 1;
+            for (int from = 0; from < n; from += perConnection) {
+                final List<SseSubscription> group = new ArrayList<>();
+                for (int i = from; i < Math.min(n, from + perConnection); i++) {
+                    group.add(new SseSubscription(plan.symbolsOf(i), stats, i));
+                }
+                final URI uri = urls.get(sseGroups.size() % urls.size());
+                final int block = sseGroups.size() / connectionsPerSource;
+                sseGroups.add(new SseGroup(
+                        InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 80),
+                        block > 0 ? new InetSocketAddress("127.0.0." + (1 + block), 0) : null,
+                        protocol,
+                        group));
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             final URI uri = urls.get(i % urls.size());
             ClientOptions options =
@@ -50,17 +99,30 @@ final class Fleet implements AutoCloseable {
     /** Opens every client, at most {@code perSecond} new connections a second (0: no limit). */
     void connect(int perSecond, Progress progress) {
         final long startNs = System.nanoTime();
-        for (int i = 0; i < clients.size(); i++) {
-            if (perSecond > 0) {
-                final long dueNs = startNs + (long) (i * (1e9 / perSecond));
-                final long waitNs = dueNs - System.nanoTime();
-                if (waitNs > 0) {
-                    LockSupport.parkNanos(waitNs);
-                }
+        for (int i = 0; i < sseGroups.size(); i++) {
+            pace(startNs, i, perSecond);
+            final SseGroup g = sseGroups.get(i);
+            sseChannels.add(
+                    SseConnection.open(transport, g.remote(), g.local(), token, g.protocol(), g.subscriptions()));
+            if (progress != null) {
+                progress.maybePrint();
             }
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            pace(startNs, i, perSecond);
             clients.get(i).connect();
             if (progress != null) {
                 progress.maybePrint();
+            }
+        }
+    }
+
+    private static void pace(long startNs, int i, int perSecond) {
+        if (perSecond > 0) {
+            final long dueNs = startNs + (long) (i * (1e9 / perSecond));
+            final long waitNs = dueNs - System.nanoTime();
+            if (waitNs > 0) {
+                LockSupport.parkNanos(waitNs);
             }
         }
     }
@@ -80,8 +142,12 @@ final class Fleet implements AutoCloseable {
         return true;
     }
 
+    int size() {
+        return plan.perClient.length;
+    }
+
     boolean allOpen() {
-        return stats.openNow.get() >= clients.size();
+        return stats.openNow.get() >= size();
     }
 
     /** Every subscription has its baseline (a snapshot, or a first live tick). */
@@ -90,11 +156,14 @@ final class Fleet implements AutoCloseable {
     }
 
     boolean allSubscribed() {
-        return stats.subscribeAcks.sum() >= clients.size();
+        return stats.subscribeAcks.sum() >= size();
     }
 
     @Override
     public void close() {
+        for (Channel ch : sseChannels) {
+            ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
         final List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>(clients.size());
         for (TickfanClient c : clients) {
             closing.add(c.close());

@@ -1,6 +1,8 @@
 package io.tickfan.loadgen;
 
 import io.tickfan.client.ClientListener;
+import io.tickfan.client.SseListener;
+import io.tickfan.client.SseSubscription;
 import io.tickfan.client.TickStatus;
 import io.tickfan.client.TickfanClient;
 import io.tickfan.protocol.EpochNanos;
@@ -17,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * the measurement window; seq checks run on every tick. For storms it also keeps, per client, when
  * it was dropped and when it was back.
  */
-final class FleetStats implements ClientListener {
+final class FleetStats implements ClientListener, SseListener {
     final LatencyStats latency = new LatencyStats();
     final LongAdder live = new LongAdder();
     final LongAdder measured = new LongAdder();
@@ -88,6 +90,39 @@ final class FleetStats implements ClientListener {
 
     @Override
     public void onTick(TickfanClient client, Tick tick, long receivedNs, int status, long missingTicks) {
+        if (armed) {
+            onTickAfterDrop(index(client), tick.exchangeTimeNs, status);
+        }
+        record(tick, receivedNs, status, missingTicks);
+    }
+
+    @Override
+    public void onTick(SseSubscription subscription, Tick tick, long receivedNs, int status, long missingTicks) {
+        record(tick, receivedNs, status, missingTicks);
+    }
+
+    @Override
+    public void onResponse(SseSubscription subscription, int status) {
+        if (status == 200) {
+            opens.increment();
+            openNow.incrementAndGet();
+            subscribeAcks.increment();
+        } else {
+            onRejected(null, status, -1);
+        }
+    }
+
+    @Override
+    public void onClosed(SseSubscription subscription, Throwable cause) {
+        if (subscription.status() == 200) {
+            closes.increment();
+            openNow.decrementAndGet();
+        } else if (subscription.status() == 0) {
+            connectFailures.increment();
+        }
+    }
+
+    private void record(Tick tick, long receivedNs, int status, long missingTicks) {
         switch (status) {
             case TickStatus.SNAPSHOT -> snapshots.increment();
             case TickStatus.RESET -> resets.increment();
@@ -99,9 +134,6 @@ final class FleetStats implements ClientListener {
             case TickStatus.CONFLATED -> conflated.increment();
             case TickStatus.FIRST -> firsts.increment();
             default -> {}
-        }
-        if (armed) {
-            onTickAfterDrop(index(client), tick.exchangeTimeNs, status);
         }
         if (TickStatus.isLive(status)) {
             live.increment();

@@ -80,7 +80,9 @@ final class RunCommand extends BaseCommand {
                         plan,
                         Backoff.exponential(),
                         common.connectionsPerSource,
-                        subscribers.maxHz)) {
+                        subscribers.maxHz,
+                        subscribers.transport,
+                        subscribers.streamsPerConnection)) {
             final long timeoutMs = common.connectTimeout.toMillis();
             progress.say("connecting " + pub.connectionCount() + " publisher(s) to " + common.urls + " ("
                     + transport.name() + ")");
@@ -163,6 +165,10 @@ final class RunCommand extends BaseCommand {
             report.put("command", "run");
             report.put("preset", preset.name());
             report.put("transport", transport.name());
+            report.put("subscriber_transport", subscribers.transport.name().replace('_', '-'));
+            report.put(
+                    "streams_per_connection",
+                    subscribers.transport == SubscriberOptions.Transport.sse_h2 ? subscribers.streamsPerConnection : 1);
             final Map<String, Object> setup = map();
             setup.put("urls", common.urls.stream().map(Object::toString).toList());
             setup.put("clients", plan.perClient.length);

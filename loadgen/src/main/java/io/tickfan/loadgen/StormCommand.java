@@ -135,6 +135,10 @@ final class StormCommand extends BaseCommand {
         if (drop == Drop.command && (dropCommand == null || dropCommand.isBlank())) {
             throw new picocli.CommandLine.ParameterException(cl(), "--drop command needs --drop-command CMD");
         }
+        if (subscribers.transport != SubscriberOptions.Transport.ws) {
+            throw new picocli.CommandLine.ParameterException(
+                    cl(), "storm drills WebSocket clients: use --transport ws");
+        }
         if (drop == Drop.admin && dropHook == null && (common.secret == null || common.secret.isBlank())) {
             throw new picocli.CommandLine.ParameterException(
                     cl(), "--drop admin needs --secret SECRET (loadgen mints the admin token with it)");

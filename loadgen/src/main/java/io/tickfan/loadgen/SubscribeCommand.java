@@ -46,7 +46,9 @@ final class SubscribeCommand extends BaseCommand {
                         plan,
                         Backoff.exponential(),
                         common.connectionsPerSource,
-                        subscribers.maxHz)) {
+                        subscribers.maxHz,
+                        subscribers.transport,
+                        subscribers.streamsPerConnection)) {
             progress.line(() -> String.format(
                     Locale.ROOT,
                     "open %d/%d  subscribed %d  failures %d  rejects %d",
@@ -95,6 +97,10 @@ final class SubscribeCommand extends BaseCommand {
             final Map<String, Object> report = map();
             report.put("command", "subscribe");
             report.put("transport", transport.name());
+            report.put("subscriber_transport", subscribers.transport.name().replace('_', '-'));
+            report.put(
+                    "streams_per_connection",
+                    subscribers.transport == SubscriberOptions.Transport.sse_h2 ? subscribers.streamsPerConnection : 1);
             final Map<String, Object> setup = map();
             setup.put("urls", common.urls.stream().map(Object::toString).toList());
             setup.put("clients", plan.perClient.length);

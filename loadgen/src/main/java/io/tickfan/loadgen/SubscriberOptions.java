@@ -64,7 +64,54 @@ final class SubscriberOptions {
             defaultValue = "0")
     int maxHz;
 
+    enum Transport {
+        ws,
+        sse_h2,
+        sse_h1;
+
+        static Transport parse(String text) {
+            return switch (text) {
+                case "ws" -> ws;
+                case "sse-h2" -> sse_h2;
+                case "sse-h1" -> sse_h1;
+                default -> throw new IllegalArgumentException("expected ws, sse-h2 or sse-h1, got '" + text + "'");
+            };
+        }
+    }
+
+    @Option(
+            names = "--transport",
+            paramLabel = "T",
+            description = "How subscribers connect: ws (WebSocket), sse-h2 (SSE over h2c with prior knowledge,"
+                    + " --streams-per-connection streams on each connection) or sse-h1 (SSE over HTTP/1.1, one"
+                    + " connection per subscriber). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "ws",
+            converter = TransportConverter.class)
+    Transport transport;
+
+    @Option(
+            names = "--streams-per-connection",
+            paramLabel = "M",
+            description = "With --transport sse-h2: SSE streams per HTTP/2 connection (the server allows"
+                    + " http2.maxConcurrentStreams, 1000 by default). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "100")
+    int streamsPerConnection;
+
+    static final class TransportConverter implements picocli.CommandLine.ITypeConverter<Transport> {
+        @Override
+        public Transport convert(String value) {
+            return Transport.parse(value);
+        }
+    }
+
     void validate(picocli.CommandLine cl) {
+        Checks.atLeast(cl, "--streams-per-connection", streamsPerConnection, 1);
+        if (transport == null) {
+            transport = Transport.ws;
+        }
+        if (transport != Transport.ws && maxHz > 0) {
+            throw new picocli.CommandLine.ParameterException(cl, "--max-hz needs --transport ws");
+        }
         Checks.atLeast(cl, "--clients", clients, 1);
         Checks.atLeast(cl, "--symbols", symbols, 1);
         Checks.atLeast(cl, "--per-client", perClient, 1);

@@ -273,6 +273,63 @@ class LoadgenIT {
     }
 
     @Test
+    void shouldCountEveryTickOverSseOnHttp2WithManyStreamsPerConnection() throws Exception {
+        sseRun("sse-h2", 300);
+    }
+
+    @Test
+    void shouldCountEveryTickOverSseOnHttp1() throws Exception {
+        sseRun("sse-h1", 100);
+    }
+
+    private void sseRun(String transport, int clients) throws Exception {
+        final Path dir = reports.resolve(transport);
+        final int code = run(
+                Loadgen.commandLine(),
+                args(
+                        "run",
+                        dir,
+                        "--transport",
+                        transport,
+                        "--streams-per-connection",
+                        "100",
+                        "--clients",
+                        Integer.toString(clients),
+                        "--symbols",
+                        "20",
+                        "--per-client",
+                        "3",
+                        "--rate",
+                        "500",
+                        "--warmup",
+                        "1s",
+                        "--duration",
+                        "2s",
+                        "--p99-budget",
+                        "10s",
+                        "--strict"));
+        assertEquals(0, code, out + err);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals(transport, r.get("subscriber_transport"));
+        final long expected = r.count("deliveries.expected");
+        assertTrue(expected > 0, out);
+        assertEquals(expected, r.count("deliveries.received"), out);
+        assertEquals(0, r.count("seq.gaps"), out);
+        assertEquals(0, r.count("seq.duplicates"), out);
+        assertEquals(clients * 3L, r.count("seq.snapshots"), "one snapshot per subscription: " + out);
+        assertEquals(expected, r.count("latency.count"));
+        assertEquals(Boolean.TRUE, r.get("passed"));
+    }
+
+    @Test
+    void shouldRejectUnknownTransport() {
+        final int code =
+                run(Loadgen.commandLine(), args("subscribe", reports.resolve("bad"), "--transport", "carrier-pigeon"));
+        assertEquals(2, code, out + err);
+        assertTrue(err.contains("sse-h2"), err);
+    }
+
+    @Test
     void shouldDropThroughAdminDisconnectAndResumeWithGapFreeReplays() throws Exception {
         stopServer();
         config = config.with(ServerConfig.PORT, 0).with(ServerConfig.DRAIN_WINDOW_MS, 2000);
