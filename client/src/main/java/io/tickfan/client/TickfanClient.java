@@ -191,6 +191,19 @@ public final class TickfanClient {
         return true;
     }
 
+    /**
+     * Stops reading from the socket (a stalled consumer, for tests and load runs): the server's
+     * writes back up into its outbound buffer. {@link #close()} still works.
+     */
+    public void stopReading() {
+        onLoop(() -> {
+            final Channel ch = channel;
+            if (ch != null) {
+                ch.config().setAutoRead(false);
+            }
+        });
+    }
+
     /** Whether the open connection can take more writes without queueing past its high-water mark. */
     public boolean isWritable() {
         final Channel ch = openChannel;

@@ -47,6 +47,18 @@ final class RunCommand extends BaseCommand {
     @Mixin
     TimingOptions timing;
 
+    @picocli.CommandLine.Option(
+            names = "--stalled-clients",
+            paramLabel = "N",
+            description = "N more WebSocket connections subscribe like the others (K of the same S symbols), then stop"
+                    + " reading: slow consumers the server must contain. Their ticks are not counted; the"
+                    + " report is about the healthy --clients. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "0")
+    int stalledClients;
+
+    private Fleet stalled;
+    private int stalledOpenAtEnd;
+
     @Override
     public Integer call() throws Exception {
         switch (preset) {
@@ -67,6 +79,7 @@ final class RunCommand extends BaseCommand {
         subscribers.validate(cl());
         publisher.validate(cl());
         timing.validate(cl());
+        Checks.atLeast(cl(), "--stalled-clients", stalledClients, 0);
 
         final SymbolPlan plan = subscribers.plan();
         final Path dir = reportDir("run-" + preset);
@@ -116,6 +129,30 @@ final class RunCommand extends BaseCommand {
                             + fleet.stats.connectFailures.sum() + " connect failures, "
                             + fleet.stats.rejects.sum() + " rejects, errors " + fleet.stats.errorsByCode);
 
+            if (stalledClients > 0) {
+                stalled = new Fleet(
+                        transport,
+                        common.urls,
+                        common.subscriberToken(),
+                        SymbolPlan.create(
+                                subscribers.symbolPrefix,
+                                subscribers.symbols,
+                                stalledClients,
+                                subscribers.perClient,
+                                subscribers.distribution,
+                                subscribers.zipfExponent,
+                                subscribers.seed + 1),
+                        Backoff.exponential(),
+                        common.connectionsPerSource,
+                        0);
+                progress.say("connecting " + stalledClients + " clients that will stop reading");
+                final Fleet st = stalled;
+                st.connect(subscribers.connectRate, progress);
+                require(
+                        Fleet.await(() -> st.allOpen() && st.allBaselined(), timeoutMs, progress),
+                        "stalled clients not ready: " + st.stats.openNow.get() + "/" + stalledClients + " open");
+                st.clients.forEach(io.tickfan.client.TickfanClient::stopReading);
+            }
             final long warmupNs = timing.warmup.toNanos();
             final long durationNs = timing.duration.toNanos();
             final long startNs = EpochNanos.now() + TimeUnit.MILLISECONDS.toNanos(50);
@@ -147,6 +184,10 @@ final class RunCommand extends BaseCommand {
             final double server1 = CpuClock.processSeconds(common.serverPid);
             final double elapsedS = (EpochNanos.now() - startNs) / 1e9;
 
+            if (stalled != null) {
+                stalledOpenAtEnd = stalled.stats.openNow.get();
+                stalled.close();
+            }
             final Histogram latency = fleet.stats.latency.total();
             final long expected = expected(pub, plan);
             final long received = fleet.stats.measured.sum();
@@ -181,6 +222,10 @@ final class RunCommand extends BaseCommand {
             setup.put("duration_s", measuredS);
             setup.put("own_seq", publisher.ownSeq);
             setup.put("seq_hole_every", publisher.seqHoleEvery);
+            setup.put("stalled_clients", stalledClients);
+            if (stalled != null) {
+                setup.put("stalled_open_at_end", stalledOpenAtEnd);
+            }
             report.put("setup", setup);
             report.put("latency", Report.latency(latency));
             final Map<String, Object> deliveries = map();

@@ -322,6 +322,42 @@ class LoadgenIT {
     }
 
     @Test
+    void shouldCountEveryTickForHealthyClientsWhileOthersStopReading() throws Exception {
+        final Path dir = reports.resolve("stalled");
+        final int code = run(
+                Loadgen.commandLine(),
+                args(
+                        "run",
+                        dir,
+                        "--clients",
+                        "100",
+                        "--stalled-clients",
+                        "20",
+                        "--symbols",
+                        "5",
+                        "--per-client",
+                        "2",
+                        "--rate",
+                        "1000",
+                        "--warmup",
+                        "1s",
+                        "--duration",
+                        "2s",
+                        "--p99-budget",
+                        "10s",
+                        "--strict"));
+        assertEquals(0, code, out + err);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals(20, r.count("setup.stalled_clients"));
+        final long expected = r.count("deliveries.expected");
+        // 2 s measured at 1000 ticks/s over 5 symbols, 40 healthy subscribers per symbol: about 80,000.
+        assertTrue(expected > 60_000, out);
+        assertEquals(expected, r.count("deliveries.received"), out);
+        assertEquals(0, r.count("seq.gaps"), out);
+        assertEquals(0, r.count("seq.conflated"), "healthy clients are never conflated: " + out);
+    }
+
+    @Test
     void shouldRejectUnknownTransport() {
         final int code =
                 run(Loadgen.commandLine(), args("subscribe", reports.resolve("bad"), "--transport", "carrier-pigeon"));
