@@ -82,6 +82,41 @@ final class CommonOptions {
             converter = DurationConverter.class)
     Duration connectTimeout;
 
+    @Option(
+            names = "--distinct-tokens",
+            description = "Mint a different subscriber token for every connection (subject loadgen-subscriber-<i>), so"
+                    + " the server's verification cache cannot help: cold upgrades. Needs --secret, or --sign-key.")
+    boolean distinctTokens;
+
+    @Option(
+            names = "--sign-alg",
+            paramLabel = "ALG",
+            description = "With --distinct-tokens: HS256 (with --secret), RS256 or ES256 (with --sign-key)."
+                    + " Default: ${DEFAULT-VALUE}.",
+            defaultValue = "HS256")
+    String signAlg;
+
+    @Option(
+            names = "--sign-key",
+            paramLabel = "PEM",
+            description = "With --distinct-tokens and RS256/ES256: the PKCS#8 PEM private key to sign with.")
+    Path signKey;
+
+    /** The token of subscriber {@code i}: one token for all, or one each with --distinct-tokens. */
+    java.util.function.IntFunction<String> subscriberTokens() {
+        if (!distinctTokens) {
+            final String shared = subscriberToken();
+            return i -> shared;
+        }
+        final com.auth0.jwt.algorithms.Algorithm algorithm;
+        try {
+            algorithm = Tokens.algorithm(signAlg, secret, signKey);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot sign " + signAlg + " tokens: " + e.getMessage(), e);
+        }
+        return i -> Tokens.mint(algorithm, "loadgen-subscriber-" + i, Duration.ofHours(12));
+    }
+
     String subscriberToken() {
         return token != null && !token.isBlank()
                 ? token
@@ -105,6 +140,18 @@ final class CommonOptions {
             if (!"ws".equals(u.getScheme()) || u.getHost() == null) {
                 throw new picocli.CommandLine.ParameterException(
                         cl, "--url must look like ws://host:port/ws, got: " + u);
+            }
+        }
+        if (distinctTokens) {
+            if (!java.util.List.of("HS256", "RS256", "ES256").contains(signAlg)) {
+                throw new picocli.CommandLine.ParameterException(
+                        cl, "--sign-alg must be HS256, RS256 or ES256, got " + signAlg);
+            }
+            if ("HS256".equals(signAlg) ? !hasSecret : signKey == null) {
+                throw new picocli.CommandLine.ParameterException(
+                        cl,
+                        "--distinct-tokens with " + signAlg + " needs "
+                                + ("HS256".equals(signAlg) ? "--secret" : "--sign-key PEM"));
             }
         }
         Checks.atLeast(cl, "--threads", threads, 0);

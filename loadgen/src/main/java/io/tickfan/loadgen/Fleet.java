@@ -25,7 +25,7 @@ final class Fleet implements AutoCloseable {
     final FleetStats stats;
     final SymbolPlan plan;
     private final ClientTransport transport;
-    private final String token;
+    private final java.util.function.IntFunction<String> tokens;
     private final List<SseGroup> sseGroups = new ArrayList<>();
     private final List<Channel> sseChannels = new ArrayList<>();
 
@@ -34,6 +34,7 @@ final class Fleet implements AutoCloseable {
             InetSocketAddress remote,
             InetSocketAddress local,
             SseConnection.Protocol protocol,
+            String token,
             List<SseSubscription> subscriptions) {}
 
     Fleet(
@@ -44,13 +45,22 @@ final class Fleet implements AutoCloseable {
             Backoff backoff,
             int connectionsPerSource,
             int maxHz) {
-        this(transport, urls, token, plan, backoff, connectionsPerSource, maxHz, SubscriberOptions.Transport.ws, 1);
+        this(
+                transport,
+                urls,
+                i -> token,
+                plan,
+                backoff,
+                connectionsPerSource,
+                maxHz,
+                SubscriberOptions.Transport.ws,
+                1);
     }
 
     Fleet(
             ClientTransport transport,
             List<URI> urls,
-            String token,
+            java.util.function.IntFunction<String> tokens,
             SymbolPlan plan,
             Backoff backoff,
             int connectionsPerSource,
@@ -59,7 +69,7 @@ final class Fleet implements AutoCloseable {
             int streamsPerConnection) {
         this.plan = plan;
         this.transport = transport;
-        this.token = token;
+        this.tokens = tokens;
         final int n = plan.perClient.length;
         this.stats = new FleetStats(n);
         if (kind != SubscriberOptions.Transport.ws) {
@@ -78,6 +88,7 @@ final class Fleet implements AutoCloseable {
                         InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 80),
                         block > 0 ? new InetSocketAddress("127.0.0." + (1 + block), 0) : null,
                         protocol,
+                        tokens.apply(from),
                         group));
             }
             return;
@@ -85,7 +96,7 @@ final class Fleet implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             final URI uri = urls.get(i % urls.size());
             ClientOptions options =
-                    ClientOptions.of(uri, token).withBackoff(backoff).withMaxHz(maxHz);
+                    ClientOptions.of(uri, tokens.apply(i)).withBackoff(backoff).withMaxHz(maxHz);
             final int block = i / connectionsPerSource;
             if (block > 0) {
                 options = options.withLocalAddress(new InetSocketAddress("127.0.0." + (1 + block), 0));
@@ -103,7 +114,7 @@ final class Fleet implements AutoCloseable {
             pace(startNs, i, perSecond);
             final SseGroup g = sseGroups.get(i);
             sseChannels.add(
-                    SseConnection.open(transport, g.remote(), g.local(), token, g.protocol(), g.subscriptions()));
+                    SseConnection.open(transport, g.remote(), g.local(), g.token(), g.protocol(), g.subscriptions()));
             if (progress != null) {
                 progress.maybePrint();
             }

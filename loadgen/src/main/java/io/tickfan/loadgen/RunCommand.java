@@ -89,7 +89,7 @@ final class RunCommand extends BaseCommand {
                 Fleet fleet = new Fleet(
                         transport,
                         common.urls,
-                        common.subscriberToken(),
+                        common.subscriberTokens(),
                         plan,
                         Backoff.exponential(),
                         common.connectionsPerSource,

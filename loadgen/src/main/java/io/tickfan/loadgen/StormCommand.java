@@ -171,11 +171,13 @@ final class StormCommand extends BaseCommand {
                 Fleet fleet = new Fleet(
                         transport,
                         common.urls,
-                        common.subscriberToken(),
+                        common.subscriberTokens(),
                         plan,
                         policy,
                         common.connectionsPerSource,
-                        subscribers.maxHz)) {
+                        subscribers.maxHz,
+                        SubscriberOptions.Transport.ws,
+                        1)) {
             final long timeoutMs = common.connectTimeout.toMillis();
             if (pub != null) {
                 pub.connect();

@@ -42,7 +42,7 @@ final class SubscribeCommand extends BaseCommand {
                 Fleet fleet = new Fleet(
                         transport,
                         common.urls,
-                        common.subscriberToken(),
+                        common.subscriberTokens(),
                         plan,
                         Backoff.exponential(),
                         common.connectionsPerSource,
@@ -59,6 +59,7 @@ final class SubscribeCommand extends BaseCommand {
                     fleet.stats.rejects.sum()));
             progress.say("connecting " + plan.perClient.length + " subscribers to " + common.urls + " ("
                     + transport.name() + ")");
+            final long connectStartNs = System.nanoTime();
             fleet.connect(subscribers.connectRate, progress);
             require(
                     Fleet.await(
@@ -67,6 +68,7 @@ final class SubscribeCommand extends BaseCommand {
                             + fleet.stats.openNow.get() + "/" + plan.perClient.length + " open, "
                             + fleet.stats.connectFailures.sum() + " connect failures, "
                             + fleet.stats.rejects.sum() + " rejects " + RunCommand.counts(fleet.stats.rejectsByStatus));
+            final double setupS = (System.nanoTime() - connectStartNs) / 1e9;
             final long startNs = EpochNanos.now();
             final long windowStartNs = startNs + timing.warmup.toNanos();
             final long windowEndNs = windowStartNs + timing.duration.toNanos();
@@ -97,6 +99,9 @@ final class SubscribeCommand extends BaseCommand {
             final Map<String, Object> report = map();
             report.put("command", "subscribe");
             report.put("transport", transport.name());
+            report.put("setup_s", setupS);
+            report.put("upgrades_per_s", plan.perClient.length / setupS);
+            report.put("distinct_tokens", common.distinctTokens ? common.signAlg : "no");
             report.put("subscriber_transport", subscribers.transport.name().replace('_', '-'));
             report.put(
                     "streams_per_connection",
@@ -129,6 +134,13 @@ final class SubscribeCommand extends BaseCommand {
                     subscribers.distribution,
                     measuredS,
                     transport.name()));
+            sum.append(String.format(
+                    Locale.ROOT,
+                    "setup: %d connections open and subscribed in %.3f s (%,.0f upgrades/s, %s tokens)%n",
+                    plan.perClient.length,
+                    setupS,
+                    plan.perClient.length / setupS,
+                    common.distinctTokens ? "distinct " + common.signAlg : "one shared"));
             sum.append("latency: ").append(Report.latencyLine(latency)).append('\n');
             sum.append(String.format(
                     Locale.ROOT,

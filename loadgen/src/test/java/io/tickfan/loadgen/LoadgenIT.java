@@ -358,6 +358,40 @@ class LoadgenIT {
     }
 
     @Test
+    void shouldConnectWithADistinctTokenPerClientAndReportUpgradeRate() throws Exception {
+        final Path dir = reports.resolve("distinct");
+        final int code = run(
+                Loadgen.commandLine(),
+                args(
+                        "subscribe",
+                        dir,
+                        "--clients",
+                        "50",
+                        "--symbols",
+                        "2",
+                        "--per-client",
+                        "1",
+                        "--distinct-tokens",
+                        "--duration",
+                        "1s"));
+        assertEquals(0, code, out + err);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals("HS256", r.get("distinct_tokens"));
+        assertTrue(r.num("upgrades_per_s") > 0, out);
+        assertEquals(50, r.count("connections.opens"), out);
+        assertTrue(out.contains("distinct HS256 tokens"), out);
+    }
+
+    @Test
+    void shouldRefuseDistinctRs256TokensWithoutAKey() {
+        final int code = run(
+                Loadgen.commandLine(),
+                args("subscribe", reports.resolve("nokey"), "--distinct-tokens", "--sign-alg", "RS256"));
+        assertEquals(2, code, out + err);
+        assertTrue(err.contains("needs --sign-key"), err);
+    }
+
+    @Test
     void shouldRejectUnknownTransport() {
         final int code =
                 run(Loadgen.commandLine(), args("subscribe", reports.resolve("bad"), "--transport", "carrier-pigeon"));
