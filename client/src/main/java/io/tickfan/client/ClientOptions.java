@@ -13,9 +13,18 @@ import java.net.URI;
  * @param localAddress source address to bind (port 0), or null to let the kernel choose
  * @param maxHz per-subscription rate cap asked of the server; 0 for none
  * @param maxFramePayloadBytes largest server frame accepted
+ * @param receiveBufferBytes socket receive buffer (SO_RCVBUF, which also turns off the kernel's
+ *     autotuning); 0 leaves the kernel default. A small one makes a client that stops reading push
+ *     back on the server at once instead of after megabytes of kernel buffering.
  */
 public record ClientOptions(
-        URI uri, String token, Backoff backoff, InetSocketAddress localAddress, int maxHz, int maxFramePayloadBytes) {
+        URI uri,
+        String token,
+        Backoff backoff,
+        InetSocketAddress localAddress,
+        int maxHz,
+        int maxFramePayloadBytes,
+        int receiveBufferBytes) {
     /** The subprotocol of protocol v1. */
     public static final String SUBPROTOCOL = "tickfan.v1";
 
@@ -31,23 +40,27 @@ public record ClientOptions(
 
     /** Reconnecting with {@link Backoff#exponential()}, no rate cap. */
     public static ClientOptions of(URI uri, String token) {
-        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20);
+        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0);
     }
 
     public ClientOptions withBackoff(Backoff backoff) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
     }
 
     public ClientOptions withLocalAddress(InetSocketAddress localAddress) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
     }
 
     public ClientOptions withToken(String token) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
     }
 
     public ClientOptions withMaxHz(int maxHz) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes);
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+    }
+
+    public ClientOptions withReceiveBufferBytes(int receiveBufferBytes) {
+        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
     }
 
     int port() {

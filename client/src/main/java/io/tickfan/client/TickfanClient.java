@@ -84,8 +84,11 @@ public final class TickfanClient {
         if (options.token() != null) {
             upgradeHeaders.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token());
         }
-        this.bootstrap = new Bootstrap()
-                .group(loop)
+        final Bootstrap b = new Bootstrap();
+        if (options.receiveBufferBytes() > 0) {
+            b.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
+        }
+        this.bootstrap = b.group(loop)
                 .channel(transport.channelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)

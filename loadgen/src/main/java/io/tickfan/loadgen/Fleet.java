@@ -107,6 +107,18 @@ final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Sets SO_RCVBUF on every WebSocket client not yet connected (0: kernel default). */
+    Fleet receiveBufferBytes(int bytes) {
+        for (int i = 0; i < clients.size(); i++) {
+            final TickfanClient client = new TickfanClient(
+                            transport, clients.get(i).options().withReceiveBufferBytes(bytes), stats)
+                    .attach(i);
+            client.subscribe(plan.symbolsOf(i));
+            clients.set(i, client);
+        }
+        return this;
+    }
+
     /** Opens every client, at most {@code perSecond} new connections a second (0: no limit). */
     void connect(int perSecond, Progress progress) {
         final long startNs = System.nanoTime();

@@ -56,6 +56,15 @@ final class RunCommand extends BaseCommand {
             defaultValue = "0")
     int stalledClients;
 
+    @picocli.CommandLine.Option(
+            names = "--stalled-receive-buffer",
+            paramLabel = "BYTES",
+            description = "SO_RCVBUF of the stalled clients, so the server feels their stall at once (loopback"
+                    + " autotuning lets a receive buffer grow to tcp_rmem's max, 32 MiB here). 0: kernel default."
+                    + " Default: ${DEFAULT-VALUE}.",
+            defaultValue = "16384")
+    int stalledReceiveBufferBytes;
+
     private Fleet stalled;
     private int stalledOpenAtEnd;
 
@@ -131,20 +140,21 @@ final class RunCommand extends BaseCommand {
 
             if (stalledClients > 0) {
                 stalled = new Fleet(
-                        transport,
-                        common.urls,
-                        common.subscriberToken(),
-                        SymbolPlan.create(
-                                subscribers.symbolPrefix,
-                                subscribers.symbols,
-                                stalledClients,
-                                subscribers.perClient,
-                                subscribers.distribution,
-                                subscribers.zipfExponent,
-                                subscribers.seed + 1),
-                        Backoff.exponential(),
-                        common.connectionsPerSource,
-                        0);
+                                transport,
+                                common.urls,
+                                common.subscriberToken(),
+                                SymbolPlan.create(
+                                        subscribers.symbolPrefix,
+                                        subscribers.symbols,
+                                        stalledClients,
+                                        subscribers.perClient,
+                                        subscribers.distribution,
+                                        subscribers.zipfExponent,
+                                        subscribers.seed + 1),
+                                Backoff.exponential(),
+                                common.connectionsPerSource,
+                                0)
+                        .receiveBufferBytes(stalledReceiveBufferBytes);
                 progress.say("connecting " + stalledClients + " clients that will stop reading");
                 final Fleet st = stalled;
                 st.connect(subscribers.connectRate, progress);
