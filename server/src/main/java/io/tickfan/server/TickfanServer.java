@@ -106,14 +106,19 @@ public final class TickfanServer implements AutoCloseable {
             }
         });
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
-        this.listener = new ServerBootstrap()
+        final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
-                .childHandler(new HttpServerInitializer(context, TlsContexts.fromConfig(config)))
+                .childHandler(new HttpServerInitializer(context, TlsContexts.fromConfig(config)));
+        final int sendBuffer = config.integer(ServerConfig.SOCKET_SEND_BUFFER);
+        if (sendBuffer > 0) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
+        }
+        this.listener = bootstrap
                 .bind(config.string(ServerConfig.HOST), config.integer(ServerConfig.PORT))
                 .sync()
                 .channel();

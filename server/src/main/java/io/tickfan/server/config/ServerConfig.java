@@ -102,6 +102,10 @@ public final class ServerConfig {
             "http2.maxConcurrentStreams",
             "1000",
             "Most concurrent streams (SSE subscriptions) on one HTTP/2 connection.");
+    public static final Setting SOCKET_SEND_BUFFER = define(
+            "outbound.socketSendBufferBytes",
+            "0",
+            "SO_SNDBUF of client connections; 0 leaves it to the OS (autotuned, up to tcp_wmem). A bound makes stalled clients show sooner.");
     public static final Setting TLS_CERT = define(
             "tls.certFile",
             "",
