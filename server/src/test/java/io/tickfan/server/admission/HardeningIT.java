@@ -252,7 +252,11 @@ class HardeningIT {
         }
     }
 
-    /** Publishes full ticks (about 250 bytes on the wire) in rounds, each taken by {@code healthy}. */
+    /**
+     * Publishes full ticks (about 250 bytes on the wire) in rounds, each taken by {@code healthy}
+     * before the next: a round (125 KB) stays under the 256 KiB high-water mark, so a client that
+     * keeps up is never judged lagging, while one that does not read falls behind for good.
+     */
     private static void publishRounds(
             TickfanServer server, TestClient healthy, String symbol, int rounds, int perRound) {
         final Tick t = new Tick();
@@ -280,7 +284,7 @@ class HardeningIT {
 
     @Test
     void shouldCloseAClientThatStopsReadingWhileOthersGetEveryTick() throws Exception {
-        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 32 * 1024)
+        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 256 * 1024)
                         .with(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS, 500));
                 TestClient healthy =
                         TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), TestTokens.valid());
@@ -290,7 +294,7 @@ class HardeningIT {
             final long closesBefore = server.engine().counters().get(Counters.Counter.SLOW_CONSUMER_CLOSES);
             // The stalled client reads nothing: its small socket buffers fill, then the server's
             // high-water mark; the server conflates for it, then closes it.
-            publishRounds(server, healthy, "SLOW", 30, 1000);
+            publishRounds(server, healthy, "SLOW", 60, 500);
             await(
                     () -> server.engine().counters().get(Counters.Counter.SLOW_CONSUMER_CLOSES) > closesBefore,
                     "slow-consumer close");
@@ -305,14 +309,14 @@ class HardeningIT {
 
     @Test
     void shouldSendTheConflatedLatestWhenASlowClientCatchesUp() throws Exception {
-        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 32 * 1024)
+        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 256 * 1024)
                         .with(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS, 30_000));
                 TestClient healthy =
                         TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), TestTokens.valid());
                 RawWebSocket slow = RawWebSocket.open(server.port(), "/ws", TestTokens.valid(), 8192)) {
             healthy.awaitAck(healthy.subscribe("LAG"));
             slow.sendText(ClientMessageEncoder.subscribe("s", List.of("LAG"), Map.of(), null, 0));
-            publishRounds(server, healthy, "LAG", 30, 1000);
+            publishRounds(server, healthy, "LAG", 60, 500);
             // Now the slow client reads: a contiguous prefix, then a conflated jump, then the latest.
             final io.tickfan.protocol.ServerMessageDecoder decoder = new io.tickfan.protocol.ServerMessageDecoder();
             long expected = 1;
