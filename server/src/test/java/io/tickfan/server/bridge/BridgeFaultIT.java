@@ -70,7 +70,11 @@ class BridgeFaultIT {
             }
             onB.awaitSeq(sym, 20);
             redis.kill();
-            for (int i = 20; i < 320; i++) {
+            // One tick first, until pod A has seen its append fail: from then on every tick is
+            // buffered, none in flight, so exactly the 200 oldest of the 300 must go.
+            Pods.publish(podA, Ticks.numbered(sym, 20));
+            Pods.await(() -> !podA.bridge().isWriterUp(), "pod A to notice the outage");
+            for (int i = 21; i < 320; i++) {
                 Pods.publish(podA, Ticks.numbered(sym, i)); // 300 into a buffer of 100
             }
             Pods.await(() -> Pods.counter(podA, Counters.Counter.BRIDGE_DROPPED) == 200, "the 200 oldest dropped");
