@@ -91,13 +91,4 @@ public final class SseEvents {
         }
         return dash + 1 < lastEventId.length() ? position : -1;
     }
-
-    /** The epoch part of a {@code Last-Event-ID}, or null if it has none. */
-    public static String epochOf(String lastEventId) {
-        if (lastEventId == null) {
-            return null;
-        }
-        final int dash = lastEventId.lastIndexOf('-');
-        return dash > 0 ? lastEventId.substring(0, dash) : null;
-    }
 }

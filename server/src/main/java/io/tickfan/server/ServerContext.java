@@ -22,7 +22,6 @@ import io.tickfan.server.session.SessionRegistry;
 public final class ServerContext {
     public final ServerConfig config;
     public final FanoutEngine engine;
-    public final TokenVerifier verifier;
     public final TokenExtractor tokenExtractor;
     public final ClientMessageDecoder decoder;
     public final String wsPath;
@@ -58,7 +57,6 @@ public final class ServerContext {
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
         this.config = config;
         this.engine = engine;
-        this.verifier = verifier;
         this.tokenExtractor =
                 new TokenExtractor(config.string(ServerConfig.AUTH_COOKIE), config.bool(ServerConfig.AUTH_QUERY_TOKEN));
         this.decoder = new ClientMessageDecoder(new ProtocolLimits(

@@ -71,10 +71,6 @@ public final class AdmissionControl {
         draining = true;
     }
 
-    public boolean isDraining() {
-        return draining;
-    }
-
     /** Connections admitted and not yet closed. */
     public int openConnections() {
         return open.get();

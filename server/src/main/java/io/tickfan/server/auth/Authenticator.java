@@ -104,10 +104,6 @@ public final class Authenticator implements AutoCloseable {
         return verifications.get();
     }
 
-    public VerifiedTokenCache cache() {
-        return cache;
-    }
-
     @Override
     public void close() {
         pool.shutdownNow();
