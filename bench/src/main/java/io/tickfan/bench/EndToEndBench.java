@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * End to end in process, with the real threads: {@code publish} on the benchmark thread, the
  * sequencer on its own thread, one NIO event loop that writes each subscriber's frame through its
- * channel's pipeline and flushes; the channels discard the bytes instead of making a system call.
+ * writer (one gathering write per batch); the writes are discarded instead of making a system call.
  * One operation is one tick from {@code publish} until the last subscriber's channel was flushed,
  * so the score is latency at light load, wake-ups included (the sequencer and the loop park when
  * idle, as in production).
@@ -64,7 +64,7 @@ public class EndToEndBench {
                     for (int i = 0; i < subscribers; i++) {
                         final DiscardingChannel channel = new DiscardingChannel();
                         channels.add(channel);
-                        last = new ChannelSubscriber(channel);
+                        last = new ChannelSubscriber(channel, dispatcher);
                         Engines.subscribe(engine, last, dispatcher);
                     }
                 })

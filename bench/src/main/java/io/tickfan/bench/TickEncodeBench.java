@@ -2,7 +2,9 @@ package io.tickfan.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.tickfan.bench.support.Engines;
+import io.tickfan.bench.support.EventLoopThreads;
 import io.tickfan.bench.support.Forks;
 import io.tickfan.bench.support.Slowdown;
 import io.tickfan.protocol.SseEvents;
@@ -34,9 +36,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(
         value = 1,
-        jvmArgsAppend = {Forks.ADD_EXPORTS, Forks.AGRONA_EXPORT, Forks.NO_LEAK_DETECTION})
+        jvmArgsAppend = {
+            Forks.ADD_EXPORTS,
+            Forks.AGRONA_EXPORT,
+            Forks.NO_LEAK_DETECTION,
+            EventLoopThreads.JVM_ARGS_EXECUTOR,
+            EventLoopThreads.JVM_ARGS_CLASS
+        })
 public class TickEncodeBench {
-    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    // The engine's allocator, on a FastThreadLocalThread like the sequencer (its thread cache).
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private final byte[] symbol = Engines.SYMBOL.getBytes(StandardCharsets.US_ASCII);
     private final byte[] epoch = "k3j2h1a9".getBytes(StandardCharsets.US_ASCII);
     private Tick tick;

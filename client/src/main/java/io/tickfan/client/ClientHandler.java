@@ -69,6 +69,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
+            // Netty's frame decoder makes an object and copies the payload per frame; ours reads in place.
+            ctx.pipeline().replace("ws-decoder", "ws-reader", client.newFrameReader());
             opened = true;
             client.onOpen(ctx.channel());
             return;

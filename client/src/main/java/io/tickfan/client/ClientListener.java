@@ -9,6 +9,16 @@ import io.tickfan.protocol.Tick;
  * The {@link Tick} and {@link ServerMessage} are reused after the call returns: copy what you keep.
  */
 public interface ClientListener {
+    /**
+     * Whether {@link #onTick} needs the tick's prices and sizes. A listener that answers false gets
+     * ticks with only {@link Tick#symbol}, {@link Tick#seq}, {@link Tick#exchangeTimeNs} and {@link
+     * Tick#flags} set, read by a scanner that skips the rest (several times cheaper than decoding;
+     * what a load generator wants). Asked once, when the client is created.
+     */
+    default boolean wantsPrices() {
+        return true;
+    }
+
     /** The WebSocket handshake completed ({@code reconnect} is true after a drop). */
     default void onOpen(TickfanClient client, boolean reconnect) {}
 

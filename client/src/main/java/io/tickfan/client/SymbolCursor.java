@@ -1,11 +1,26 @@
 package io.tickfan.client;
 
 import io.tickfan.protocol.Tick;
+import java.nio.charset.StandardCharsets;
 
 /** The last seq a client holds for one symbol: the resume point and the gap detector. */
 final class SymbolCursor {
+    /** The symbol, or null for a cursor used on its own (tests). */
+    final String symbol;
+    /** The symbol's UTF-8 bytes, matched against a tick's {@code sym} without making a string. */
+    final byte[] symbolBytes;
+
     long seq;
     long missing;
+
+    SymbolCursor() {
+        this(null);
+    }
+
+    SymbolCursor(String symbol) {
+        this.symbol = symbol;
+        this.symbolBytes = symbol == null ? new byte[0] : symbol.getBytes(StandardCharsets.UTF_8);
+    }
 
     /**
      * Classifies {@code t} against the last seq and advances it.
@@ -13,14 +28,18 @@ final class SymbolCursor {
      * @return a {@link TickStatus}; for {@link TickStatus#GAP} the count is in {@link #missing}
      */
     int advance(Tick t) {
+        return advance(t.seq, t.flags);
+    }
+
+    /** {@link #advance(Tick)} for a tick's seq and {@link Tick#flags}. */
+    int advance(long next, int flags) {
         final long last = seq;
-        final long next = t.seq;
         missing = 0;
-        if (t.isReset()) {
+        if ((flags & Tick.FLAG_RESET) != 0) {
             seq = next;
             return TickStatus.RESET;
         }
-        if (t.isSnapshot()) {
+        if ((flags & Tick.FLAG_SNAPSHOT) != 0) {
             if (next < last) {
                 return TickStatus.DUPLICATE;
             }
@@ -39,7 +58,7 @@ final class SymbolCursor {
             return TickStatus.DUPLICATE;
         }
         seq = next;
-        if (t.isConflated()) {
+        if ((flags & Tick.FLAG_CONFLATED) != 0) {
             return TickStatus.CONFLATED;
         }
         missing = next - last - 1;

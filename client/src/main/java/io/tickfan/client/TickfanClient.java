@@ -60,6 +60,11 @@ public final class TickfanClient {
     private final HttpHeaders upgradeHeaders;
     private final InetSocketAddress remote;
     private final Map<String, SymbolCursor> cursors = new LinkedHashMap<>();
+    /** The cursors by symbol bytes, for ticks read by the {@link TickScanner}; rebuilt with {@link #cursors}. */
+    private SymbolTable symbolTable = SymbolTable.EMPTY;
+    /** The listener wants only symbol, seq, time and flags: scan ticks instead of decoding them. */
+    private final boolean scanTicks;
+
     private Object attachment;
 
     // Event-loop state.
@@ -78,6 +83,7 @@ public final class TickfanClient {
     public TickfanClient(ClientTransport transport, ClientOptions options, ClientListener listener) {
         this.options = options;
         this.listener = listener;
+        this.scanTicks = !listener.wantsPrices();
         this.loop = transport.group().next();
         this.remote = InetSocketAddress.createUnresolved(options.uri().getHost(), options.port());
         this.upgradeHeaders = new DefaultHttpHeaders();
@@ -150,10 +156,11 @@ public final class TickfanClient {
         onLoop(() -> {
             final List<String> added = new ArrayList<>(copy.size());
             for (String s : copy) {
-                if (cursors.putIfAbsent(s, new SymbolCursor()) == null) {
+                if (cursors.putIfAbsent(s, new SymbolCursor(s)) == null) {
                     added.add(s);
                 }
             }
+            symbolTable = new SymbolTable(cursors.values());
             if (openChannel != null && !added.isEmpty()) {
                 sendSubscribe(added, false);
             }
@@ -165,6 +172,7 @@ public final class TickfanClient {
         final List<String> copy = List.copyOf(symbols);
         onLoop(() -> {
             copy.forEach(cursors::remove);
+            symbolTable = new SymbolTable(cursors.values());
             if (openChannel != null) {
                 send(ClientMessageEncoder.unsubscribe(nextId(), copy));
             }
@@ -251,6 +259,10 @@ public final class TickfanClient {
         });
     }
 
+    WebSocketFrameReader newFrameReader() {
+        return new WebSocketFrameReader(this, options.maxFramePayloadBytes());
+    }
+
     void onOpen(Channel ch) {
         openChannel = ch;
         attempt = 0;
@@ -312,10 +324,17 @@ public final class TickfanClient {
     // ---- messages (event loop) ----------------------------------------------------------------
 
     void onText(ByteBuf content, long receivedNs) {
+        onText(content, content.readerIndex(), content.readableBytes(), receivedNs);
+    }
+
+    /** One text message: {@code length} bytes of {@code buf} at {@code index} (the caller keeps the buffer). */
+    void onText(ByteBuf buf, int index, int length, long receivedNs) {
         final DecodeScratch scratch = SCRATCH.get();
-        final int length = content.readableBytes();
         final byte[] bytes = scratch.bytes(length);
-        content.getBytes(content.readerIndex(), bytes, 0, length);
+        buf.getBytes(index, bytes, 0, length);
+        if (scanTicks && scanTick(scratch, bytes, length, receivedNs)) {
+            return;
+        }
         final ServerMessage m;
         try {
             m = scratch.decoder.decode(bytes, 0, length, scratch.message);
@@ -329,6 +348,27 @@ public final class TickfanClient {
             case PONG -> listener.onPong(this, m, receivedNs);
             case OTHER -> {}
         }
+    }
+
+    /** The fast path: true when the scanner took the message and it was a tick of a subscribed symbol. */
+    private boolean scanTick(DecodeScratch scratch, byte[] bytes, int length, long receivedNs) {
+        final TickScanner scanner = scratch.scanner;
+        if (!scanner.scan(bytes, 0, length)) {
+            return false;
+        }
+        final SymbolCursor cursor =
+                symbolTable.find(bytes, scanner.symbolOffset, scanner.symbolLength, scanner.symbolHash);
+        if (cursor == null) {
+            return false;
+        }
+        final int status = cursor.advance(scanner.seq, scanner.flags);
+        final Tick tick = scratch.message.tick.clear();
+        tick.symbol = cursor.symbol;
+        tick.seq = scanner.seq;
+        tick.exchangeTimeNs = scanner.timeNs;
+        tick.flags = scanner.flags;
+        listener.onTick(this, tick, receivedNs, status, cursor.missing);
+        return true;
     }
 
     private void onTick(Tick tick, long receivedNs) {
@@ -398,6 +438,7 @@ public final class TickfanClient {
     private static final class DecodeScratch {
         final ServerMessageDecoder decoder = new ServerMessageDecoder();
         final ServerMessage message = new ServerMessage();
+        final TickScanner scanner = new TickScanner();
         private byte[] bytes = new byte[4096];
 
         byte[] bytes(int length) {

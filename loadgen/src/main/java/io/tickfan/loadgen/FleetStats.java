@@ -88,6 +88,12 @@ final class FleetStats implements ClientListener, SseListener {
         return backAtNs.get(client);
     }
 
+    /** Seq checks and latency need only symbol, seq, ts and flags: let the clients scan, not decode. */
+    @Override
+    public boolean wantsPrices() {
+        return false;
+    }
+
     @Override
     public void onTick(TickfanClient client, Tick tick, long receivedNs, int status, long missingTicks) {
         if (armed) {

@@ -20,9 +20,6 @@ public final class Decimals {
     /** Returned by {@link #parse} for text that is not a decimal this codec accepts. */
     public static final long INVALID = Long.MIN_VALUE;
 
-    private static final byte[] MIN_VALUE_TEXT =
-            "-92233720368.54775808".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
     private Decimals() {}
 
     /**
@@ -88,26 +85,8 @@ public final class Decimals {
 
     /** Writes the shortest exact decimal text of {@code mantissa} (no trailing zeros, no exponent). */
     public static void write(ByteBuf out, long mantissa) {
-        if (mantissa == Long.MIN_VALUE) {
-            out.writeBytes(MIN_VALUE_TEXT);
-            return;
-        }
-        if (mantissa < 0) {
-            out.writeByte('-');
-            mantissa = -mantissa;
-        }
-        final long integer = mantissa / ONE;
-        long fraction = mantissa % ONE;
-        AsciiNumbers.writeLong(out, integer);
-        if (fraction != 0) {
-            int digits = SCALE;
-            while (fraction % 10 == 0) {
-                fraction /= 10;
-                digits--;
-            }
-            out.writeByte('.');
-            AsciiNumbers.writeZeroPadded(out, fraction, digits);
-        }
+        final byte[] scratch = AsciiNumbers.scratch();
+        out.writeBytes(scratch, 0, AsciiNumbers.putDecimal(scratch, 0, mantissa));
     }
 
     /** The decimal text of {@code mantissa}, for logs, tests and clients; allocates. */

@@ -40,9 +40,14 @@ public final class SseEvents {
      */
     public static ByteBuf tickEvent(
             ByteBufAllocator alloc, byte[] epoch, long position, ByteBuf source, int index, int length) {
-        final ByteBuf out = alloc.directBuffer(length + epoch.length + 48);
-        writeId(out, epoch, position);
-        out.writeBytes(EVENT_TICK_DATA);
+        final byte[] scratch = AsciiNumbers.scratch();
+        int p = AsciiNumbers.put(scratch, 0, ID);
+        p = AsciiNumbers.put(scratch, p, epoch);
+        scratch[p++] = '-';
+        p = AsciiNumbers.putLong(scratch, p, position);
+        p = AsciiNumbers.put(scratch, p, EVENT_TICK_DATA);
+        final ByteBuf out = alloc.directBuffer(p + length + END.length);
+        out.writeBytes(scratch, 0, p);
         out.writeBytes(source, index, length);
         out.writeBytes(END);
         return out;

@@ -58,50 +58,59 @@ public final class TickEncoder {
      * @param flags {@link Tick#FLAG_SNAPSHOT} etc.; the tick's own flags are ignored
      */
     public static void writeJson(ByteBuf out, byte[] symbol, Tick tick, int flags) {
-        out.ensureWritable(MAX_JSON_BYTES);
-        out.writeBytes(TYPE_SYM);
-        out.writeBytes(symbol);
-        out.writeBytes(SEQ);
-        AsciiNumbers.writeLong(out, tick.seq);
-        out.writeBytes(TS);
-        AsciiNumbers.writeLong(out, tick.exchangeTimeNs);
-        out.writeBytes(INGEST);
-        AsciiNumbers.writeLong(out, tick.ingestTimeNs);
+        final byte[] scratch = AsciiNumbers.scratch();
+        out.writeBytes(scratch, 0, putJson(scratch, 0, symbol, tick, flags));
+    }
+
+    /**
+     * Writes the tick's JSON into {@code dst} at {@code p} (room for {@link #MAX_JSON_BYTES}
+     * needed); returns the index after it. Plain array stores: this is the encode's hot loop.
+     */
+    static int putJson(byte[] dst, int p, byte[] symbol, Tick tick, int flags) {
+        p = AsciiNumbers.put(dst, p, TYPE_SYM);
+        p = AsciiNumbers.put(dst, p, symbol);
+        p = AsciiNumbers.put(dst, p, SEQ);
+        p = AsciiNumbers.putLong(dst, p, tick.seq);
+        p = AsciiNumbers.put(dst, p, TS);
+        p = AsciiNumbers.putLong(dst, p, tick.exchangeTimeNs);
+        p = AsciiNumbers.put(dst, p, INGEST);
+        p = AsciiNumbers.putLong(dst, p, tick.ingestTimeNs);
         final int mask = tick.fieldMask;
         if ((mask & Tick.BID) != 0) {
-            out.writeBytes(BID);
-            Decimals.write(out, tick.bid);
+            p = AsciiNumbers.put(dst, p, BID);
+            p = AsciiNumbers.putDecimal(dst, p, tick.bid);
         }
         if ((mask & Tick.ASK) != 0) {
-            out.writeBytes(ASK);
-            Decimals.write(out, tick.ask);
+            p = AsciiNumbers.put(dst, p, ASK);
+            p = AsciiNumbers.putDecimal(dst, p, tick.ask);
         }
         if ((mask & Tick.BID_SIZE) != 0) {
-            out.writeBytes(BID_SIZE);
-            Decimals.write(out, tick.bidSize);
+            p = AsciiNumbers.put(dst, p, BID_SIZE);
+            p = AsciiNumbers.putDecimal(dst, p, tick.bidSize);
         }
         if ((mask & Tick.ASK_SIZE) != 0) {
-            out.writeBytes(ASK_SIZE);
-            Decimals.write(out, tick.askSize);
+            p = AsciiNumbers.put(dst, p, ASK_SIZE);
+            p = AsciiNumbers.putDecimal(dst, p, tick.askSize);
         }
         if ((mask & Tick.LAST) != 0) {
-            out.writeBytes(LAST);
-            Decimals.write(out, tick.last);
+            p = AsciiNumbers.put(dst, p, LAST);
+            p = AsciiNumbers.putDecimal(dst, p, tick.last);
         }
         if ((mask & Tick.LAST_SIZE) != 0) {
-            out.writeBytes(LAST_SIZE);
-            Decimals.write(out, tick.lastSize);
+            p = AsciiNumbers.put(dst, p, LAST_SIZE);
+            p = AsciiNumbers.putDecimal(dst, p, tick.lastSize);
         }
         if ((flags & Tick.FLAG_SNAPSHOT) != 0) {
-            out.writeBytes(SNAP);
+            p = AsciiNumbers.put(dst, p, SNAP);
         }
         if ((flags & Tick.FLAG_RESET) != 0) {
-            out.writeBytes(RESET);
+            p = AsciiNumbers.put(dst, p, RESET);
         }
         if ((flags & Tick.FLAG_CONFLATED) != 0) {
-            out.writeBytes(CONFLATED);
+            p = AsciiNumbers.put(dst, p, CONFLATED);
         }
-        out.writeByte('}');
+        dst[p++] = '}';
+        return p;
     }
 
     /**
@@ -109,9 +118,11 @@ public final class TickEncoder {
      * caller owns the returned buffer.
      */
     public static ByteBuf webSocketFrame(ByteBufAllocator alloc, byte[] symbol, Tick tick, int flags) {
-        final ByteBuf frame = alloc.directBuffer(FRAME_HEADROOM + MAX_JSON_BYTES);
+        final byte[] scratch = AsciiNumbers.scratch();
+        final int length = putJson(scratch, 0, symbol, tick, flags);
+        final ByteBuf frame = alloc.directBuffer(FRAME_HEADROOM + length);
         frame.writerIndex(FRAME_HEADROOM);
-        writeJson(frame, symbol, tick, flags);
+        frame.writeBytes(scratch, 0, length);
         return WebSocketFrames.closeTextFrame(frame, FRAME_HEADROOM);
     }
 

@@ -28,6 +28,7 @@ public final class ServerContext {
     public final int maxFrameBytes;
     public final int maxSubscriptions;
     public final long slowConsumerTimeoutMs;
+    public final boolean directWrites;
     public final int maxSymbolsPerMessage;
     public final String ssePath;
     public final String pollPath;
@@ -68,6 +69,7 @@ public final class ServerContext {
         this.maxFrameBytes = config.integer(ServerConfig.WS_MAX_FRAME_BYTES);
         this.maxSubscriptions = config.integer(ServerConfig.MAX_SUBSCRIPTIONS);
         this.slowConsumerTimeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
+        this.directWrites = config.bool(ServerConfig.DIRECT_WRITES);
         this.maxSymbolsPerMessage = config.integer(ServerConfig.MAX_SYMBOLS_PER_MESSAGE);
         this.ssePath = config.string(ServerConfig.SSE_PATH);
         this.pollPath = config.string(ServerConfig.POLL_PATH);

@@ -20,9 +20,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs benchmarks through JMH's API with the short smoke settings of CI (one fork, one 1 s warmup,
+ * Runs benchmarks through JMH's API with the short smoke settings of CI (one fork, one 2 s warmup,
  * five 0.2 s measurements, GC profiler on) and turns the results into {@link Measurement}s: the
- * best iteration's time, and the allocation per operation over all iterations.
+ * best iteration's time, and the allocation per operation over all iterations. The warmup is 2 s
+ * because the Jackson decode benchmarks were still being compiled after 1 s on a slow, busy 2-core
+ * VM (1.6x their steady time in every attempt of one CI run; steady after about 3 s).
  */
 public final class BenchSuite {
     /** Package of every benchmark; keys leave it out. */
@@ -63,7 +65,7 @@ public final class BenchSuite {
         final ChainedOptionsBuilder options = new OptionsBuilder()
                 .forks(1)
                 .warmupIterations(1)
-                .warmupTime(TimeValue.seconds(1))
+                .warmupTime(TimeValue.seconds(2))
                 .measurementIterations(MEASUREMENT_ITERATIONS)
                 .measurementTime(TimeValue.milliseconds(200))
                 .addProfiler(GCProfiler.class)

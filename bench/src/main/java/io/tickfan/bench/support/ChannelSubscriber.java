@@ -2,23 +2,37 @@ package io.tickfan.bench.support;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.unix.IovArray;
+import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A subscriber that does what {@code WebSocketSession} does per delivery (check the outbound
- * backlog, write a retained duplicate of the shared frame, flush once per batch) against a channel
- * that discards what it is written.
- *
+ * A subscriber that does what {@code WebSocketSession} does per batch against a channel that
+ * discards what it is written: hand the batch's shared frames to the loop's {@link BatchWriter},
+ * whose socket here is a sink that discards the gathered iovecs (everything but the
+ * {@code writev} system call is measured). With {@code -Dtickfan.bench.pipelineWrites=true} it
+ * takes the pipeline path instead (a retained duplicate per tick through the channel's pipeline
+ * and outbound buffer, one flush per batch), to compare the two.
  */
 public class ChannelSubscriber extends Subscriber {
-    private final Channel channel;
-    private EncodedTick captured;
-    private volatile long flushes;
+    private static final boolean PIPELINE_WRITES = Boolean.getBoolean("tickfan.bench.pipelineWrites");
+    private static final BatchWriter.Sink DISCARD = IovArray::size;
 
-    public ChannelSubscriber(Channel channel) {
+    private final Channel channel;
+    private final LoopDispatcher dispatcher;
+    private EncodedTick captured;
+    private boolean unflushed;
+    // Published with a release store: a volatile store's fence per batch would be measured as dispatch.
+    private final AtomicLong flushes = new AtomicLong();
+    private long ticksWritten;
+
+    public ChannelSubscriber(Channel channel, LoopDispatcher dispatcher) {
         this.channel = channel;
+        this.dispatcher = dispatcher;
     }
 
     /** The next tick delivered is kept (one reference), for benchmarks that replay it. */
@@ -34,28 +48,46 @@ public class ChannelSubscriber extends Subscriber {
         return captured;
     }
 
+    /** Ticks handed to the writer so far (loop thread only). */
+    public long ticksWritten() {
+        return ticksWritten;
+    }
+
     /** Batches flushed so far; written by the subscriber's loop only, read by any thread. */
     public long flushes() {
-        return flushes;
+        return flushes.get();
+    }
+
+    @Override
+    protected void writeTicks(EncodedTick[] ticks, int count) {
+        if (capture) {
+            capture = false;
+            captured = ticks[0].retain();
+        }
+        ticksWritten += count;
+        if (PIPELINE_WRITES
+                || !dispatcher.batchWriter().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
+            super.writeTicks(ticks, count);
+        }
     }
 
     @Override
     protected void deliver(EncodedTick tick) {
-        if (capture) {
-            capture = false;
-            captured = tick.retain();
-        }
         final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
         if (outbound == null || outbound.totalPendingWriteBytes() > 1 << 20) {
             throw new IllegalStateException("discarding channel backed up");
         }
         channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
+        unflushed = true;
     }
 
     @Override
     protected void flush() {
-        channel.flush();
-        flushes = flushes + 1;
+        if (unflushed) {
+            unflushed = false;
+            channel.flush();
+        }
+        flushes.lazySet(flushes.get() + 1);
     }
 
     @Override
@@ -66,6 +98,7 @@ public class ChannelSubscriber extends Subscriber {
     @Override
     protected void deliverConflated(EncodedTick tick) {
         channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
+        unflushed = true;
     }
 
     /** Only maxHz and a lagging subscriber schedule; the benchmarks use neither. */

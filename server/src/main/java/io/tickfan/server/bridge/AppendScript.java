@@ -52,7 +52,7 @@ final class AppendScript {
             "    end",
             "  end",
             "end",
-            "redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'q', table.concat(firsts, ','), 't', ARGV[5])",
+            "redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'w', ARGV[2], 'b', ARGV[3], 'q', table.concat(firsts, ','), 't', ARGV[5])",
             "return written");
 
     private AppendScript() {}

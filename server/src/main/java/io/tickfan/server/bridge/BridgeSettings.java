@@ -16,7 +16,11 @@ public record BridgeSettings(
         long commandTimeoutMs,
         long reconnectMinMs,
         long reconnectMaxMs,
-        long startupTimeoutMs) {
+        long startupTimeoutMs,
+        long degradedAfterMs,
+        int backfillMaxEntries,
+        int backfillMaxTicks,
+        int backfillMaxPending) {
 
     public BridgeSettings {
         if (shards < 1) {
@@ -24,6 +28,9 @@ public record BridgeSettings(
         }
         if (batchTicks < 1 || maxInFlightBatches < 1 || readBatch < 1) {
             throw new IllegalArgumentException("redis batch sizes must be at least 1");
+        }
+        if (backfillMaxEntries < 1 || backfillMaxTicks < 1 || backfillMaxPending < 1) {
+            throw new IllegalArgumentException("redis backfill bounds must be at least 1");
         }
         if (batchTicks > StreamEntries.MAX_TICKS_PER_ENTRY) {
             throw new IllegalArgumentException(
@@ -50,6 +57,10 @@ public record BridgeSettings(
                 c.longValue(ServerConfig.REDIS_COMMAND_TIMEOUT_MS),
                 c.longValue(ServerConfig.REDIS_RECONNECT_MIN_MS),
                 c.longValue(ServerConfig.REDIS_RECONNECT_MAX_MS),
-                c.longValue(ServerConfig.REDIS_STARTUP_TIMEOUT_MS));
+                c.longValue(ServerConfig.REDIS_STARTUP_TIMEOUT_MS),
+                c.longValue(ServerConfig.REDIS_DEGRADED_AFTER_MS),
+                c.integer(ServerConfig.REDIS_BACKFILL_MAX_ENTRIES),
+                c.integer(ServerConfig.REDIS_BACKFILL_MAX_TICKS),
+                c.integer(ServerConfig.REDIS_BACKFILL_MAX_PENDING));
     }
 }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,14 @@ import org.slf4j.LoggerFactory;
  *   (any pod)   (bounded buffer, pipelined)      (seq by HINCRBY)          (every pod, every shard)
  * </pre>
  *
- * <p>Threads: {@code tickfan-redis-writer}, {@code tickfan-redis-reader-N}; Lettuce's own I/O
- * threads. Connections: one pipelined (writer), one for writer control, one per shard reader.
+ * <p>While Redis is unreachable for this pod (the writer judges it, {@code redis.degradedAfterMs}),
+ * ticks published here are also numbered and delivered by this pod alone, and still buffered for
+ * Redis; once Redis numbered them the sequencer confirms or resets (see decisions/0003). A resume
+ * that history cannot serve is served from the stream by the {@link StreamBackfiller}.
+ *
+ * <p>Threads: {@code tickfan-redis-writer}, {@code tickfan-redis-reader-N}, {@code
+ * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: one pipelined (writer), one for
+ * writer control, one per shard reader, one for backfill.
  */
 public final class RedisBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBridge.class);
@@ -44,6 +51,7 @@ public final class RedisBridge implements AutoCloseable {
     private final List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
     private final StreamWriter writer;
     private final List<StreamReader> readers = new ArrayList<>();
+    private final StreamBackfiller backfiller;
     private final List<Thread> threads = new ArrayList<>();
     private final FanoutEngine engine;
     private final String epoch;
@@ -79,23 +87,34 @@ public final class RedisBridge implements AutoCloseable {
                 Thread.onSpinWait();
             }
             final MalformedLog malformed = new MalformedLog(engine.counters());
+            final String writerId = Epochs.newEpoch();
+            // Per shard: the newest of this pod's batches its reader has seen come back.
+            final AtomicLongArray readBack = new AtomicLongArray(settings.shards());
             for (int s = 0; s < settings.shards(); s++) {
-                readers.add(new StreamReader(s, settings, keys, epoch, engine, malformed, connect(deadlineNs)));
+                readers.add(new StreamReader(
+                        s, settings, keys, epoch, engine, malformed, connect(deadlineNs), writerId, readBack));
             }
             this.writer = new StreamWriter(
                     settings,
                     keys,
-                    Epochs.newEpoch(),
+                    writerId,
                     engine.symbols(),
                     engine.counters(),
                     connect(deadlineNs),
                     control,
-                    OUTBOUND_RING_BYTES);
+                    OUTBOUND_RING_BYTES,
+                    engine::publishLocally,
+                    readBack);
             for (int s = 0; s < readers.size(); s++) {
                 threads.add(startThread(readers.get(s), "tickfan-redis-reader-" + s));
             }
+            this.backfiller = new StreamBackfiller(settings, keys, engine, malformed, connect(deadlineNs));
             awaitBackfill(deadlineNs);
             threads.add(startThread(writer, "tickfan-redis-writer"));
+            threads.add(startThread(backfiller, "tickfan-redis-backfill"));
+            engine.backfillFrom(backfiller::request);
+            engine.limitLocalNumbering(settings.outboundBufferTicks());
+            engine.reportDivergenceTo(writer::diverged);
             engine.routePublishesTo(writer::offer);
         } catch (RuntimeException e) {
             close();
@@ -157,12 +176,22 @@ public final class RedisBridge implements AutoCloseable {
         return writer != null && writer.isUp();
     }
 
+    /** Whether ticks published here are numbered and delivered locally because Redis is unreachable. */
+    public boolean isDegraded() {
+        return writer != null && writer.isDegraded();
+    }
+
     /** Stops reading and appending (ticks still buffered are dropped) and closes the connections. */
     @Override
     public void close() {
         engine.routePublishesTo(null);
+        engine.backfillFrom(null);
+        engine.reportDivergenceTo(null);
         if (writer != null) {
             writer.stop();
+        }
+        if (backfiller != null) {
+            backfiller.stop();
         }
         for (StreamReader r : readers) {
             r.stop();

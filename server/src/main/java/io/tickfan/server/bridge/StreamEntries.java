@@ -8,10 +8,15 @@ import java.util.Map;
  * The stream entry format: one entry per append batch, and the position derived from an entry id.
  *
  * <pre>
- * XADD tickfan:{0}:stream MAXLEN ~ 1000000 * e 8fv827n03ueb q 41,7 t AAPL,0,3,1795...032,1795...833,18912000000,18914000000,0,0,0,0\n
+ * XADD tickfan:{0}:stream MAXLEN ~ 1000000 * e 8fv827n03ueb w 3kx9c1l0q2ab b 1207 q 41,7 t AAPL,0,3,1795...032,1795...833,18912000000,18914000000,0,0,0,0\n
  *                                                                    AAPL,0,3,...\n
  *                                                                    MSFT,0,...
  *   e  epoch the entry was numbered under
+ *   d  instead of q and t, in an entry of its own ({@code e 8fv827n03ueb d AAPL,1201,1290}): seqs
+ *      1201..1290 of AAPL were handed out by a pod alone while degraded and Redis numbered them
+ *      differently; every pod refuses WebSocket resume points in that range
+ *   w  the appending pod's writer id, b its batch number (optional: a pod learns from them which
+ *      of its own batches Redis applied, see StreamWriter's degraded mode)
  *   q  per run, the seq of its first tick (0: a publisher-numbered tick Redis dropped as not new)
  *   t  one line per tick: symbol, publisher seq (0: Redis numbers it), field mask, exchange ns,
  *      ingest ns, bid, ask, bid size, ask size, last, last size (decimal mantissas, 8 places)
@@ -31,6 +36,11 @@ final class StreamEntries {
     static final String EPOCH = "e";
     static final String FIRST_SEQS = "q";
     static final String TICKS = "t";
+    static final String WRITER = "w";
+    /** A divergence marker entry (no ticks): {@code symbol,fromSeq,toSeq}, see StreamWriter. */
+    static final String DIVERGED = "d";
+
+    static final String BATCH = "b";
     static final int LINE_FIELDS = 11;
     static final int MAX_TICKS_PER_ENTRY = 1 << 12;
     private static final int ENTRY_BITS = 10;
@@ -201,6 +211,19 @@ final class StreamEntries {
             }
             return start == to + 1;
         }
+    }
+
+    /** A divergence marker's symbol, or null when {@code d} is malformed; its seqs into {@code fromTo}. */
+    static String parseDiverged(String d, long[] fromTo) {
+        final int a = d.indexOf(',');
+        final int b = a < 0 ? -1 : d.indexOf(',', a + 1);
+        if (a <= 0 || b < 0) {
+            return null;
+        }
+        final String symbol = d.substring(0, a);
+        fromTo[0] = parseLong(d, a + 1, b);
+        fromTo[1] = parseLong(d, b + 1, d.length());
+        return Symbols.isValid(symbol) && fromTo[0] > 0 && fromTo[1] >= fromTo[0] ? symbol : null;
     }
 
     /** A decimal long in {@code s[from, to)}, optionally negative; {@link Long#MIN_VALUE} if not one. */

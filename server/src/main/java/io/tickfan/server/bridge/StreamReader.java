@@ -13,6 +13,7 @@ import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,9 @@ final class StreamReader implements Runnable {
     private final RedisCommands<String, String> redis;
     private final Backoff backoff;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
+    private final String writerId;
+    private final long[] fromTo = new long[2];
+    private final AtomicLongArray readBack;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
     private String epoch;
@@ -62,8 +66,12 @@ final class StreamReader implements Runnable {
             String epoch,
             FanoutEngine engine,
             MalformedLog malformed,
-            StatefulRedisConnection<String, String> connection) {
+            StatefulRedisConnection<String, String> connection,
+            String writerId,
+            AtomicLongArray readBack) {
         this.shard = shard;
+        this.writerId = writerId;
+        this.readBack = readBack;
         this.settings = settings;
         this.keys = keys;
         this.stream = keys.stream(shard);
@@ -200,6 +208,11 @@ final class StreamReader implements Runnable {
 
     private void onEntry(StreamMessage<String, String> m) {
         lastId = m.getId();
+        final String diverged = m.getBody().get(StreamEntries.DIVERGED);
+        if (diverged != null && epoch.equals(m.getBody().get(StreamEntries.EPOCH))) {
+            onDiverged(diverged, m);
+            return;
+        }
         StreamEntries.Malformed problem =
                 StreamEntries.position(m.getId(), 0) < 0 ? StreamEntries.Malformed.BAD_ID : null;
         if (problem == null) {
@@ -212,6 +225,7 @@ final class StreamReader implements Runnable {
             malformed.skipped(problem, stream, m);
             return;
         }
+        noteOwnBatch(m.getBody());
         int read = 0;
         for (int i = 0; i < entry.count; i++) {
             if (!entry.kept[i]) {
@@ -234,11 +248,44 @@ final class StreamReader implements Runnable {
                 if (!running) {
                     return;
                 }
+                engine.wakeSequencer();
                 Thread.yield();
             }
             read++;
         }
+        if (read > 0) {
+            engine.wakeSequencer();
+        }
         counters.addShared(Counters.Counter.BRIDGE_READ, read);
+    }
+
+    private void onDiverged(String d, StreamMessage<String, String> m) {
+        final String symbol = StreamEntries.parseDiverged(d, fromTo);
+        final int symbolId =
+                symbol == null ? SymbolTable.FULL : engine.symbols().register(symbol);
+        if (symbolId == SymbolTable.FULL) {
+            malformed.skipped(StreamEntries.Malformed.BAD_NUMBER, stream, m);
+            return;
+        }
+        engine.refuseResume(symbolId, fromTo[0], fromTo[1]);
+        counters.addShared(Counters.Counter.BRIDGE_DIVERGED_RANGES, 1);
+    }
+
+    /**
+     * This pod's writer appended the entry: tell it, before the ticks enter the ring, that Redis
+     * applied the batch and this pod is delivering it (the writer must not deliver it locally again
+     * when it turns degraded). Before, not after: then the writer either sees it or delivers first
+     * and the sequencer confirms the local copy when the stream's arrives.
+     */
+    private void noteOwnBatch(java.util.Map<String, String> body) {
+        if (!writerId.equals(body.get(StreamEntries.WRITER))) {
+            return;
+        }
+        final String b = body.get(StreamEntries.BATCH);
+        final long batch = b == null ? -1 : StreamEntries.parseLong(b, 0, b.length());
+        if (batch > readBack.get(shard)) {
+            readBack.set(shard, batch);
+        }
     }
 
     /**

@@ -2,11 +2,13 @@ package io.tickfan.server.bridge;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
 import java.util.ArrayDeque;
@@ -16,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,18 +34,30 @@ import org.slf4j.LoggerFactory;
  * numbers and are resent after a resync (script load, epoch), with exponential backoff between
  * attempts. Meanwhile the buffer keeps at most {@code outboundBufferTicks} ticks, dropping (and
  * counting) the oldest. Resending is safe: the script applies a writer's batch number once.
+ *
+ * <p>It also judges whether Redis is reachable for this pod: when the pipelined connection has
+ * been down, appends have been failing, or the oldest append has gone unanswered for {@code
+ * redis.degradedAfterMs}, it flags the pod {@link #isDegraded() degraded} and hands every tick
+ * published here to this pod's own ring as well, in the order Redis will number them, so local
+ * subscribers keep getting them (see decisions/0003), until appends flow again.
  */
 final class StreamWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private record Pending(int shard, String symbol, long publisherSeq, String line) {}
+    /** A published tick waiting for Redis; {@code tick} is the writer's own copy (ingest time included). */
+    private record Pending(int shard, int symbolId, String symbol, Tick tick) {
+        long publisherSeq() {
+            return tick.seq;
+        }
+    }
 
     private static final class Batch {
         final int shard;
         final long number;
         final ArrayDeque<Pending> ticks;
         RedisFuture<Long> result;
+        long sentNs;
 
         Batch(int shard, long number, ArrayDeque<Pending> ticks) {
             this.shard = shard;
@@ -62,11 +78,24 @@ final class StreamWriter implements Runnable {
     private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
     private final ArrayDeque<Batch> retry = new ArrayDeque<>();
     private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
+    /**
+     * Batches Redis applied that this pod's reader has not yet read back: were Redis lost now, their
+     * ticks would reach no subscriber here until it is back, so degraded mode delivers them too.
+     */
+    private final ArrayDeque<Batch> unread = new ArrayDeque<>();
+
+    private long unreadTicks;
+    private final AtomicLongArray readBack;
+    /** Divergence markers to append ("symbol,from,to"); the sequencer offers, this thread appends. */
+    private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
+
+    private String pendingDivergence;
     private final long[] nextBatch;
-    private final StringBuilder scratch = new StringBuilder(128);
+    private final FanoutEngine.PublishSink local;
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
     private volatile boolean running = true;
+    private volatile boolean degraded;
     private volatile boolean parked;
     private volatile Thread thread;
     private String sha;
@@ -75,6 +104,9 @@ final class StreamWriter implements Runnable {
     private boolean everUp;
     private long retryBufferedTicks;
     private long nextAttemptNs;
+    private final long degradedAfterNs;
+    /** When appends stopped flowing (failure, or the connection lost); 0 while they flow. */
+    private long troubleSinceNs;
 
     StreamWriter(
             BridgeSettings settings,
@@ -84,7 +116,9 @@ final class StreamWriter implements Runnable {
             Counters counters,
             StatefulRedisConnection<String, String> pipe,
             StatefulRedisConnection<String, String> controlConnection,
-            int outboundRingBytes) {
+            int outboundRingBytes,
+            FanoutEngine.PublishSink local,
+            AtomicLongArray readBack) {
         this.settings = settings;
         this.keys = keys;
         this.writerId = writerId;
@@ -98,6 +132,9 @@ final class StreamWriter implements Runnable {
         this.nextBatch = new long[settings.shards()];
         java.util.Arrays.fill(nextBatch, 1);
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
+        this.degradedAfterNs = TimeUnit.MILLISECONDS.toNanos(settings.degradedAfterMs());
+        this.local = local;
+        this.readBack = readBack;
     }
 
     /** Any thread: queue a published tick. Never waits; a full ring is {@link IngestRing#BACK_PRESSURED}. */
@@ -126,12 +163,15 @@ final class StreamWriter implements Runnable {
         while (running) {
             int work = outbound.drain(onTick, 4096);
             work += completeInFlight();
+            forgetReadBack();
             if (!up && System.nanoTime() - nextAttemptNs >= 0) {
                 resync();
             }
             if (up) {
                 work += send();
+                work += appendDivergences();
             }
+            judgeReachable(System.nanoTime());
             if (work == 0) {
                 parked = true;
                 if (!outbound.hasPending()) {
@@ -142,12 +182,120 @@ final class StreamWriter implements Runnable {
         }
     }
 
+    /**
+     * Degraded while the connection is down, appends fail, or the oldest append in flight is older
+     * than {@code redis.degradedAfterMs}: a SIGKILLed Redis closes the socket at once, but Lettuce
+     * keeps the commands in flight to replay them after a reconnect, so their answers alone would
+     * take the whole command timeout to say anything.
+     */
+    private void judgeReachable(long nowNs) {
+        final boolean trouble = !up || !pipe.isOpen();
+        if (!trouble) {
+            troubleSinceNs = 0;
+        } else if (troubleSinceNs == 0) {
+            troubleSinceNs = nowNs;
+        }
+        final boolean stale = !inFlight.isEmpty() && nowNs - inFlight.peekFirst().sentNs > degradedAfterNs;
+        final boolean nowDegraded = stale || (troubleSinceNs != 0 && nowNs - troubleSinceNs > degradedAfterNs);
+        if (nowDegraded != degraded) {
+            if (nowDegraded) {
+                deliverPendingLocally();
+            }
+            degraded = nowDegraded;
+            if (nowDegraded) {
+                counters.addShared(Counters.Counter.BRIDGE_DEGRADED, 1);
+                LOG.warn(
+                        "redis unreachable for over {} ms: numbering and delivering this pod's ticks locally, "
+                                + "buffering them for Redis",
+                        settings.degradedAfterMs());
+            } else {
+                LOG.info("redis appends flowing again: leaving degraded mode, {} ticks to resend", backlog());
+            }
+        }
+    }
+
+    /**
+     * Entering degraded mode: every tick Redis may have numbered or may still number that this pod
+     * has not delivered goes to this pod's ring, in the order Redis numbers it (applied but not read
+     * back, in flight, retry queue, buffer, as {@link #requeue} keeps them), so the local numbering
+     * can come out identical.
+     * From then on each tick is delivered as it is drained, still in that order. Only this thread
+     * feeds the local ring in degraded mode, which is what keeps the two orders the same.
+     */
+    private void deliverPendingLocally() {
+        forgetReadBack();
+        for (Batch b : unread) {
+            b.ticks.forEach(this::deliverLocally);
+        }
+        for (Batch b : inFlight) {
+            b.ticks.forEach(this::deliverLocally);
+        }
+        for (Batch b : retry) {
+            b.ticks.forEach(this::deliverLocally);
+        }
+        buffer.forEach(this::deliverLocally);
+    }
+
+    private void deliverLocally(Pending p) {
+        while (local.offer(p.symbolId(), p.tick(), p.tick().ingestTimeNs) != IngestRing.OK) {
+            // The ingest ring is full: wait for the sequencer rather than skip a tick this pod must number.
+            if (!running) {
+                return;
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * The sequencer thread: seqs {@code from..to} of {@code symbol} were handed out here and Redis
+     * numbered them differently. Never blocks; a full queue drops the marker, logged (a handful per
+     * outage at most: one per symbol published on two pods).
+     */
+    void diverged(String symbol, long from, long to) {
+        if (!divergences.offer(symbol + "," + from + "," + to)) {
+            LOG.warn("divergence marker queue full, {} {}..{} not announced to other pods", symbol, from, to);
+        }
+    }
+
+    /**
+     * Appends queued divergence markers, one synchronous XADD each on the control connection: rare
+     * (per symbol per outage), and it lands after the ticks it is about, since the sequencer saw
+     * those come back. A failure keeps the marker for the next attempt.
+     */
+    private int appendDivergences() {
+        int done = 0;
+        while (pendingDivergence != null || (pendingDivergence = divergences.poll()) != null) {
+            final String symbol = pendingDivergence.substring(0, pendingDivergence.indexOf(','));
+            try {
+                control.xadd(
+                        keys.stream(SymbolTable.shardOf(symbol, settings.shards())),
+                        XAddArgs.Builder.maxlen(settings.maxLen()).approximateTrimming(),
+                        StreamEntries.EPOCH,
+                        epoch,
+                        StreamEntries.DIVERGED,
+                        pendingDivergence);
+            } catch (RuntimeException e) {
+                return done; // Redis is failing again: retried on a later turn
+            }
+            pendingDivergence = null;
+            done++;
+        }
+        return done;
+    }
+
+    /** Any thread: whether ticks published here are also numbered and delivered locally. */
+    boolean isDegraded() {
+        return degraded;
+    }
+
     private void onTick(int symbolId, Tick tick) {
         final String symbol = symbols.name(symbolId);
-        scratch.setLength(0);
-        StreamEntries.writeLine(scratch, symbol, tick, tick.ingestTimeNs);
-        buffer.addLast(
-                new Pending(SymbolTable.shardOf(symbol, settings.shards()), symbol, tick.seq, scratch.toString()));
+        final Pending p = new Pending(
+                SymbolTable.shardOf(symbol, settings.shards()), symbolId, symbol, new Tick().copyFrom(tick));
+        if (degraded) {
+            deliverLocally(p);
+        }
+        buffer.addLast(p);
         final long over = buffer.size() + retryBufferedTicks - settings.outboundBufferTicks();
         if (over > 0) {
             dropOldest(over);
@@ -245,7 +393,7 @@ final class StreamWriter implements Runnable {
                     runCount = 0;
                 }
                 runCount++;
-                payload.append(p.line());
+                StreamEntries.writeLine(payload, p.symbol(), p.tick(), p.tick().ingestTimeNs);
                 prevSymbol = p.symbol();
                 prevSeq = p.publisherSeq();
             }
@@ -262,6 +410,7 @@ final class StreamWriter implements Runnable {
         }
         final String[] k = {keys.stream(b.shard), keys.seq(b.shard), keys.writers(b.shard), keys.epoch()};
         b.result = async.evalsha(sha, ScriptOutputType.INTEGER, k, argv);
+        b.sentNs = System.nanoTime();
         inFlight.addLast(b);
     }
 
@@ -287,11 +436,38 @@ final class StreamWriter implements Runnable {
                 nextAttemptNs = System.nanoTime();
             } else if (written == AppendScript.DUPLICATE_BATCH) {
                 counters.addShared(Counters.Counter.BRIDGE_DUPLICATE_BATCHES, 1);
+                awaitReadBack(b);
             } else {
                 counters.addShared(Counters.Counter.BRIDGE_APPENDED, written);
+                awaitReadBack(b);
             }
         }
         return done;
+    }
+
+    /** Keeps an applied batch until the reader saw it; bounded like the buffer (oldest forgotten). */
+    private void awaitReadBack(Batch b) {
+        unread.addLast(b);
+        unreadTicks += b.ticks.size();
+        while (unreadTicks > settings.outboundBufferTicks() && unread.size() > 1) {
+            unreadTicks -= unread.pollFirst().ticks.size();
+        }
+    }
+
+    /**
+     * Drops the batches the reader has read back. Batches of one shard complete in order, and
+     * usually one shard is in use; with several, a shard whose reader lags only holds the queue up
+     * until its reader catches up.
+     */
+    private void forgetReadBack() {
+        while (!unread.isEmpty()) {
+            final Batch b = unread.peekFirst();
+            if (b.number > readBack.get(b.shard)) {
+                return;
+            }
+            unread.pollFirst();
+            unreadTicks -= b.ticks.size();
+        }
     }
 
     private void failed(Batch first, Exception e) {

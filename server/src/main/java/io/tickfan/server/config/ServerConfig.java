@@ -92,6 +92,12 @@ public final class ServerConfig {
             "10000",
             "How long a connection may stay conflated before it is closed as a slow consumer (WebSocket 4008).");
 
+    public static final Setting DIRECT_WRITES = define(
+            "outbound.directWrites",
+            "true",
+            "Write each batch of ticks to a plain (non-TLS) epoll socket in one gathering write straight from the"
+                    + " shared frames, instead of one pipeline message per tick.");
+
     // SSE, HTTP/2, TLS, long polling
     public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");
     public static final Setting SSE_HEARTBEAT_MS =
@@ -227,6 +233,23 @@ public final class ServerConfig {
             define("redis.reconnectMinMs", "20", "First reconnect delay after a Redis failure (doubles per attempt).");
     public static final Setting REDIS_RECONNECT_MAX_MS =
             define("redis.reconnectMaxMs", "1000", "Longest delay between reconnect attempts.");
+    public static final Setting REDIS_DEGRADED_AFTER_MS = define(
+            "redis.degradedAfterMs",
+            "500",
+            "How long appends to Redis may fail or go unanswered before the pod numbers and delivers ticks"
+                    + " published to it locally (degraded mode) while it keeps buffering them for Redis.");
+    public static final Setting REDIS_BACKFILL_MAX_ENTRIES = define(
+            "redis.backfillMaxEntries",
+            "4096",
+            "Most stream entries one resume may read (XREVRANGE) when history lacks the range; past it: reset.");
+    public static final Setting REDIS_BACKFILL_MAX_TICKS = define(
+            "redis.backfillMaxTicks",
+            "20000",
+            "Most ticks of one symbol a resume may be served from the stream; past it: reset.");
+    public static final Setting REDIS_BACKFILL_MAX_PENDING = define(
+            "redis.backfillMaxPending",
+            "256",
+            "Backfill requests queued to the backfill thread; a resume that finds the queue full gets reset.");
     public static final Setting REDIS_STARTUP_TIMEOUT_MS = define(
             "redis.startupTimeoutMs",
             "10000",

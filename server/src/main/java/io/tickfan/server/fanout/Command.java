@@ -4,6 +4,10 @@ package io.tickfan.server.fanout;
 final class Command {
     static final int SUBSCRIBE = 1;
     static final int UNSUBSCRIBE = 2;
+    /** The bridge answered a {@link BackfillRequest} of a deferred subscribe. */
+    static final int BACKFILLED = 3;
+    /** Resume points {@code since[0]..since[1]} of {@code symbolIds[0]} are refused (a diverged local numbering). */
+    static final int REFUSE = 4;
 
     final int kind;
     final int loopIndex;
@@ -16,6 +20,11 @@ final class Command {
 
     final boolean epochMatches;
 
+    final BackfillRequest backfill;
+
+    /** What the subscriber gets back with the reply ({@link Subscriber#onSubscribed}); may be null. */
+    final Object tag;
+
     private Command(
             int kind,
             int loopIndex,
@@ -23,7 +32,9 @@ final class Command {
             Subscriber subscriber,
             long[] since,
             long sincePosition,
-            boolean epochMatches) {
+            boolean epochMatches,
+            BackfillRequest backfill,
+            Object tag) {
         this.kind = kind;
         this.loopIndex = loopIndex;
         this.symbolIds = symbolIds;
@@ -31,14 +42,30 @@ final class Command {
         this.since = since;
         this.sincePosition = sincePosition;
         this.epochMatches = epochMatches;
+        this.backfill = backfill;
+        this.tag = tag;
     }
 
     static Command subscribe(
-            int loopIndex, int[] symbolIds, Subscriber s, long[] since, long sincePosition, boolean epochMatches) {
-        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePosition, epochMatches);
+            int loopIndex,
+            int[] symbolIds,
+            Subscriber s,
+            long[] since,
+            long sincePosition,
+            boolean epochMatches,
+            Object tag) {
+        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePosition, epochMatches, null, tag);
     }
 
     static Command unsubscribe(int loopIndex, int symbolId) {
-        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, -1, true);
+        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, -1, true, null, null);
+    }
+
+    static Command refuse(int symbolId, long fromSeq, long toSeq) {
+        return new Command(REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, -1, true, null, null);
+    }
+
+    static Command backfilled(BackfillRequest r) {
+        return new Command(BACKFILLED, -1, null, null, null, -1, true, r, null);
     }
 }

@@ -25,7 +25,18 @@ public final class Counters {
         BRIDGE_RECONNECTS(13, "bridge connections re-established after a Redis failure"),
         BRIDGE_RESETS(
                 14, "shard numberings restarted (Redis restarted empty, new epoch, or stream trimmed past a reader)"),
-        BRIDGE_DUPLICATE_BATCHES(15, "append batches Redis had already applied (replays after a reconnect)");
+        BRIDGE_DUPLICATE_BATCHES(15, "append batches Redis had already applied (replays after a reconnect)"),
+        BRIDGE_DEGRADED(
+                16, "times this pod entered degraded mode (Redis unreachable: ticks published here numbered locally)"),
+        BRIDGE_LOCAL_TICKS(17, "ticks numbered and delivered by this pod alone while degraded"),
+        BRIDGE_LOCAL_CONFIRMED(18, "locally numbered ticks that Redis numbered the same on re-join (delivered once)"),
+        BRIDGE_LOCAL_DIVERGED(
+                19, "symbols whose local numbering differed from Redis's on re-join (subscribers got reset)"),
+        BRIDGE_BACKFILLED(20, "ticks a resume was served from the Redis stream because history lacked them"),
+        BRIDGE_BACKFILL_FAILED(
+                21, "resumes that needed the stream and got reset instead (bounds, Redis down, trimmed)"),
+        BRIDGE_DIVERGED_RANGES(
+                22, "diverged local numberings read from the stream (any pod's): resumes into them get reset");
 
         final int id;
         final String description;

@@ -114,6 +114,28 @@ public final class FanoutEngine implements AutoCloseable {
         int offer(int symbolId, Tick tick, long ingestTimeNs);
     }
 
+    /**
+     * Serves resumes that history cannot (the Redis bridge reads the stream). An extension point:
+     * without one, such a resume is answered with {@code reset}.
+     */
+    @FunctionalInterface
+    public interface BackfillSource {
+        /**
+         * The sequencer thread; must not block. Take {@code request} and hand it back, completed or
+         * failed, through {@link FanoutEngine#backfilled} from any thread.
+         *
+         * @return false when it cannot take the request now (the resume gets {@code reset})
+         */
+        boolean request(BackfillRequest request);
+    }
+
+    /** Told when this pod's local numbering of a symbol turned out to differ from Redis's. */
+    @FunctionalInterface
+    public interface DivergenceSink {
+        /** The sequencer thread; must not block. Seqs {@code fromSeq..toSeq} of {@code symbol} diverged. */
+        void diverged(String symbol, long fromSeq, long toSeq);
+    }
+
     /** Sizes of the engine's bounded structures. */
     public record Settings(
             int maxSymbols,
@@ -180,13 +202,18 @@ public final class FanoutEngine implements AutoCloseable {
      * The bridge's reader thread: queue a tick that already has its seq (in {@code tick.seq}), its
      * original ingest time and a {@code position} every pod agrees on. A seq not above the symbol's
      * last is dropped by the sequencer as a duplicate, which makes re-reads harmless.
+     *
+     * <p>Does not wake the sequencer: call {@link #wakeSequencer()} once the batch (a stream entry,
+     * up to 4,096 ticks) is in, and before waiting on a full ring. A wake per tick cost a fence per
+     * tick and woke the sequencer to drain a tick or two at a time.
      */
     public int ingest(int symbolId, Tick tick, long ingestTimeNs, long position) {
-        final int result = ring.offer(symbolId, tick, ingestTimeNs, position);
-        if (result == IngestRing.OK) {
-            idle.wake();
-        }
-        return result;
+        return ring.offer(symbolId, tick, ingestTimeNs, position);
+    }
+
+    /** Wakes the sequencer if it is parked; see {@link #ingest}. */
+    public void wakeSequencer() {
+        idle.wake();
     }
 
     /**
@@ -195,6 +222,53 @@ public final class FanoutEngine implements AutoCloseable {
      */
     public void routePublishesTo(PublishSink sink) {
         this.publishSink = sink;
+        sequencer.bridged = sink != null;
+    }
+
+    /**
+     * The bridge in degraded mode (Redis unreachable): queue a published tick to be numbered by this
+     * pod's sequencer and delivered at once, as a standalone pod would. The sequencer remembers
+     * which seqs it gave out alone and checks them against Redis's numbering once Redis is back.
+     */
+    public int publishLocally(int symbolId, Tick tick, long ingestTimeNs) {
+        final int result = ring.offer(symbolId, tick, ingestTimeNs);
+        if (result == IngestRing.OK) {
+            idle.wake();
+        }
+        return result;
+    }
+
+    /**
+     * The bridge: at most {@code ticks} locally numbered ticks (over all symbols) are remembered to be
+     * confirmed against Redis's numbering; beyond, they end in reset. Call before routing publishes.
+     */
+    public void limitLocalNumbering(int ticks) {
+        sequencer.localLedgerMax = ticks;
+    }
+
+    /** The bridge: where the sequencer reports a diverged local numbering (null: nowhere). */
+    public void reportDivergenceTo(DivergenceSink sink) {
+        sequencer.divergenceSink = sink;
+    }
+
+    /**
+     * Any thread: WebSocket resume points {@code fromSeq..toSeq} of {@code symbolId} are refused
+     * from now on (some pod numbered those seqs alone and Redis differently).
+     */
+    public void refuseResume(int symbolId, long fromSeq, long toSeq) {
+        commands.offer(Command.refuse(symbolId, fromSeq, toSeq));
+        idle.wake();
+    }
+
+    /** Serve resumes history lacks from {@code source} (null: answer them with reset). */
+    public void backfillFrom(BackfillSource source) {
+        sequencer.backfillSource = source;
+    }
+
+    /** The backfill source's thread: {@code request} is completed or failed; the sequencer answers the subscribe. */
+    public void backfilled(BackfillRequest request) {
+        commands.offer(Command.backfilled(request));
+        idle.wake();
     }
 
     /**
@@ -234,9 +308,19 @@ public final class FanoutEngine implements AutoCloseable {
      * @param since per symbol, the last seq the client holds, or {@link ClientMessage#NO_SINCE}
      * @param sincePosition the last engine position the client holds (SSE), or -1
      * @param epochMatches false when the client's resume point is from another epoch
+     * @param tag handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
+     *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
+     * @return false when {@code s} had every symbol already, so nothing was queued and no {@link
+     *     Subscriber#onSubscribed} follows
      */
-    public void subscribe(
-            Subscriber s, LoopDispatcher d, int[] symbolIds, long[] since, long sincePosition, boolean epochMatches) {
+    public boolean subscribe(
+            Subscriber s,
+            LoopDispatcher d,
+            int[] symbolIds,
+            long[] since,
+            long sincePosition,
+            boolean epochMatches,
+            Object tag) {
         final int[] ids = new int[symbolIds.length];
         final long[] sinceOfIds = new long[symbolIds.length];
         int n = 0;
@@ -248,11 +332,12 @@ public final class FanoutEngine implements AutoCloseable {
             }
         }
         if (n == 0) {
-            return;
+            return false;
         }
         commands.offer(Command.subscribe(
-                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePosition, epochMatches));
+                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePosition, epochMatches, tag));
         idle.wake();
+        return true;
     }
 
     /** A subscriber's own copy of {@code tick} as a WebSocket frame flagged conflated; the caller owns it. */

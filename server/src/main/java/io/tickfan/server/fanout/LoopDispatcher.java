@@ -26,6 +26,10 @@ public final class LoopDispatcher {
     private final Runnable drainTask = this::drain;
     private final Int2ObjectHashMap<SubscriberList> subscribersBySymbol = new Int2ObjectHashMap<>();
     private final ArrayList<Subscriber> toFlush = new ArrayList<>();
+    /** This batch's ticks and replies: subscribers queue them unretained, so they live until the flush. */
+    private final ArrayList<Object> drainedEvents = new ArrayList<>();
+
+    private final BatchWriter batchWriter = new BatchWriter();
     private final Counters counters;
     private long deliveries;
 
@@ -79,13 +83,14 @@ public final class LoopDispatcher {
         while (drained < drainLimit && (event = q.poll()) != null) {
             if (event instanceof EncodedTick tick) {
                 dispatch(tick);
-                tick.release();
             } else {
                 onReply((SubscribeReply) event);
             }
+            drainedEvents.add(event);
             drained++;
         }
         flushAll();
+        releaseDrained();
         counters.add(Counters.Counter.DELIVERIES, index, deliveries);
         deliveries = 0;
         if (!q.isEmpty()) {
@@ -110,6 +115,7 @@ public final class LoopDispatcher {
 
     private void onReply(SubscribeReply reply) {
         final Subscriber s = reply.subscriber;
+        s.subscribed(reply.tag);
         for (int id : reply.symbolIds) {
             if (s.subscriptions.get(id) == Subscriber.PENDING) {
                 s.subscriptions.put(id, Subscriber.ACTIVE);
@@ -124,9 +130,8 @@ public final class LoopDispatcher {
                 deliveries++;
             }
         }
-        s.afterReply(reply.position);
+        s.replied(reply.position);
         markDirty(s);
-        reply.release();
     }
 
     private void markDirty(Subscriber s) {
@@ -146,6 +151,19 @@ public final class LoopDispatcher {
         list.clear();
     }
 
+    private void releaseDrained() {
+        final ArrayList<Object> events = drainedEvents;
+        for (int i = 0, n = events.size(); i < n; i++) {
+            release(events.get(i));
+        }
+        events.clear();
+    }
+
+    /** Loop thread: the writer subscribers of this loop share for gathering writes. */
+    public BatchWriter batchWriter() {
+        return batchWriter;
+    }
+
     private void wakeSelf() {
         if (scheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
@@ -158,6 +176,7 @@ public final class LoopDispatcher {
         while ((event = inbox.poll()) != null) {
             release(event);
         }
+        batchWriter.release();
     }
 
     static void release(Object event) {

@@ -9,8 +9,10 @@ import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -45,6 +47,22 @@ final class Sequencer implements Agent {
     private byte[] epoch;
     /** The epoch that a {@link #CONTROL_NEW_EPOCH} record switches to; set before the record is queued. */
     volatile byte[] pendingEpoch;
+    /**
+     * SSE ids of ticks this pod numbered alone (bridge, degraded mode): no other pod knows this
+     * epoch, so a {@code Last-Event-ID} from one of them gets {@code reset} rather than a replay in
+     * a numbering that may differ.
+     */
+    private final byte[] localEpoch;
+    /** Set once the Redis bridge routes publishes: a tick without a carried position was numbered here alone. */
+    volatile boolean bridged;
+
+    volatile FanoutEngine.BackfillSource backfillSource;
+    volatile FanoutEngine.DivergenceSink divergenceSink;
+    /** Most locally numbered ticks remembered for confirmation, over all symbols (see recordLocal). */
+    volatile int localLedgerMax;
+
+    private long localLedgerUsed;
+    private boolean bridgedThisCycle;
 
     private final int historyCapacity;
     private final long historyMaxAgeNs;
@@ -77,6 +95,8 @@ final class Sequencer implements Agent {
         this.queuedTo = new boolean[loops.length];
         this.alloc = alloc;
         this.epoch = epoch.getBytes(StandardCharsets.US_ASCII);
+        this.localEpoch = ("local" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36))
+                .getBytes(StandardCharsets.US_ASCII);
         this.historyCapacity = historyCapacity;
         this.historyMaxAgeNs = historyMaxAgeNs;
         this.counters = counters;
@@ -86,6 +106,7 @@ final class Sequencer implements Agent {
     @Override
     public int doWork() {
         nowNs = EpochNanos.now();
+        bridgedThisCycle = bridged;
         int work = commands.drain(onCommand, COMMAND_LIMIT);
         work += ring.drain(onTick, onControl, TICK_LIMIT);
         if (work > 0) {
@@ -118,6 +139,12 @@ final class Sequencer implements Agent {
 
     private void onTick(int symbolId, Tick tick) {
         final SymbolState st = state(symbolId);
+        // A bridged tick carries a position every pod derives from its stream entry id; otherwise count.
+        final long carried = ring.currentPosition();
+        final boolean local = bridgedThisCycle && carried == 0;
+        if (st.localFrom != 0 && !local && reconciled(st, tick, carried)) {
+            return;
+        }
         final long seq;
         if (tick.seq != 0) {
             if (tick.seq <= st.seq()) {
@@ -134,8 +161,9 @@ final class Sequencer implements Agent {
         final Tick last = st.last;
         last.mergeFrom(tick);
         last.seq = seq;
-        // A bridged tick carries a position every pod derives from its stream entry id; otherwise count.
-        final long carried = ring.currentPosition();
+        if (local) {
+            recordLocal(st, seq, tick);
+        }
         if (carried > 0) {
             st.lastPosition = carried;
             if (carried > position) {
@@ -159,6 +187,102 @@ final class Sequencer implements Agent {
     }
 
     /**
+     * A tick numbered by Redis for a symbol this pod numbered alone while degraded. Within the local
+     * range, the tick this pod delivered under the same seq must be the same update (its digest in
+     * the ledger: same ingest and exchange time, same fields): then it was delivered already and is
+     * dropped. Anything else (another pod's tick, ticks Redis numbered before ours, a local tick
+     * past the ledger's bound) means the numberings diverged: Redis's numbering takes over from
+     * this tick, which goes out with {@code reset}, and no resume point inside the local range is
+     * honoured again.
+     *
+     * @return true when the tick was consumed (a confirmed duplicate)
+     */
+    private boolean reconciled(SymbolState st, Tick tick, long carried) {
+        final long seq = tick.seq;
+        if (seq < st.localFrom) {
+            return false; // before the local range: the normal duplicate check applies
+        }
+        if (seq <= st.localTo) {
+            final long at = seq - st.ledgerBase;
+            if (at < st.ledgerSize && st.ledger[(int) at] == digest(tick)) {
+                counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
+                if (seq == st.seq()) {
+                    // Its snapshot and SSE id now point at Redis's copy, which every pod knows.
+                    st.lastPosition = carried;
+                    dropCachedSnapshot(st);
+                }
+                if (carried > position) {
+                    position = carried;
+                }
+                if (seq == st.localTo) {
+                    endLocal(st);
+                } else {
+                    st.localFrom = seq + 1;
+                }
+                return true;
+            }
+        }
+        counters.add(Counters.Counter.BRIDGE_LOCAL_DIVERGED, counterSlot, 1);
+        final FanoutEngine.DivergenceSink sink = divergenceSink;
+        if (sink != null) {
+            // Clients that got these seqs here may resume on any pod: tell them all, through Redis.
+            sink.diverged(st.last.symbol, seq, st.localTo);
+        }
+        st.history.refuseThrough(st.localTo);
+        dropCachedSnapshot(st);
+        st.last.seq = seq - 1;
+        endLocal(st);
+        st.resetPending = true;
+        return false;
+    }
+
+    /**
+     * Remembers the update this pod numbered {@code seq} alone: a digest of it in the symbol's
+     * ledger (8 bytes a tick; history may be far smaller than an outage). Past {@code
+     * localLedgerMax} ticks over all symbols nothing more is recorded, so those seqs cannot be
+     * confirmed and end in reset; the bound is the bridge's outbound buffer, past which ticks are
+     * dropped for Redis and the numbering diverges anyway.
+     */
+    private void recordLocal(SymbolState st, long seq, Tick raw) {
+        if (st.localFrom == 0) {
+            st.localFrom = seq;
+            st.ledgerBase = seq;
+            st.ledgerSize = 0;
+        }
+        st.localTo = seq;
+        counters.add(Counters.Counter.BRIDGE_LOCAL_TICKS, counterSlot, 1);
+        if (seq - st.ledgerBase != st.ledgerSize || localLedgerUsed >= localLedgerMax) {
+            return; // a publisher seq skipped numbers, or the bound: unverifiable from here on
+        }
+        if (st.ledger == null || st.ledgerSize == st.ledger.length) {
+            st.ledger = Arrays.copyOf(st.ledger == null ? new long[0] : st.ledger, Math.max(64, st.ledgerSize * 2));
+        }
+        st.ledger[st.ledgerSize++] = digest(raw);
+        localLedgerUsed++;
+    }
+
+    private void endLocal(SymbolState st) {
+        localLedgerUsed -= st.ledgerSize;
+        st.localFrom = 0;
+        st.localTo = 0;
+        st.ledger = null;
+        st.ledgerSize = 0;
+    }
+
+    /** Identifies one published update (its ingest time is per publish, in ns) for {@link #recordLocal}. */
+    private static long digest(Tick raw) {
+        final int mask = raw.fieldMask;
+        long h = raw.ingestTimeNs * 31 + raw.exchangeTimeNs;
+        h = h * 31 + mask;
+        h = h * 31 + ((mask & Tick.BID) != 0 ? raw.bid : 0);
+        h = h * 31 + ((mask & Tick.ASK) != 0 ? raw.ask : 0);
+        h = h * 31 + ((mask & Tick.BID_SIZE) != 0 ? raw.bidSize : 0);
+        h = h * 31 + ((mask & Tick.ASK_SIZE) != 0 ? raw.askSize : 0);
+        h = h * 31 + ((mask & Tick.LAST) != 0 ? raw.last : 0);
+        return h * 31 + ((mask & Tick.LAST_SIZE) != 0 ? raw.lastSize : 0);
+    }
+
+    /**
      * A shard's numbering restarted ({@link #CONTROL_NEW_EPOCH}) or lost entries ({@link
      * #CONTROL_GAP}): its symbols' history no longer covers any earlier resume point, and their next
      * live tick carries {@code reset} so subscribers know the seq does not continue.
@@ -178,6 +302,7 @@ final class Sequencer implements Agent {
             if (kind == CONTROL_NEW_EPOCH) {
                 st.history.restart();
                 st.last.seq = 0;
+                endLocal(st);
             } else {
                 st.history.evictAll();
             }
@@ -186,15 +311,32 @@ final class Sequencer implements Agent {
     }
 
     private EncodedTick encode(SymbolState st, int flags) {
-        final ByteBuf ws = TickEncoder.webSocketFrame(alloc, st.ascii, st.last, flags);
+        // Unconfirmed local numbering: SSE ids in the pod's own epoch (see localEpoch).
+        return encode(st, st.last, st.lastPosition, flags, st.localFrom != 0 ? localEpoch : epoch);
+    }
+
+    private EncodedTick encode(SymbolState st, Tick merged, long tickPosition, int flags, byte[] epochAscii) {
+        final ByteBuf ws = TickEncoder.webSocketFrame(alloc, st.ascii, merged, flags);
         final ByteBuf sse = SseEvents.tickEvent(
                 alloc,
-                epoch,
-                st.lastPosition,
+                epochAscii,
+                tickPosition,
                 ws,
                 TickEncoder.FRAME_HEADROOM,
                 ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
-        return EncodedTick.of(st.id, st.ascii, st.last, st.lastPosition, ws, sse);
+        return EncodedTick.of(st.id, st.ascii, merged, tickPosition, ws, sse);
+    }
+
+    /** A subscribe waiting for the backfill of some of its symbols; its symbols stay pending meanwhile. */
+    private static final class DeferredSubscribe {
+        final Command command;
+        final BackfillRequest[] requests;
+        int outstanding;
+
+        DeferredSubscribe(Command command, BackfillRequest[] requests) {
+            this.command = command;
+            this.requests = requests;
+        }
     }
 
     private void onCommand(Command c) {
@@ -202,42 +344,173 @@ final class Sequencer implements Agent {
             state(c.symbolIds[0]).interest[c.loopIndex]--;
             return;
         }
+        if (c.kind == Command.REFUSE) {
+            final SymbolState st = state(c.symbolIds[0]);
+            st.refusedFrom = st.refusedTo == 0 ? c.since[0] : Math.min(st.refusedFrom, c.since[0]);
+            st.refusedTo = Math.max(st.refusedTo, c.since[1]);
+            return;
+        }
+        if (c.kind == Command.BACKFILLED) {
+            final DeferredSubscribe d = (DeferredSubscribe) c.backfill.owner;
+            if (--d.outstanding == 0) {
+                reply(d.command, d.requests);
+            }
+            return;
+        }
+        final int[] ids = c.symbolIds;
+        for (int id : ids) {
+            state(id).interest[c.loopIndex]++;
+        }
+        final DeferredSubscribe deferred = requestBackfills(c);
+        if (deferred == null) {
+            reply(c, null);
+        }
+    }
+
+    /**
+     * Asks the backfill source for the symbols whose resume point history no longer covers. From
+     * here until the reply, live ticks of those symbols go to history (and to other subscribers)
+     * but not to this one, whose symbols are pending: the reply then splices stream and history.
+     *
+     * @return the deferred subscribe, or null when no symbol needs the source
+     */
+    private DeferredSubscribe requestBackfills(Command c) {
+        final FanoutEngine.BackfillSource source = backfillSource;
+        if (source == null || !c.epochMatches) {
+            return null;
+        }
+        final int[] ids = c.symbolIds;
+        DeferredSubscribe d = null;
+        for (int i = 0; i < ids.length; i++) {
+            final SymbolState st = state(ids[i]);
+            if (!needsBackfill(st, c, c.since[i])) {
+                continue;
+            }
+            final BackfillRequest r = new BackfillRequest(
+                    st.id,
+                    st.last.symbol,
+                    c.since[i] != ClientMessage.NO_SINCE ? c.since[i] : -1,
+                    c.since[i] != ClientMessage.NO_SINCE ? -1 : c.sincePosition,
+                    st.last.fieldMask,
+                    epoch);
+            if (d == null) {
+                d = new DeferredSubscribe(c, new BackfillRequest[ids.length]);
+            }
+            r.owner = d;
+            if (source.request(r)) {
+                d.requests[i] = r;
+                d.outstanding++;
+            } else {
+                counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
+            }
+        }
+        return d != null && d.outstanding > 0 ? d : null;
+    }
+
+    private boolean needsBackfill(SymbolState st, Command c, long since) {
+        if (st.seq() == 0 || st.localFrom != 0 || refused(st, since)) {
+            return false; // nothing yet, a local numbering Redis has not confirmed, or refused: reset
+        }
+        st.history.evictOlderThan(nowNs);
+        if (since != ClientMessage.NO_SINCE) {
+            return since >= 0 && since <= st.seq() && !st.history.coversSeq(since);
+        }
+        return c.sincePosition >= 0 && c.sincePosition <= position && !st.history.coversPosition(c.sincePosition);
+    }
+
+    private void reply(Command c, BackfillRequest[] backfills) {
         final List<EncodedTick> ticks = new ArrayList<>();
         final int[] ids = c.symbolIds;
         for (int i = 0; i < ids.length; i++) {
-            final SymbolState st = state(ids[i]);
-            st.interest[c.loopIndex]++;
-            addReplyTicks(st, c, c.since[i], ticks);
+            addReplyTicks(state(ids[i]), c, c.since[i], backfills == null ? null : backfills[i], ticks);
         }
         if (ids.length > 1) {
             ticks.sort(BY_POSITION);
         }
-        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, ticks.toArray(new EncodedTick[0]), position));
+        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, ticks.toArray(new EncodedTick[0]), position, c.tag));
     }
 
-    private void addReplyTicks(SymbolState st, Command c, long since, List<EncodedTick> out) {
+    private void addReplyTicks(SymbolState st, Command c, long since, BackfillRequest backfill, List<EncodedTick> out) {
         if (st.seq() == 0) {
             return;
         }
         st.history.evictOlderThan(nowNs);
         final int replayed;
         if (since != ClientMessage.NO_SINCE) {
-            if (!c.epochMatches || since > st.seq() || !st.history.coversSeq(since)) {
+            if (!c.epochMatches || since > st.seq() || refused(st, since)) {
                 out.add(reset(st));
                 return;
             }
-            replayed = st.history.addAfterSeq(since, out);
+            if (backfill != null) {
+                replayed = addBackfilled(st, backfill, out);
+            } else if (st.history.coversSeq(since)) {
+                replayed = st.history.addAfterSeq(since, out);
+            } else {
+                replayed = -1;
+            }
         } else if (c.sincePosition >= 0) {
-            if (!c.epochMatches || c.sincePosition > position || !st.history.coversPosition(c.sincePosition)) {
+            if (!c.epochMatches || c.sincePosition > position) {
                 out.add(reset(st));
                 return;
             }
-            replayed = st.history.addAfterPosition(c.sincePosition, out);
+            if (backfill != null) {
+                replayed = addBackfilled(st, backfill, out);
+            } else if (st.history.coversPosition(c.sincePosition)) {
+                replayed = st.history.addAfterPosition(c.sincePosition, out);
+            } else {
+                replayed = -1;
+            }
         } else {
             out.add(snapshot(st));
             return;
         }
+        if (replayed < 0) {
+            out.add(reset(st));
+            return;
+        }
         counters.add(Counters.Counter.REPLAYED, counterSlot, replayed);
+    }
+
+    private static boolean refused(SymbolState st, long since) {
+        return since != ClientMessage.NO_SINCE && st.refusedTo != 0 && since >= st.refusedFrom && since <= st.refusedTo;
+    }
+
+    /**
+     * The stream's ticks up to this symbol's current seq (the reader may be behind the stream),
+     * then history after the last of them. Fails (-1) when the source failed, the numbering moved
+     * on meanwhile (new epoch, unconfirmed local numbering) or history lost the join point.
+     */
+    private int addBackfilled(SymbolState st, BackfillRequest r, List<EncodedTick> out) {
+        if (!r.ok() || r.epochAscii != epoch || st.localFrom != 0) {
+            counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
+            return -1;
+        }
+        int n = 0;
+        while (n < r.count() && r.tick(n).seq <= st.seq()) {
+            n++;
+        }
+        if (n == 0) {
+            // Nothing in the stream after the resume point that this pod has sequenced yet.
+            if (r.afterSeq() >= 0
+                    ? !st.history.coversSeq(r.afterSeq())
+                    : !st.history.coversPosition(r.afterPosition())) {
+                counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
+                return -1;
+            }
+            return r.afterSeq() >= 0
+                    ? st.history.addAfterSeq(r.afterSeq(), out)
+                    : st.history.addAfterPosition(r.afterPosition(), out);
+        }
+        final long joinSeq = r.tick(n - 1).seq;
+        if (!st.history.coversSeq(joinSeq)) {
+            counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            out.add(encode(st, r.tick(i), r.position(i), 0, epoch));
+        }
+        counters.add(Counters.Counter.BRIDGE_BACKFILLED, counterSlot, n);
+        return n + st.history.addAfterSeq(joinSeq, out);
     }
 
     private EncodedTick reset(SymbolState st) {

@@ -13,9 +13,12 @@ final class SubscribeReply {
     final EncodedTick[] ticks;
     /** The sequencer's position when it answered: everything up to it is in {@link #ticks} or earlier. */
     final long position;
+    /** The subscribe's tag, handed to {@link Subscriber#onSubscribed} before the ticks. */
+    final Object tag;
 
-    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long position) {
+    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long position, Object tag) {
         this.subscriber = subscriber;
+        this.tag = tag;
         this.symbolIds = symbolIds;
         this.ticks = ticks;
         this.position = position;

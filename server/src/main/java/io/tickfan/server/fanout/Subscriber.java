@@ -1,5 +1,6 @@
 package io.tickfan.server.fanout;
 
+import java.util.Arrays;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 
@@ -25,6 +26,17 @@ public abstract class Subscriber {
 
     /** Set while this subscriber sits in its dispatcher's list of channels to flush. */
     boolean dirty;
+
+    private static final EncodedTick[] NO_TICKS = new EncodedTick[0];
+
+    /**
+     * Ticks handed over in the current batch and not yet written, in order. Not retained: whoever
+     * handed them over keeps its reference until {@link #flushBatch()} returns (the dispatcher
+     * releases a batch's ticks after flushing every subscriber).
+     */
+    private EncodedTick[] queued = NO_TICKS;
+
+    private int queuedCount;
 
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
@@ -128,8 +140,8 @@ public abstract class Subscriber {
         th.pending = null;
         th.lastSentNs = System.nanoTime();
         send(latest);
-        latest.release();
         flushBatch();
+        latest.release();
     }
 
     /**
@@ -140,6 +152,7 @@ public abstract class Subscriber {
      * one batch ({@code fanout.loopDrainLimit} ticks).
      */
     final void flushBatch() {
+        writeQueued();
         flush();
         if (conflated == null && !isWritable()) {
             conflated = new Int2ObjectHashMap<>();
@@ -155,7 +168,10 @@ public abstract class Subscriber {
 
     private void send(EncodedTick tick) {
         if (conflated == null) {
-            deliver(tick);
+            if (queuedCount == queued.length) {
+                queued = Arrays.copyOf(queued, Math.max(4, queuedCount * 2));
+            }
+            queued[queuedCount++] = tick;
             return;
         }
         final EncodedTick previous = conflated.put(tick.symbolId(), tick.retain());
@@ -173,6 +189,7 @@ public abstract class Subscriber {
         if (held == null || !isWritable()) {
             return;
         }
+        writeQueued();
         conflated = null;
         for (EncodedTick t : held.values()) {
             deliverConflated(t);
@@ -181,8 +198,40 @@ public abstract class Subscriber {
         flushBatch();
     }
 
+    /**
+     * Writes the ticks queued in this batch (see {@link #writeTicks}); a subclass calls it before
+     * writing anything of its own, so its bytes never overtake queued ticks.
+     */
+    protected final void writeQueued() {
+        final int n = queuedCount;
+        if (n == 0) {
+            return;
+        }
+        final EncodedTick[] ticks = queued;
+        queuedCount = 0;
+        writeTicks(ticks, n);
+        Arrays.fill(ticks, 0, n, null);
+    }
+
+    /**
+     * Dispatcher: the sequencer applied a subscribe; its reply's ticks follow. What this batch
+     * queued before goes out first, then whatever {@link #onSubscribed} writes.
+     */
+    final void subscribed(Object tag) {
+        writeQueued();
+        onSubscribed(tag);
+    }
+
+    /** Dispatcher: the reply's ticks were handed over; they go out before the reply's own record. */
+    final void replied(long position) {
+        writeQueued();
+        afterReply(position);
+    }
+
     /** Subclass, on close: releases held ticks. */
     protected final void releaseHeld() {
+        Arrays.fill(queued, 0, queuedCount, null);
+        queuedCount = 0;
         if (throttles != null) {
             for (Throttle th : throttles.values()) {
                 if (th.pending != null) {
@@ -203,6 +252,17 @@ public abstract class Subscriber {
 
     /** Whether the transport takes more bytes now. */
     protected abstract boolean isWritable();
+
+    /**
+     * Writes a batch's ticks, in order, without releasing them. The default queues each through
+     * {@link #deliver}; a transport that can hand the whole batch to the socket at once (one
+     * gathering write, no per-tick pipeline message) overrides it.
+     */
+    protected void writeTicks(EncodedTick[] ticks, int count) {
+        for (int i = 0; i < count; i++) {
+            deliver(ticks[i]);
+        }
+    }
 
     /** Queues the shared frame of {@code tick} without flushing; must not release {@code tick}. */
     protected abstract void deliver(EncodedTick tick);
@@ -228,4 +288,13 @@ public abstract class Subscriber {
      * @param position the engine position up to which the subscriber is now complete
      */
     protected void afterReply(long position) {}
+
+    /**
+     * Called when the sequencer applied a subscribe of this subscriber, before the reply's ticks
+     * are handed over: from here every tick of its symbols reaches this subscriber. What it writes
+     * goes out before the reply's ticks.
+     *
+     * @param tag what was passed to {@link FanoutEngine#subscribe}
+     */
+    protected void onSubscribed(Object tag) {}
 }

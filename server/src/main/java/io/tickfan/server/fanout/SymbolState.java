@@ -18,6 +18,25 @@ final class SymbolState {
     EncodedTick cachedSnapshot;
     /** The next live tick carries {@code reset}: the symbol's numbering restarted or has a gap upstream. */
     boolean resetPending;
+    /**
+     * Bridge, degraded mode: the first and last seq this pod numbered locally that Redis has not yet
+     * numbered the same way (0: none). Redis's ticks in this range are checked against history.
+     */
+    long localFrom;
+
+    long localTo;
+    /** Digests of the updates numbered locally, from seq {@link #ledgerBase} on; null when none. */
+    long[] ledger;
+
+    int ledgerSize;
+    long ledgerBase;
+    /**
+     * Seqs some pod handed out alone that Redis numbered differently: a WebSocket resume point in
+     * {@code [refusedFrom, refusedTo]} may hold other content than this pod's, so it gets reset.
+     */
+    long refusedFrom;
+
+    long refusedTo;
 
     SymbolState(int id, String symbol, byte[] ascii, int loops, TickHistory history) {
         this.id = id;

@@ -49,9 +49,17 @@ final class TickHistory {
     }
 
     private void evicted(EncodedTick tick) {
-        evictedSeq = tick.seq();
-        evictedPosition = tick.position();
+        // Max, not last: after a local numbering diverged (bridge) seqs may restart lower, and a
+        // resume point refused once must stay refused.
+        evictedSeq = Math.max(evictedSeq, tick.seq());
+        evictedPosition = Math.max(evictedPosition, tick.position());
         tick.release();
+    }
+
+    /** Evicts everything and refuses every resume point up to {@code seq} from now on. */
+    void refuseThrough(long seq) {
+        evictAll();
+        evictedSeq = Math.max(evictedSeq, seq + 1);
     }
 
     /** Whether every tick with seq above {@code since} is still here. */

@@ -135,7 +135,7 @@ public final class LongPollRequest extends Subscriber {
         ctx.channel().closeFuture().addListener(f -> poll.finish(false));
         poll.timeout = ctx.executor().schedule(poll::onWaitElapsed, waitMs, TimeUnit.MILLISECONDS);
         context.engine.subscribe(
-                poll, poll.dispatcher, query.symbolIds(), null, resume.position(), resume.epochMatches());
+                poll, poll.dispatcher, query.symbolIds(), null, resume.position(), resume.epochMatches(), null);
     }
 
     private static String param(QueryStringDecoder uri, String name) {

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
+import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
@@ -31,6 +32,11 @@ final class SseSession extends Subscriber implements Drainable {
     private final Principal principal;
 
     private ChannelHandlerContext ctx;
+    /** The socket (HTTP/1.1 only), for gathering writes of tick batches; else null. */
+    private BatchWriter.Sink socket;
+    /** Whether something was written through the pipeline since its last flush. */
+    private boolean unflushed;
+
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> expiry;
     private boolean closing;
@@ -45,22 +51,31 @@ final class SseSession extends Subscriber implements Drainable {
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
     }
 
     void start(int[] symbolIds, ResumePoint resume) {
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, context.sseRetryMs);
         write(retry);
-        ctx.flush();
+        flush();
         heartbeat = ctx.executor()
                 .scheduleAtFixedRate(
                         this::heartbeat, context.sseHeartbeatMs, context.sseHeartbeatMs, TimeUnit.MILLISECONDS);
-        engine.subscribe(this, dispatcher, symbolIds, null, resume.position(), resume.epochMatches());
+        engine.subscribe(this, dispatcher, symbolIds, null, resume.position(), resume.epochMatches(), null);
     }
 
     @Override
     protected boolean isWritable() {
         return ctx.channel().isWritable();
+    }
+
+    @Override
+    protected void writeTicks(EncodedTick[] ticks, int count) {
+        if (socket == null
+                || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
+            super.writeTicks(ticks, count);
+        }
     }
 
     @Override
@@ -82,7 +97,11 @@ final class SseSession extends Subscriber implements Drainable {
 
     @Override
     protected void flush() {
-        ctx.flush();
+        // After a direct batch write nothing is queued in the pipeline: skip the empty flush.
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
     }
 
     @Override
@@ -107,12 +126,13 @@ final class SseSession extends Subscriber implements Drainable {
     private void heartbeat() {
         if (!closing && isWritable()) {
             write(SseEvents.HEARTBEAT.duplicate());
-            ctx.flush();
+            flush();
         }
     }
 
     private void write(ByteBuf bytes) {
         ctx.write(http2 ? new DefaultHttp2DataFrame(bytes) : bytes, ctx.voidPromise());
+        unflushed = true;
     }
 
     void onWritabilityChanged() {
@@ -142,7 +162,7 @@ final class SseSession extends Subscriber implements Drainable {
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, retryMs);
         write(retry);
-        ctx.flush();
+        flush();
         ctx.close();
     }
 

@@ -17,6 +17,7 @@ import io.tickfan.protocol.ServerMessages;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
+import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
@@ -40,6 +41,11 @@ final class WebSocketSession extends Subscriber implements Drainable {
     private final LoopDispatcher dispatcher;
     private Principal principal;
     private ChannelHandlerContext ctx;
+    /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
+    private BatchWriter.Sink socket;
+    /** Whether something was written through the pipeline since its last flush. */
+    private boolean unflushed;
+
     private boolean closing;
     private ScheduledFuture<?> expiry;
     // Inbound message rate: a token bucket touched only on this loop.
@@ -56,6 +62,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
         this.rateTokens = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
         this.rateUpdatedNs = System.nanoTime();
         context.sessions.add(this);
@@ -121,18 +128,31 @@ final class WebSocketSession extends Subscriber implements Drainable {
     }
 
     @Override
+    protected void writeTicks(EncodedTick[] ticks, int count) {
+        if (socket == null
+                || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.WEBSOCKET)) {
+            super.writeTicks(ticks, count);
+        }
+    }
+
+    @Override
     protected void deliver(EncodedTick tick) {
         ctx.write(tick.webSocketFrame().retainedDuplicate(), ctx.voidPromise());
+        unflushed = true;
     }
 
     @Override
     protected void deliverConflated(EncodedTick tick) {
         ctx.write(engine.conflatedWebSocketFrame(tick), ctx.voidPromise());
+        unflushed = true;
     }
 
     @Override
     protected void flush() {
-        ctx.flush();
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
     }
 
     @Override
@@ -216,11 +236,23 @@ final class WebSocketSession extends Subscriber implements Drainable {
             }
         }
         final boolean epochMatches = m.epoch == null || m.epoch.equals(engine.epoch());
-        send(ServerMessages.ack(m.id, m.op, engine.epoch()));
         for (int id : ids) {
             setMaxHz(id, m.maxHz);
         }
-        engine.subscribe(this, dispatcher, ids, m.since, -1, epochMatches);
+        // The ack goes out when the sequencer has applied the subscribe (onSubscribed), so every
+        // tick published after the client sees it reaches the client, live or in its snapshot.
+        final String ack = ServerMessages.ack(m.id, m.op, engine.epoch());
+        if (!engine.subscribe(this, dispatcher, ids, m.since, -1, epochMatches, ack)) {
+            send(ack);
+        }
+    }
+
+    @Override
+    protected void onSubscribed(Object ack) {
+        if (!closing && ack != null) {
+            ctx.write(new TextWebSocketFrame((String) ack), ctx.voidPromise());
+            unflushed = true;
+        }
     }
 
     private void unsubscribe(ClientMessage m) {

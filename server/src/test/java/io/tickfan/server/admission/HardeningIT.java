@@ -282,9 +282,21 @@ class HardeningIT {
         }
     }
 
+    private static long firstGap(List<Long> seqs) {
+        for (int i = 1; i < seqs.size(); i++) {
+            if (seqs.get(i) != seqs.get(i - 1) + 1) {
+                return seqs.get(i - 1);
+            }
+        }
+        return -1;
+    }
+
     @Test
     void shouldCloseAClientThatStopsReadingWhileOthersGetEveryTick() throws Exception {
-        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 256 * 1024)
+        // 1 MiB: room for a healthy reader starved of CPU for a moment on a loaded CI machine; the
+        // stalled one passes it anyway. (A CI failure blamed on conflation here was the subscribe
+        // ack leaving before the subscribe took effect: 499 ticks folded into the snapshot.)
+        try (TickfanServer server = TickfanServerExtension.start(c -> c.with(ServerConfig.WRITE_HIGH_WATER, 1024 * 1024)
                         .with(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS, 500));
                 TestClient healthy =
                         TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), TestTokens.valid());
@@ -300,7 +312,15 @@ class HardeningIT {
                     "slow-consumer close");
             final List<Long> seqs =
                     healthy.ticks("SLOW").stream().map(t -> t.seq).toList();
-            assertEquals(30_000, seqs.size(), "the healthy client got every tick");
+            assertEquals(
+                    30_000,
+                    seqs.size(),
+                    () -> "the healthy client got every tick; conflated: "
+                            + healthy.ticks("SLOW").stream()
+                                    .filter(Tick::isConflated)
+                                    .count() + ", first gap after "
+                            + firstGap(seqs) + ", first " + seqs.subList(0, Math.min(5, seqs.size())) + ", last "
+                            + seqs.get(seqs.size() - 1));
             assertEquals(30_000L, seqs.get(seqs.size() - 1));
             assertTrue(healthy.ticks("SLOW").stream().noneMatch(Tick::isConflated));
             assertTrue(stalled.awaitEndOfStream(Duration.ofSeconds(20)), "the stalled connection is closed");

@@ -173,11 +173,12 @@ class BridgeIT {
             r.sync().xadd(stream, "e", epoch, "q", "1", "t", sym + ",0,3,1,1\n");
             r.sync().xadd(stream, "e", epoch, "q", "1,2", "t", sym + line); // more runs than ticks
             r.sync().xadd(stream, "e", "someotherepoch", "q", "1", "t", sym + line);
+            r.sync().xadd(stream, "e", epoch, "d", sym + ",5"); // a divergence marker without its range end
             Pods.publish(podA, Ticks.numbered(sym, 7));
             final Tick got = onB.awaitSeq(sym, 1);
             assertEquals(Ticks.numbered(sym, 7).bid, got.bid);
             assertEquals(1, onB.ticks(sym).size(), onB.describeTicks(sym));
-            Pods.await(() -> Pods.counter(podB, Counters.Counter.BRIDGE_MALFORMED) >= before + 6, "6 entries skipped");
+            Pods.await(() -> Pods.counter(podB, Counters.Counter.BRIDGE_MALFORMED) >= before + 7, "7 entries skipped");
         }
     }
 
@@ -235,6 +236,74 @@ class BridgeIT {
                 shards.add(io.tickfan.server.fanout.SymbolTable.shardOf(sym, 3));
             }
             assertTrue(shards.size() > 1, "the symbols should spread over shards: " + shards);
+        }
+    }
+
+    @Test
+    void shouldServeResumesItsHistoryLacksFromTheStreamWithinBounds() throws Exception {
+        final String sym = "BR.BACKFILL";
+        try (TickfanServer small = Pods.start(redis, c -> c.with(ServerConfig.HISTORY_TICKS, 4)
+                        .with(ServerConfig.REDIS_BACKFILL_MAX_TICKS, 45));
+                TestClient watcher = TestClient.connect(Pods.ws(small), TestTokens.valid())) {
+            final String epoch = small.engine().epoch();
+            watcher.subscribeAndAwaitAck(sym);
+            for (int i = 0; i < 20; i++) {
+                Pods.publish(podA, Ticks.numbered(sym, i));
+            }
+            watcher.awaitSeq(sym, 20);
+            final String at20 = pollSnapshotAt(podB, sym, 20);
+            for (int i = 20; i < 50; i++) {
+                Pods.publish(podA, Ticks.numbered(sym, i));
+            }
+            watcher.awaitSeq(sym, 50);
+            final long before = Pods.counter(small, Counters.Counter.BRIDGE_BACKFILLED);
+
+            // WebSocket since=20: 26 of the 30 ticks are only in the stream (history keeps 4).
+            try (TestClient resumed = TestClient.connect(Pods.ws(small), TestTokens.valid())) {
+                resumed.send(resume("r", sym, 20, epoch));
+                final List<Tick> got = resumed.awaitTicks(sym, 30);
+                assertEquals(Ticks.range(21, 50), Ticks.seqs(got), resumed.describeTicks(sym));
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(Ticks.numbered(sym, 20 + i).bid, got.get(i).bid, "tick " + (21 + i));
+                    assertEquals(Ticks.numbered(sym, 20 + i).ask, got.get(i).ask, "merged ask of " + (21 + i));
+                }
+                assertTrue(got.stream().noneMatch(Tick::isReset), resumed.describeTicks(sym));
+                // and live after the replay, with no gap
+                Pods.publish(podA, Ticks.numbered(sym, 50));
+                assertEquals(Ticks.numbered(sym, 50).bid, resumed.awaitSeq(sym, 51).bid);
+            }
+            assertTrue(Pods.counter(small, Counters.Counter.BRIDGE_BACKFILLED) - before >= 26);
+
+            // SSE position (long poll) from seq 20 on pod B: served on the small pod from the stream.
+            final String resumedPoll = pollUntil(small, sym, at20, 31);
+            assertEquals(Ticks.range(21, 51), seqs(resumedPoll), resumedPoll);
+            assertFalse(resumedPoll.contains("\"reset\""), resumedPoll);
+
+            // since=2 needs 49 ticks, past redis.backfillMaxTicks=45: reset, never a partial replay.
+            try (TestClient tooFar = TestClient.connect(Pods.ws(small), TestTokens.valid())) {
+                tooFar.send(resume("f", sym, 2, epoch));
+                final Tick first = tooFar.awaitTicks(sym, 1).get(0);
+                assertTrue(first.isReset(), tooFar.describeTicks(sym));
+                assertEquals(51, first.seq);
+            }
+        }
+    }
+
+    private static String resume(String id, String sym, long since, String epoch) {
+        return "{\"op\":\"subscribe\",\"id\":\"" + id + "\",\"symbols\":[\"" + sym + "\"],\"since\":{\"" + sym + "\":"
+                + since + "},\"epoch\":\"" + epoch + "\"}";
+    }
+
+    /** The position of a poll answered with {@code sym}'s snapshot at {@code seq} (the pod may still be reading). */
+    private static String pollSnapshotAt(TickfanServer pod, String sym, long seq) throws Exception {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            final String body = poll(pod, sym, null);
+            if (seqs(body).equals(List.of(seq))) {
+                return field(body, "position");
+            }
+            assertTrue(System.nanoTime() < deadline, body);
+            java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // the poll rate limit: 5/s
         }
     }
 

@@ -45,7 +45,11 @@ public final class BridgeMeasure {
         return TickfanServerExtension.start(c -> {
             ServerConfig k = c.with(ServerConfig.IO_THREADS, 1)
                     .with(ServerConfig.HISTORY_TICKS, 64)
-                    .with(ServerConfig.REDIS_BATCH_TICKS, Integer.getInteger("batchTicks", 512));
+                    .with(ServerConfig.REDIS_BATCH_TICKS, Integer.getInteger("batchTicks", 512))
+                    .with(ServerConfig.REDIS_DEGRADED_AFTER_MS, Integer.getInteger("degradedAfterMs", 500))
+                    .with(
+                            ServerConfig.REDIS_OUTBOUND_BUFFER_TICKS,
+                            Integer.getInteger("outboundBufferTicks", 1_000_000));
             return redis == null ? k : k.with(ServerConfig.REDIS_URI, redis.uri());
         });
     }
@@ -59,6 +63,8 @@ public final class BridgeMeasure {
             final Tick t = tick();
             final int[] ids = ids(a);
             final long before = b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED);
+            final java.util.Map<String, Long> cpuBefore = threadCpu();
+            final long redisCpuBefore = redis.cpuNs();
             final long start = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 t.symbol = "M" + (i % SYMBOLS);
@@ -77,6 +83,7 @@ public final class BridgeMeasure {
                 LockSupport.parkNanos(100_000);
             }
             final long done = System.nanoTime();
+            printCpu(cpuBefore, redis, redisCpuBefore, done - start);
             final io.lettuce.core.RedisClient direct = io.lettuce.core.RedisClient.create(redis.uri());
             try (var c = direct.connect()) {
                 for (String line : c.sync().info("commandstats").split("\r?\n")) {
@@ -89,15 +96,44 @@ public final class BridgeMeasure {
             }
             System.out.printf(
                     "throughput: %d ticks, published in %.2f s, sequenced on pod B after %.2f s: %.0f ticks/s;"
-                            + " appended %d, duplicate batches %d, dropped %d%n",
+                            + " appended %d, duplicate batches %d, dropped %d, A degraded %d time(s)%n",
                     total,
                     (published - start) / 1e9,
                     (done - start) / 1e9,
                     total / ((done - start) / 1e9),
                     a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED),
                     a.engine().counters().get(Counters.Counter.BRIDGE_DUPLICATE_BATCHES),
-                    a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED));
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DEGRADED));
         }
+    }
+
+    /** CPU time per thread role (both pods summed; pool threads grouped by name prefix). */
+    private static java.util.Map<String, Long> threadCpu() {
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final java.util.Map<String, Long> byRole = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            final long ns = mx.getThreadCpuTime(info.getThreadId());
+            if (ns > 0) {
+                byRole.merge(info.getThreadName().replaceAll("-\\d+(-\\d+)*$", "-N"), ns, Long::sum);
+            }
+        }
+        return byRole;
+    }
+
+    private static void printCpu(java.util.Map<String, Long> before, RedisServer redis, long redisBefore, long wallNs) {
+        final java.util.Map<String, Long> after = threadCpu();
+        final StringBuilder line = new StringBuilder("cpu over " + Math.round(wallNs / 1e6) + " ms wall:");
+        after.entrySet().stream()
+                .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 50_000_000L)
+                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .forEach(e -> line.append(String.format(" %s=%d ms", e.getKey(), e.getValue() / 1_000_000)));
+        line.append(String.format(" redis-server=%d ms", (redis.cpuNs() - redisBefore) / 1_000_000));
+        System.out.println(line);
     }
 
     /** The same publishing loop into one standalone pod: what the engine alone sequences, for comparison. */
@@ -196,6 +232,15 @@ public final class BridgeMeasure {
                     .join();
             ws.sendText("{\"op\":\"subscribe\",\"id\":\"1\",\"symbols\":[\"M0\"]}", true)
                     .join();
+            // A client on the publishing pod: keeps receiving while Redis is down (degraded mode).
+            final Sampler onA = new Sampler(rate / SYMBOLS * (seconds + 20) + 1000);
+            final WebSocket wsA = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + TestTokens.valid())
+                    .buildAsync(URI.create("ws://127.0.0.1:" + a.port() + "/ws"), onA)
+                    .join();
+            wsA.sendText("{\"op\":\"subscribe\",\"id\":\"1\",\"symbols\":[\"M0\"]}", true)
+                    .join();
             final int[] ids = ids(a);
             final Tick t = tick();
             final AtomicLong published = new AtomicLong();
@@ -203,9 +248,13 @@ public final class BridgeMeasure {
             load.start();
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
             final long seqBefore = sampler.lastSeq.get();
+            onA.reset();
             redis.kill();
             final long killedAt = System.nanoTime();
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+            final long[] whileDownOnA = onA.sorted();
+            final long maxSilenceOnAMs = onA.maxSilenceNs.get() / 1_000_000;
+            final long receivedOnAWhileDown = onA.received.get();
             redis.start();
             final long restartedAt = System.nanoTime();
             // caught up: the client on B sees a tick whose publish time is after the restart
@@ -217,6 +266,21 @@ public final class BridgeMeasure {
             load.join();
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
             ws.abort();
+            wsA.abort();
+            report("outage: client on A (publishing pod) while Redis was down, publish to receive", whileDownOnA);
+            System.out.printf(
+                    "outage: client on A received %d ticks of M0 while Redis was down, longest silence %d ms;"
+                            + " over the whole run gaps %d, resets %d, last seq %d; A degraded %d time(s), numbered"
+                            + " %d ticks alone, confirmed %d, diverged symbols %d%n",
+                    receivedOnAWhileDown,
+                    maxSilenceOnAMs,
+                    onA.gaps.get(),
+                    onA.resets.get(),
+                    onA.lastSeq.get(),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_DEGRADED),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_LOCAL_TICKS),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_LOCAL_CONFIRMED),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_LOCAL_DIVERGED));
             System.out.printf(
                     "outage: %d s down at %d ticks/s (%d published); seq on B before kill %d, after %d, gaps seen %d,"
                             + " resets %d; dropped on A %d; caught up %.0f ms after restart (%.1f s after kill);"
@@ -276,6 +340,11 @@ public final class BridgeMeasure {
         final AtomicLong lastPublishNs = new AtomicLong();
         final AtomicLong gaps = new AtomicLong();
         final AtomicLong resets = new AtomicLong();
+        final AtomicLong received = new AtomicLong();
+        /** Longest time between two ticks since the last {@link #reset()}. */
+        final AtomicLong maxSilenceNs = new AtomicLong();
+
+        private volatile long lastReceiveNs;
 
         Sampler(int capacity) {
             this.samples = new long[capacity];
@@ -283,6 +352,9 @@ public final class BridgeMeasure {
 
         void reset() {
             count = 0;
+            received.set(0);
+            maxSilenceNs.set(0);
+            lastReceiveNs = System.nanoTime();
         }
 
         long[] sorted() {
@@ -301,6 +373,12 @@ public final class BridgeMeasure {
                 final long ts = number(msg, "\"ts\":");
                 final long seq = number(msg, "\"seq\":");
                 if (ts > 0 && seq > 0 && !msg.contains("\"snap\"")) {
+                    final long nowNano = System.nanoTime();
+                    if (lastReceiveNs != 0 && nowNano - lastReceiveNs > maxSilenceNs.get()) {
+                        maxSilenceNs.set(nowNano - lastReceiveNs);
+                    }
+                    lastReceiveNs = nowNano;
+                    received.incrementAndGet();
                     if (msg.contains("\"reset\"")) {
                         resets.incrementAndGet();
                     } else if (lastSeq.get() != 0 && seq != lastSeq.get() + 1) {

@@ -100,6 +100,18 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** CPU time (user + system) the running redis-server used so far, from /proc; 0 when not known. */
+    long cpuNs() {
+        try {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100/s)
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     String uri() {
         return "redis://127.0.0.1:" + port;
     }

@@ -75,4 +75,17 @@ class StreamEntriesTest {
         assertEquals(-1, StreamEntries.position("garbage", 0));
         assertTrue(StreamEntries.compareIds("5-10", "5-9") > 0);
     }
+
+    @Test
+    void shouldReadADivergenceMarkerAndRefuseMalformedOnes() {
+        final long[] fromTo = new long[2];
+        assertEquals("AAPL", StreamEntries.parseDiverged("AAPL,1201,1290", fromTo));
+        assertEquals(1201, fromTo[0]);
+        assertEquals(1290, fromTo[1]);
+        assertNull(StreamEntries.parseDiverged("AAPL,1290,1201", fromTo), "an empty range");
+        assertNull(StreamEntries.parseDiverged("AAPL,x,1290", fromTo));
+        assertNull(StreamEntries.parseDiverged("AAPL,1201", fromTo));
+        assertNull(StreamEntries.parseDiverged("NOT A SYMBOL!,1,2", fromTo));
+        assertNull(StreamEntries.parseDiverged("", fromTo));
+    }
 }

@@ -60,4 +60,22 @@ class TickHistoryTest {
         history.clear();
         assertTrue(made.stream().allMatch(e -> e.refCnt() == 0));
     }
+
+    @Test
+    void shouldKeepRefusingResumePointsADivergedNumberingCovered() {
+        final TickHistory history = new TickHistory(8, Long.MAX_VALUE / 2);
+        for (int seq = 1; seq <= 5; seq++) {
+            history.append(tick(seq, seq * 10, 0), 0);
+        }
+        history.refuseThrough(5);
+        assertFalse(history.coversSeq(5), "the local range is refused");
+        // Redis's numbering takes over at 3 and its ticks are evicted in turn: 5 stays refused.
+        for (int seq = 3; seq <= 12; seq++) {
+            history.append(tick(seq, 100 + seq, 0), 0);
+        }
+        assertFalse(history.coversSeq(5));
+        assertTrue(history.coversSeq(6), "seqs from 6 on are Redis's and fully held");
+        history.clear();
+        assertTrue(made.stream().allMatch(e -> e.refCnt() == 0), "every reference released");
+    }
 }

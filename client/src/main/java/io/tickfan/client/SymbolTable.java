@@ -1,0 +1,55 @@
+package io.tickfan.client;
+
+import java.util.Arrays;
+import java.util.Collection;
+
+/**
+ * A client's cursors found by a symbol's bytes and hash (as {@link TickScanner} reports them), so a
+ * tick needs no {@code String}. Open addressing over a power-of-two array, rebuilt whenever the
+ * subscriptions change (rarely); lookups allocate nothing.
+ */
+final class SymbolTable {
+    static final SymbolTable EMPTY = new SymbolTable(java.util.List.of());
+
+    private final SymbolCursor[] slots;
+    private final int[] hashes;
+    private final int mask;
+
+    SymbolTable(Collection<SymbolCursor> cursors) {
+        int capacity = 2;
+        while (capacity < cursors.size() * 2) {
+            capacity <<= 1;
+        }
+        this.slots = new SymbolCursor[capacity];
+        this.hashes = new int[capacity];
+        this.mask = capacity - 1;
+        for (SymbolCursor c : cursors) {
+            final int h = c.symbol.hashCode();
+            int i = spread(h) & mask;
+            while (slots[i] != null) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = c;
+            hashes[i] = h;
+        }
+    }
+
+    /** The cursor whose symbol is {@code b[offset, offset + length)}, or null. */
+    SymbolCursor find(byte[] b, int offset, int length, int hash) {
+        int i = spread(hash) & mask;
+        SymbolCursor c;
+        while ((c = slots[i]) != null) {
+            if (hashes[i] == hash
+                    && c.symbolBytes.length == length
+                    && Arrays.equals(c.symbolBytes, 0, length, b, offset, offset + length)) {
+                return c;
+            }
+            i = (i + 1) & mask;
+        }
+        return null;
+    }
+
+    private static int spread(int h) {
+        return h ^ (h >>> 16);
+    }
+}
