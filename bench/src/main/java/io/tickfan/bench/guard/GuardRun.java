@@ -1,8 +1,10 @@
 package io.tickfan.bench.guard;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.openjdk.jmh.runner.RunnerException;
 
@@ -35,6 +37,7 @@ public final class GuardRun {
         RegressionGuard.Verdict verdict =
                 RegressionGuard.check(withCalibration(first, calibrationKey, bestCalibration), baselines, requireAll);
         final List<String> lines = new ArrayList<>(verdict.lines());
+        final Map<String, Double> ratios = new LinkedHashMap<>(verdict.ratios());
         final List<RegressionGuard.Failure> settled = new ArrayList<>();
         for (RegressionGuard.Failure f : verdict.failures()) {
             if (!f.slower()) {
@@ -66,6 +69,7 @@ public final class GuardRun {
             }
             verdict =
                     RegressionGuard.check(withCalibration(retried, calibrationKey, bestCalibration), baselines, false);
+            verdict.ratios().forEach((key, ratio) -> ratios.merge(key, ratio, Math::min));
             lines.add("-- attempt " + attempt + ", measured again: " + retry);
             lines.addAll(verdict.lines());
         }
@@ -75,7 +79,7 @@ public final class GuardRun {
                 failures.add(f);
             }
         }
-        return new RegressionGuard.Verdict(lines, failures);
+        return new RegressionGuard.Verdict(lines, failures, ratios);
     }
 
     private static double calibrationOf(List<Measurement> run, String key) {

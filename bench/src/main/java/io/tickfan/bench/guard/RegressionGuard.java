@@ -16,8 +16,11 @@ import java.util.Map;
 public final class RegressionGuard {
     private RegressionGuard() {}
 
-    /** The outcome: a line per benchmark, and the failures (empty when the run passes). */
-    public record Verdict(List<String> lines, List<Failure> failures) {
+    /**
+     * The outcome: a line per benchmark, the failures (empty when the run passes), and each
+     * benchmark's measured ratio to the calibration (the best over retries).
+     */
+    public record Verdict(List<String> lines, List<Failure> failures, Map<String, Double> ratios) {
         public boolean passed() {
             return failures.isEmpty();
         }
@@ -52,10 +55,11 @@ public final class RegressionGuard {
         }
         final List<String> lines = new ArrayList<>();
         final List<Failure> failures = new ArrayList<>();
+        final Map<String, Double> ratios = new LinkedHashMap<>();
         final Measurement calibration = byKey.get(baselines.calibration());
         if (calibration == null || !(calibration.scoreNs() > 0)) {
             failures.add(new Failure(baselines.calibration(), "calibration benchmark missing from the run", false));
-            return new Verdict(lines, failures);
+            return new Verdict(lines, failures, ratios);
         }
         lines.add(String.format(
                 Locale.ROOT, "%-58s %12.1f ns/op  (calibration)", calibration.key(), calibration.scoreNs()));
@@ -65,6 +69,7 @@ public final class RegressionGuard {
             }
             final Baselines.Entry expected = baselines.benchmarks().get(m.key());
             final double ratio = m.scoreNs() / calibration.scoreNs();
+            ratios.put(m.key(), ratio);
             lines.add(String.format(
                     Locale.ROOT,
                     "%-58s %12.1f ns/op %10.2f B/op  ratio %7.3f  baseline %s",
@@ -107,6 +112,6 @@ public final class RegressionGuard {
                 }
             }
         }
-        return new Verdict(lines, failures);
+        return new Verdict(lines, failures, ratios);
     }
 }

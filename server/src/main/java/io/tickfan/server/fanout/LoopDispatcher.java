@@ -1,7 +1,6 @@
 package io.tickfan.server.fanout;
 
 import io.netty.channel.EventLoop;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -58,9 +57,10 @@ public final class LoopDispatcher {
 
     /** Sequencer thread: make sure a drain is scheduled on the loop. */
     void wake() {
-        // Pairs with the volatile clear in drain(): either the loop sees our items or we see it idle.
-        VarHandle.fullFence();
-        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+        // Pairs with the volatile clear in drain(): either the loop sees our items or we see it
+        // idle. One atomic exchange is the full barrier and the claim at once (a fence, a read and
+        // a compare-and-set before: two locked instructions per wake instead of one).
+        if (!scheduled.getAndSet(true)) {
             loop.execute(drainTask);
         }
     }
