@@ -215,11 +215,14 @@ public abstract class Subscriber {
 
     /**
      * Dispatcher: the sequencer applied a subscribe; its reply's ticks follow. What this batch
-     * queued before goes out first, then whatever {@link #onSubscribed} writes.
+     * queued before goes out first, then whatever {@link #onSubscribed} writes. A subscribe without
+     * a tag has nothing to write, so the batch is not split for it.
      */
     final void subscribed(Object tag) {
-        writeQueued();
-        onSubscribed(tag);
+        if (tag != null) {
+            writeQueued();
+            onSubscribed(tag);
+        }
     }
 
     /** Dispatcher: the reply's ticks were handed over; they go out before the reply's own record. */
@@ -290,8 +293,8 @@ public abstract class Subscriber {
     protected void afterReply(long position) {}
 
     /**
-     * Called when the sequencer applied a subscribe of this subscriber, before the reply's ticks
-     * are handed over: from here every tick of its symbols reaches this subscriber. What it writes
+     * Called when the sequencer applied a subscribe of this subscriber that carried a tag, before
+     * the reply's ticks are handed over: from here every tick of its symbols reaches this subscriber. What it writes
      * goes out before the reply's ticks.
      *
      * @param tag what was passed to {@link FanoutEngine#subscribe}

@@ -249,7 +249,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected void onSubscribed(Object ack) {
-        if (!closing && ack != null) {
+        if (!closing) {
             ctx.write(new TextWebSocketFrame((String) ack), ctx.voidPromise());
             unflushed = true;
         }
