@@ -74,6 +74,7 @@ public final class TickfanServer implements AutoCloseable {
         }
         this.boss = transport.newGroup(1, "tickfan-accept");
         this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
+        final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.engine = new FanoutEngine(
                         workers,
                         new FanoutEngine.Settings(
@@ -82,9 +83,10 @@ public final class TickfanServer implements AutoCloseable {
                                 config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
                                 config.integer(ServerConfig.LOOP_DRAIN_LIMIT),
                                 config.integer(ServerConfig.HISTORY_TICKS),
-                                config.longValue(ServerConfig.HISTORY_MAX_AGE_MS)))
+                                config.longValue(ServerConfig.HISTORY_MAX_AGE_MS),
+                                // Each shard's stream numbers its own positions: SSE ids carry one per shard.
+                                bridgeSettings == null ? 1 : bridgeSettings.shards()))
                 .start();
-        final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
         final AdmissionControl admission = new AdmissionControl(
                 config.integer(ServerConfig.MAX_CONNECTIONS),

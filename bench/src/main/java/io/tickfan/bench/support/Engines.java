@@ -23,7 +23,7 @@ public final class Engines {
     /** Subscribes {@code s} to {@link #SYMBOL} without a resume point, as a fresh client does. */
     public static void subscribe(FanoutEngine engine, Subscriber s, LoopDispatcher d) {
         final int id = engine.symbols().register(SYMBOL);
-        engine.subscribe(s, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, -1, true, null);
+        engine.subscribe(s, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, null);
     }
 
     /** A full quote and trade, as a feed publishes it (the server numbers it). */

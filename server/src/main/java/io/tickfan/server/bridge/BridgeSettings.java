@@ -1,5 +1,6 @@
 package io.tickfan.server.bridge;
 
+import io.tickfan.protocol.SseEvents;
 import io.tickfan.server.config.ServerConfig;
 
 /** The Redis bridge's settings, resolved once from {@link ServerConfig}. */
@@ -23,8 +24,10 @@ public record BridgeSettings(
         int backfillMaxPending) {
 
     public BridgeSettings {
-        if (shards < 1) {
-            throw new IllegalArgumentException("redis.shards must be at least 1");
+        if (shards < 1 || shards > SseEvents.MAX_POSITION_SHARDS) {
+            // An SSE id holds one position per shard.
+            throw new IllegalArgumentException(
+                    "redis.shards must be 1.." + SseEvents.MAX_POSITION_SHARDS + ": " + shards);
         }
         if (batchTicks < 1 || maxInFlightBatches < 1 || readBatch < 1) {
             throw new IllegalArgumentException("redis batch sizes must be at least 1");

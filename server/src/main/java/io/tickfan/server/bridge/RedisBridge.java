@@ -57,6 +57,10 @@ public final class RedisBridge implements AutoCloseable {
     private final String epoch;
 
     private RedisBridge(FanoutEngine engine, BridgeSettings settings) {
+        if (engine.positionShards() != settings.shards()) {
+            throw new IllegalArgumentException("the engine must have one position space per shard: "
+                    + engine.positionShards() + " for " + settings.shards() + " shards");
+        }
         this.engine = engine;
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)

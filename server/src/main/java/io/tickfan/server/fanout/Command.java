@@ -15,8 +15,8 @@ final class Command {
     final Subscriber subscriber;
     /** Per symbol: the last seq the client holds, or NO_SINCE. */
     final long[] since;
-    /** The last global position the client holds (SSE Last-Event-ID), or -1. */
-    final long sincePosition;
+    /** The last position the client holds in each position space (SSE Last-Event-ID), or null. */
+    final long[] sincePositions;
 
     final boolean epochMatches;
 
@@ -31,7 +31,7 @@ final class Command {
             int[] symbolIds,
             Subscriber subscriber,
             long[] since,
-            long sincePosition,
+            long[] sincePositions,
             boolean epochMatches,
             BackfillRequest backfill,
             Object tag) {
@@ -40,7 +40,7 @@ final class Command {
         this.symbolIds = symbolIds;
         this.subscriber = subscriber;
         this.since = since;
-        this.sincePosition = sincePosition;
+        this.sincePositions = sincePositions;
         this.epochMatches = epochMatches;
         this.backfill = backfill;
         this.tag = tag;
@@ -51,21 +51,21 @@ final class Command {
             int[] symbolIds,
             Subscriber s,
             long[] since,
-            long sincePosition,
+            long[] sincePositions,
             boolean epochMatches,
             Object tag) {
-        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePosition, epochMatches, null, tag);
+        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePositions, epochMatches, null, tag);
     }
 
     static Command unsubscribe(int loopIndex, int symbolId) {
-        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, -1, true, null, null);
+        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, null, true, null, null);
     }
 
     static Command refuse(int symbolId, long fromSeq, long toSeq) {
-        return new Command(REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, -1, true, null, null);
+        return new Command(REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, null, true, null, null);
     }
 
     static Command backfilled(BackfillRequest r) {
-        return new Command(BACKFILLED, -1, null, null, null, -1, true, r, null);
+        return new Command(BACKFILLED, -1, null, null, null, null, true, r, null);
     }
 }

@@ -28,6 +28,8 @@ public final class EncodedTick extends AbstractReferenceCounted {
     private int symbolId;
     private byte[] symbolAscii;
     private long position;
+    private int flags;
+    private byte[] epochAscii;
     private ByteBuf webSocketFrame;
     private ByteBuf sseEvent;
 
@@ -43,12 +45,33 @@ public final class EncodedTick extends AbstractReferenceCounted {
      */
     static EncodedTick of(
             int symbolId, byte[] symbolAscii, Tick merged, long position, ByteBuf webSocketFrame, ByteBuf sseEvent) {
+        return of(symbolId, symbolAscii, merged, position, 0, null, webSocketFrame, sseEvent);
+    }
+
+    /**
+     * As {@link #of(int, byte[], Tick, long, ByteBuf, ByteBuf)}, remembering what the frames were
+     * encoded with, so a reply can re-encode the SSE event under another id.
+     *
+     * @param flags the tick's wire flags ({@link Tick#FLAG_RESET}, ...)
+     * @param epochAscii the epoch of the SSE id (a pod-local one for unconfirmed local numbering)
+     */
+    static EncodedTick of(
+            int symbolId,
+            byte[] symbolAscii,
+            Tick merged,
+            long position,
+            int flags,
+            byte[] epochAscii,
+            ByteBuf webSocketFrame,
+            ByteBuf sseEvent) {
         final EncodedTick t = POOL.get();
         t.setRefCnt(1);
         t.symbolId = symbolId;
         t.symbolAscii = symbolAscii;
         t.tick.copyFrom(merged);
         t.position = position;
+        t.flags = flags;
+        t.epochAscii = epochAscii;
         t.webSocketFrame = webSocketFrame;
         t.sseEvent = sseEvent;
         return t;
@@ -67,9 +90,20 @@ public final class EncodedTick extends AbstractReferenceCounted {
         return tick.seq;
     }
 
-    /** The sequencer's global position: orders ticks of all symbols; the SSE event id. */
+    /**
+     * The tick's position in its position space: the engine's global count standalone, the stream
+     * entry's with the Redis bridge (one space per shard). Orders the ticks of one space.
+     */
     public long position() {
         return position;
+    }
+
+    int flags() {
+        return flags;
+    }
+
+    byte[] epochAscii() {
+        return epochAscii;
     }
 
     /** The merged tick as encoded; read only. */
@@ -107,6 +141,7 @@ public final class EncodedTick extends AbstractReferenceCounted {
         webSocketFrame = null;
         sseEvent = null;
         symbolAscii = null;
+        epochAscii = null;
         handle.recycle(this);
     }
 }

@@ -57,6 +57,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final Sequencer sequencer;
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
+    private final int positionShards;
     private volatile String epoch;
     private volatile byte[] epochAscii;
     /** Where {@link #publish} sends ticks when a bridge numbers them (Redis); null: straight into the ring. */
@@ -68,6 +69,7 @@ public final class FanoutEngine implements AutoCloseable {
      */
     public FanoutEngine(EventLoopGroup workers, Settings settings) {
         this.symbols = new SymbolTable(settings.maxSymbols());
+        this.positionShards = settings.positionShards();
         this.ring = new IngestRing(settings.ingestRingBytes());
         final List<LoopDispatcher> loops = new ArrayList<>();
         int loopCount = 0;
@@ -98,7 +100,8 @@ public final class FanoutEngine implements AutoCloseable {
                 settings.historyTicksPerSymbol(),
                 TimeUnit.MILLISECONDS.toNanos(settings.historyMaxAgeMs()),
                 counters,
-                dispatchers.length);
+                dispatchers.length,
+                settings.positionShards());
         this.idle = new WakeableIdleStrategy(
                 () -> ring.hasPending() || !commands.isEmpty(), TimeUnit.MILLISECONDS.toNanos(1));
         this.runner = new AgentRunner(idle, t -> LOG.error("sequencer failure", t), null, sequencer);
@@ -137,13 +140,43 @@ public final class FanoutEngine implements AutoCloseable {
     }
 
     /** Sizes of the engine's bounded structures. */
+    /**
+     * @param positionShards position spaces of SSE and poll resume points: 1 standalone; with the
+     *     Redis bridge, one per shard (each shard's stream numbers its own positions)
+     */
     public record Settings(
             int maxSymbols,
             int ingestRingBytes,
             int loopQueueCapacity,
             int loopDrainLimit,
             int historyTicksPerSymbol,
-            long historyMaxAgeMs) {}
+            long historyMaxAgeMs,
+            int positionShards) {
+        public Settings {
+            if (positionShards < 1 || positionShards > SseEvents.MAX_POSITION_SHARDS) {
+                throw new IllegalArgumentException(
+                        "position spaces must be 1.." + SseEvents.MAX_POSITION_SHARDS + ": " + positionShards);
+            }
+        }
+
+        /** One position space: a standalone pod, or a bridge with one shard. */
+        public Settings(
+                int maxSymbols,
+                int ingestRingBytes,
+                int loopQueueCapacity,
+                int loopDrainLimit,
+                int historyTicksPerSymbol,
+                long historyMaxAgeMs) {
+            this(
+                    maxSymbols,
+                    ingestRingBytes,
+                    loopQueueCapacity,
+                    loopDrainLimit,
+                    historyTicksPerSymbol,
+                    historyMaxAgeMs,
+                    1);
+        }
+    }
 
     /** Starts the sequencer thread. */
     public FanoutEngine start() {
@@ -306,7 +339,8 @@ public final class FanoutEngine implements AutoCloseable {
      * {@code s} already has are skipped.
      *
      * @param since per symbol, the last seq the client holds, or {@link ClientMessage#NO_SINCE}
-     * @param sincePosition the last engine position the client holds (SSE), or -1
+     * @param sincePositions the last position the client holds in each of the engine's {@link
+     *     #positionShards()} position spaces (SSE, poll), or null
      * @param epochMatches false when the client's resume point is from another epoch
      * @param tag handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
      *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
@@ -318,9 +352,12 @@ public final class FanoutEngine implements AutoCloseable {
             LoopDispatcher d,
             int[] symbolIds,
             long[] since,
-            long sincePosition,
+            long[] sincePositions,
             boolean epochMatches,
             Object tag) {
+        if (sincePositions != null && sincePositions.length != positionShards) {
+            throw new IllegalArgumentException("resume point of " + sincePositions.length + " position spaces");
+        }
         final int[] ids = new int[symbolIds.length];
         final long[] sinceOfIds = new long[symbolIds.length];
         int n = 0;
@@ -335,7 +372,7 @@ public final class FanoutEngine implements AutoCloseable {
             return false;
         }
         commands.offer(Command.subscribe(
-                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePosition, epochMatches, tag));
+                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePositions, epochMatches, tag));
         idle.wake();
         return true;
     }
@@ -349,10 +386,10 @@ public final class FanoutEngine implements AutoCloseable {
     public ByteBuf conflatedSseEvent(EncodedTick tick) {
         final ByteBuf ws = conflatedWebSocketFrame(tick);
         try {
-            return SseEvents.tickEvent(
+            // Same id as the tick's own event (its resume point and epoch), other JSON.
+            return SseEvents.tickEventLike(
                     ALLOC,
-                    epochAscii,
-                    tick.position(),
+                    tick.sseEvent(),
                     ws,
                     TickEncoder.FRAME_HEADROOM,
                     ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
@@ -395,6 +432,11 @@ public final class FanoutEngine implements AutoCloseable {
 
     public Counters counters() {
         return counters;
+    }
+
+    /** Position spaces of SSE and poll resume points (1 standalone; the Redis shards when bridged). */
+    public int positionShards() {
+        return positionShards;
     }
 
     /** Identifies this engine's numbering: a resume point from another epoch gets a reset. */

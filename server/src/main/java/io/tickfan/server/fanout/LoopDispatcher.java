@@ -130,7 +130,7 @@ public final class LoopDispatcher {
                 deliveries++;
             }
         }
-        s.replied(reply.position);
+        s.replied(reply.positions);
         markDirty(s);
     }
 

@@ -19,7 +19,7 @@ import org.jctools.queues.MessagePassingQueue;
 /**
  * The one thread that orders the market. Each duty cycle it applies subscribe and unsubscribe
  * commands, then drains the ingest ring: it numbers each tick per symbol (or checks the number a
- * publisher supplied) and globally (the position, which orders all symbols), merges it into the
+ * publisher supplied) and by position (which orders all ticks of a position space), merges it into the
  * symbol's last value, encodes that once per wire variant, keeps it in history and queues it to
  * every event loop with a subscriber of the symbol. At the end of the cycle it wakes each loop it
  * queued to once, so a loop gets one batch per cycle rather than one task per tick.
@@ -36,6 +36,9 @@ final class Sequencer implements Agent {
     private final MessagePassingQueue<Command> commands;
     private final SymbolTable symbols;
     private final SymbolState[] states;
+    /** Sequencing order of each symbol's newest tick: the order of a reply's snapshots. */
+    private final Comparator<EncodedTick> byOrder = Comparator.comparingLong(this::orderOf);
+
     private final LoopDispatcher[] loops;
     private final boolean[] queuedTo;
     private final ByteBufAllocator alloc;
@@ -71,7 +74,16 @@ final class Sequencer implements Agent {
     private final IngestRing.TickHandler onTick = this::onTick;
     private final IngestRing.ControlHandler onControl = this::onControl;
     private final MessagePassingQueue.Consumer<Command> onCommand = this::onCommand;
-    private long position;
+    /**
+     * The newest position sequenced in each position space (one standalone; one per Redis shard,
+     * whose streams number positions independently). With several spaces every tick's SSE id is
+     * this whole vector: the order between shards differs from pod to pod, but per shard it is the
+     * stream's, so "every tick of shard k up to frontier[k]" means the same on every pod.
+     */
+    private final long[] frontier;
+
+    private final boolean vectorIds;
+    private long order;
     private long nowNs;
     private long sequenced;
     private volatile boolean stopping;
@@ -86,8 +98,11 @@ final class Sequencer implements Agent {
             int historyCapacity,
             long historyMaxAgeNs,
             Counters counters,
-            int counterSlot) {
+            int counterSlot,
+            int positionShards) {
         this.ring = ring;
+        this.frontier = new long[positionShards];
+        this.vectorIds = positionShards > 1;
         this.commands = commands;
         this.symbols = symbols;
         this.states = new SymbolState[symbols.capacity()];
@@ -164,13 +179,18 @@ final class Sequencer implements Agent {
         if (local) {
             recordLocal(st, seq, tick);
         }
+        final int space = st.shard;
         if (carried > 0) {
             st.lastPosition = carried;
-            if (carried > position) {
-                position = carried;
+            if (carried > frontier[space]) {
+                frontier[space] = carried;
             }
         } else {
-            st.lastPosition = ++position;
+            st.lastPosition = ++frontier[space];
+        }
+        st.lastOrder = ++order;
+        if (vectorIds) {
+            System.arraycopy(frontier, 0, st.lastFrontier, 0, frontier.length);
         }
         dropCachedSnapshot(st);
         final int flags = st.resetPending ? Tick.FLAG_RESET : 0;
@@ -206,13 +226,16 @@ final class Sequencer implements Agent {
             final long at = seq - st.ledgerBase;
             if (at < st.ledgerSize && st.ledger[(int) at] == digest(tick)) {
                 counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
+                if (carried > frontier[st.shard]) {
+                    frontier[st.shard] = carried;
+                }
                 if (seq == st.seq()) {
                     // Its snapshot and SSE id now point at Redis's copy, which every pod knows.
                     st.lastPosition = carried;
+                    if (vectorIds) {
+                        System.arraycopy(frontier, 0, st.lastFrontier, 0, frontier.length);
+                    }
                     dropCachedSnapshot(st);
-                }
-                if (carried > position) {
-                    position = carried;
                 }
                 if (seq == st.localTo) {
                     endLocal(st);
@@ -310,21 +333,44 @@ final class Sequencer implements Agent {
         }
     }
 
+    /** The symbol's newest value, its SSE id the resume point of its newest tick. */
     private EncodedTick encode(SymbolState st, int flags) {
-        // Unconfirmed local numbering: SSE ids in the pod's own epoch (see localEpoch).
-        return encode(st, st.last, st.lastPosition, flags, st.localFrom != 0 ? localEpoch : epoch);
+        return encode(st, st.last, st.lastPosition, flags, epochOf(st), st.lastFrontier);
     }
 
-    private EncodedTick encode(SymbolState st, Tick merged, long tickPosition, int flags, byte[] epochAscii) {
+    /** Unconfirmed local numbering: SSE ids in the pod's own epoch (see localEpoch). */
+    private byte[] epochOf(SymbolState st) {
+        return st.localFrom != 0 ? localEpoch : epoch;
+    }
+
+    /**
+     * @param ids the SSE id's position vector, or null for {@code tickPosition} alone (one space)
+     */
+    private EncodedTick encode(
+            SymbolState st, Tick merged, long tickPosition, int flags, byte[] epochAscii, long[] ids) {
         final ByteBuf ws = TickEncoder.webSocketFrame(alloc, st.ascii, merged, flags);
-        final ByteBuf sse = SseEvents.tickEvent(
-                alloc,
+        final int json = TickEncoder.FRAME_HEADROOM;
+        final ByteBuf sse = ids == null
+                ? SseEvents.tickEvent(alloc, epochAscii, tickPosition, ws, json, ws.writerIndex() - json)
+                : SseEvents.tickEvent(alloc, epochAscii, ids, ws, json, ws.writerIndex() - json);
+        return EncodedTick.of(st.id, st.ascii, merged, tickPosition, flags, epochAscii, ws, sse);
+    }
+
+    /** {@code t} (not released) with its SSE event re-encoded under {@code ids}; the frame is shared. */
+    private EncodedTick withIds(EncodedTick t, long[] ids) {
+        final ByteBuf ws = t.webSocketFrame();
+        final int json = TickEncoder.FRAME_HEADROOM;
+        final byte[] epochAscii = t.epochAscii() != null ? t.epochAscii() : epoch;
+        final ByteBuf sse = SseEvents.tickEvent(alloc, epochAscii, ids, ws, json, ws.writerIndex() - json);
+        return EncodedTick.of(
+                t.symbolId(),
+                t.symbolAscii(),
+                t.tick(),
+                t.position(),
+                t.flags(),
                 epochAscii,
-                tickPosition,
-                ws,
-                TickEncoder.FRAME_HEADROOM,
-                ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
-        return EncodedTick.of(st.id, st.ascii, merged, tickPosition, ws, sse);
+                ws.retainedDuplicate(),
+                sse);
     }
 
     /** A subscribe waiting for the backfill of some of its symbols; its symbols stay pending meanwhile. */
@@ -390,7 +436,7 @@ final class Sequencer implements Agent {
                     st.id,
                     st.last.symbol,
                     c.since[i] != ClientMessage.NO_SINCE ? c.since[i] : -1,
-                    c.since[i] != ClientMessage.NO_SINCE ? -1 : c.sincePosition,
+                    c.since[i] != ClientMessage.NO_SINCE ? -1 : sincePosition(c, st),
                     st.last.fieldMask,
                     epoch);
             if (d == null) {
@@ -415,31 +461,103 @@ final class Sequencer implements Agent {
         if (since != ClientMessage.NO_SINCE) {
             return since >= 0 && since <= st.seq() && !st.history.coversSeq(since);
         }
-        return c.sincePosition >= 0 && c.sincePosition <= position && !st.history.coversPosition(c.sincePosition);
+        final long sincePosition = sincePosition(c, st);
+        return sincePosition >= 0 && sincePosition <= frontier[st.shard] && !st.history.coversPosition(sincePosition);
+    }
+
+    private long orderOf(EncodedTick t) {
+        return states[t.symbolId()].lastOrder;
+    }
+
+    /** The client's resume position in {@code st}'s position space, or -1. */
+    private static long sincePosition(Command c, SymbolState st) {
+        return c.sincePositions == null ? -1 : c.sincePositions[st.shard];
     }
 
     private void reply(Command c, BackfillRequest[] backfills) {
         final List<EncodedTick> ticks = new ArrayList<>();
         final int[] ids = c.symbolIds;
+        List<SymbolState> resets = null;
         for (int i = 0; i < ids.length; i++) {
-            addReplyTicks(state(ids[i]), c, c.since[i], backfills == null ? null : backfills[i], ticks);
+            final SymbolState st = state(ids[i]);
+            if (!addReplyTicks(st, c, c.since[i], backfills == null ? null : backfills[i], ticks)) {
+                if (resets == null) {
+                    resets = new ArrayList<>();
+                }
+                resets.add(st);
+            }
         }
-        if (ids.length > 1) {
-            ticks.sort(BY_POSITION);
+        final EncodedTick[] out;
+        if (c.sincePositions != null && (vectorIds || resets != null)) {
+            out = positionReply(c, ticks, resets);
+        } else {
+            if (resets != null) {
+                for (SymbolState st : resets) {
+                    ticks.add(reset(st));
+                }
+            }
+            // One space: position is sequencing order. Several: each symbol's snapshot at the moment
+            // of its newest tick, so each snapshot's id (that moment's vector) covers those before it.
+            ticks.sort(vectorIds ? byOrder : BY_POSITION);
+            out = ticks.toArray(new EncodedTick[0]);
         }
-        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, ticks.toArray(new EncodedTick[0]), position, c.tag));
+        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, out, frontier.clone(), c.tag));
     }
 
-    private void addReplyTicks(SymbolState st, Command c, long since, BackfillRequest backfill, List<EncodedTick> out) {
+    /**
+     * The reply to an SSE or poll resume, when the shared ids of the replayed ticks will not do: with
+     * several position spaces (a tick's shared id is this pod's vector when it was sequenced,
+     * which may be below the client's resume point in other spaces) or when some symbol gets a
+     * reset. Each replayed tick goes out, ordered by position, under the resume point advanced in
+     * its space past it, so a client cut off mid-reply resumes after exactly what it got, on any
+     * pod. A space holding a reset symbol does not advance: the reset comes last (the symbol's ticks
+     * after the resume point are lost, and an advanced id would skip them silently), so a client cut
+     * off before it may get some replayed ticks of that space twice, never a gap.
+     */
+    private EncodedTick[] positionReply(Command c, List<EncodedTick> replayed, List<SymbolState> resets) {
+        final long[] ids = c.sincePositions.clone();
+        final boolean[] frozen = new boolean[ids.length];
+        if (resets != null) {
+            for (SymbolState st : resets) {
+                frozen[st.shard] = true;
+            }
+        }
+        replayed.sort(BY_POSITION);
+        final EncodedTick[] out = new EncodedTick[replayed.size() + (resets == null ? 0 : resets.size())];
+        int n = 0;
+        for (EncodedTick t : replayed) {
+            final int space = states[t.symbolId()].shard;
+            if (!frozen[space] && t.position() > ids[space]) {
+                ids[space] = t.position();
+            }
+            out[n++] = withIds(t, ids);
+            t.release();
+        }
+        if (resets != null) {
+            for (SymbolState st : resets) {
+                counters.add(Counters.Counter.RESETS, counterSlot, 1);
+                out[n++] = encode(
+                        st, st.last, st.lastPosition, Tick.FLAG_SNAPSHOT | Tick.FLAG_RESET, epochOf(st), frontier);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds {@code st}'s snapshot, or its ticks after the client's resume point.
+     *
+     * @return false when the resume point is lost: the symbol needs a reset snapshot, added by the caller
+     */
+    private boolean addReplyTicks(
+            SymbolState st, Command c, long since, BackfillRequest backfill, List<EncodedTick> out) {
         if (st.seq() == 0) {
-            return;
+            return true;
         }
         st.history.evictOlderThan(nowNs);
         final int replayed;
         if (since != ClientMessage.NO_SINCE) {
             if (!c.epochMatches || since > st.seq() || refused(st, since)) {
-                out.add(reset(st));
-                return;
+                return false;
             }
             if (backfill != null) {
                 replayed = addBackfilled(st, backfill, out);
@@ -448,27 +566,27 @@ final class Sequencer implements Agent {
             } else {
                 replayed = -1;
             }
-        } else if (c.sincePosition >= 0) {
-            if (!c.epochMatches || c.sincePosition > position) {
-                out.add(reset(st));
-                return;
+        } else if (c.sincePositions != null) {
+            final long sincePosition = sincePosition(c, st);
+            if (!c.epochMatches || sincePosition > frontier[st.shard]) {
+                return false;
             }
             if (backfill != null) {
                 replayed = addBackfilled(st, backfill, out);
-            } else if (st.history.coversPosition(c.sincePosition)) {
-                replayed = st.history.addAfterPosition(c.sincePosition, out);
+            } else if (st.history.coversPosition(sincePosition)) {
+                replayed = st.history.addAfterPosition(sincePosition, out);
             } else {
                 replayed = -1;
             }
         } else {
             out.add(snapshot(st));
-            return;
+            return true;
         }
         if (replayed < 0) {
-            out.add(reset(st));
-            return;
+            return false;
         }
         counters.add(Counters.Counter.REPLAYED, counterSlot, replayed);
+        return true;
     }
 
     private static boolean refused(SymbolState st, long since) {
@@ -507,7 +625,7 @@ final class Sequencer implements Agent {
             return -1;
         }
         for (int i = 0; i < n; i++) {
-            out.add(encode(st, r.tick(i), r.position(i), 0, epoch));
+            out.add(encode(st, r.tick(i), r.position(i), 0, epoch, null));
         }
         counters.add(Counters.Counter.BRIDGE_BACKFILLED, counterSlot, n);
         return n + st.history.addAfterSeq(joinSeq, out);
@@ -540,7 +658,8 @@ final class Sequencer implements Agent {
                     symbols.name(symbolId),
                     symbols.ascii(symbolId),
                     loops.length,
-                    new TickHistory(historyCapacity, historyMaxAgeNs));
+                    new TickHistory(historyCapacity, historyMaxAgeNs),
+                    frontier.length);
             states[symbolId] = st;
         }
         return st;

@@ -11,17 +11,20 @@ final class SubscribeReply {
     final int[] symbolIds;
     /** Each holds one reference owned by this reply. */
     final EncodedTick[] ticks;
-    /** The sequencer's position when it answered: everything up to it is in {@link #ticks} or earlier. */
-    final long position;
+    /**
+     * The sequencer's position in each position space when it answered (one element standalone):
+     * everything up to it is in {@link #ticks} or earlier. Owned by this reply.
+     */
+    final long[] positions;
     /** The subscribe's tag, handed to {@link Subscriber#onSubscribed} before the ticks. */
     final Object tag;
 
-    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long position, Object tag) {
+    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long[] positions, Object tag) {
         this.subscriber = subscriber;
         this.tag = tag;
         this.symbolIds = symbolIds;
         this.ticks = ticks;
-        this.position = position;
+        this.positions = positions;
     }
 
     void release() {

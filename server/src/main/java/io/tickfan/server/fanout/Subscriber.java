@@ -226,9 +226,9 @@ public abstract class Subscriber {
     }
 
     /** Dispatcher: the reply's ticks were handed over; they go out before the reply's own record. */
-    final void replied(long position) {
+    final void replied(long[] positions) {
         writeQueued();
-        afterReply(position);
+        afterReply(positions);
     }
 
     /** Subclass, on close: releases held ticks. */
@@ -288,9 +288,10 @@ public abstract class Subscriber {
     /**
      * Called after a subscribe reply's ticks were handed over.
      *
-     * @param position the engine position up to which the subscriber is now complete
+     * @param positions the engine's position in each position space (one standalone) up to which
+     *     the subscriber is now complete; owned by the reply, read only
      */
-    protected void afterReply(long position) {}
+    protected void afterReply(long[] positions) {}
 
     /**
      * Called when the sequencer applied a subscribe of this subscriber that carried a tag, before

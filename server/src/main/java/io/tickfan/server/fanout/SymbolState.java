@@ -12,8 +12,17 @@ final class SymbolState {
     final TickHistory history;
     /** Subscribers per event loop, by loop index. */
     final int[] interest;
-    /** Global position of the newest tick. */
+    /** Position of the newest tick, in the symbol's position space. */
     long lastPosition;
+    /** The symbol's position space: its Redis shard (0 standalone or with one shard). */
+    final int shard;
+    /**
+     * Several position spaces: every space's position when the newest tick was sequenced, the id
+     * of that tick and of the symbol's snapshot; null with one space.
+     */
+    final long[] lastFrontier;
+    /** When the newest tick was sequenced, in this pod's sequencing order. */
+    long lastOrder;
     /** The snapshot of {@link #last}, kept until the next tick for subscribe storms; or null. */
     EncodedTick cachedSnapshot;
     /** The next live tick carries {@code reset}: the symbol's numbering restarted or has a gap upstream. */
@@ -38,8 +47,10 @@ final class SymbolState {
 
     long refusedTo;
 
-    SymbolState(int id, String symbol, byte[] ascii, int loops, TickHistory history) {
+    SymbolState(int id, String symbol, byte[] ascii, int loops, TickHistory history, int positionShards) {
         this.id = id;
+        this.shard = positionShards > 1 ? SymbolTable.shardOf(symbol, positionShards) : 0;
+        this.lastFrontier = positionShards > 1 ? new long[positionShards] : null;
         this.ascii = ascii;
         this.last.symbol = symbol;
         this.history = history;

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.TickEncoder;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
@@ -58,8 +59,11 @@ public final class LongPollRequest extends Subscriber {
     private final boolean http2;
     private final ByteBuf ticks;
     private final long requestTimeoutMs;
+    private final ByteBuf position;
     private int tickCount;
-    private long position;
+    /** Ticks were left out past {@link #MAX_TICKS}: the answer's position stays at the last one in. */
+    private boolean truncated;
+
     private boolean replied;
     private boolean waitElapsed;
     private boolean done;
@@ -72,6 +76,7 @@ public final class LongPollRequest extends Subscriber {
         this.keepAlive = keepAlive;
         this.http2 = http2;
         this.ticks = ctx.alloc().buffer(1024);
+        this.position = ctx.alloc().buffer(64);
         this.requestTimeoutMs = context.requestTimeoutMs;
     }
 
@@ -115,7 +120,8 @@ public final class LongPollRequest extends Subscriber {
             HttpResponses.sendErrorAndClose(ctx, query.status(), "bad_request", query.reason());
             return;
         }
-        final ResumePoint resume = ResumePoint.parse(param(uri, "since"), context.engine.epoch());
+        final ResumePoint resume =
+                ResumePoint.parse(param(uri, "since"), context.engine.epoch(), context.engine.positionShards());
         long waitMs = context.pollMaxWaitMs;
         final String wait = param(uri, "waitMs");
         if (wait != null) {
@@ -135,7 +141,7 @@ public final class LongPollRequest extends Subscriber {
         ctx.channel().closeFuture().addListener(f -> poll.finish(false));
         poll.timeout = ctx.executor().schedule(poll::onWaitElapsed, waitMs, TimeUnit.MILLISECONDS);
         context.engine.subscribe(
-                poll, poll.dispatcher, query.symbolIds(), null, resume.position(), resume.epochMatches(), null);
+                poll, poll.dispatcher, query.symbolIds(), null, resume.positions(), resume.epochMatches(), null);
     }
 
     private static String param(QueryStringDecoder uri, String name) {
@@ -150,7 +156,11 @@ public final class LongPollRequest extends Subscriber {
 
     @Override
     protected void deliver(EncodedTick tick) {
-        if (done || tickCount == MAX_TICKS) {
+        if (done) {
+            return;
+        }
+        if (tickCount == MAX_TICKS) {
+            truncated = true;
             return;
         }
         if (tickCount++ > 0) {
@@ -158,7 +168,10 @@ public final class LongPollRequest extends Subscriber {
         }
         final ByteBuf frame = tick.webSocketFrame();
         ticks.writeBytes(frame, TickEncoder.FRAME_HEADROOM, frame.writerIndex() - TickEncoder.FRAME_HEADROOM);
-        position = Math.max(position, tick.position());
+        // The tick's own SSE id: where a stream that got it would resume (ticks come in the order
+        // their ids advance: replayed ones before the reply's position, live ones after it).
+        position.clear();
+        SseEvents.copyId(tick.sseEvent(), position);
     }
 
     @Override
@@ -181,9 +194,12 @@ public final class LongPollRequest extends Subscriber {
     }
 
     @Override
-    protected void afterReply(long replyPosition) {
+    protected void afterReply(long[] replyPositions) {
         replied = true;
-        position = Math.max(position, replyPosition);
+        if (!truncated) {
+            position.clear();
+            SseEvents.writeId(position, engine.epochAscii(), replyPositions);
+        }
     }
 
     @Override
@@ -213,11 +229,13 @@ public final class LongPollRequest extends Subscriber {
         engine.unsubscribeAll(this, dispatcher);
         if (!answer || !ctx.channel().isActive()) {
             ticks.release();
+            position.release();
             return;
         }
         final ByteBuf body = ctx.alloc().buffer(ticks.readableBytes() + 64);
         body.writeBytes(HEAD);
-        body.writeCharSequence(engine.epoch() + "-" + position, StandardCharsets.US_ASCII);
+        body.writeBytes(position);
+        position.release();
         body.writeBytes(TICKS);
         body.writeBytes(ticks);
         body.writeBytes(TAIL);

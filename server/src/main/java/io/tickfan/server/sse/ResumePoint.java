@@ -6,18 +6,19 @@ import io.tickfan.protocol.SseEvents;
  * Where an SSE or poll client wants to resume, from {@code Last-Event-ID} (or the {@code
  * lastEventId} / {@code since} query parameter for clients that cannot set headers).
  *
- * @param position the engine position the client holds, or -1 to start from snapshots
- * @param epochMatches false when the id is malformed or from another epoch: every symbol gets a
- *     reset snapshot
+ * @param positions the position the client holds in each of the engine's position spaces, or null
+ *     to start from snapshots
+ * @param epochMatches false when the id is malformed, of another shape (another shard count) or
+ *     from another epoch: every symbol gets a reset snapshot
  */
-record ResumePoint(long position, boolean epochMatches) {
-    static final ResumePoint NONE = new ResumePoint(-1, true);
+record ResumePoint(long[] positions, boolean epochMatches) {
+    static final ResumePoint NONE = new ResumePoint(null, true);
 
-    static ResumePoint parse(String lastEventId, String epoch) {
+    static ResumePoint parse(String lastEventId, String epoch, int positionShards) {
         if (lastEventId == null || lastEventId.isEmpty()) {
             return NONE;
         }
-        final long position = SseEvents.parsePosition(lastEventId, epoch);
-        return position < 0 ? new ResumePoint(0, false) : new ResumePoint(position, true);
+        final long[] positions = SseEvents.parsePositions(lastEventId, epoch, positionShards);
+        return positions == null ? new ResumePoint(new long[positionShards], false) : new ResumePoint(positions, true);
     }
 }

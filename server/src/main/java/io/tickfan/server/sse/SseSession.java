@@ -62,7 +62,7 @@ final class SseSession extends Subscriber implements Drainable {
         heartbeat = ctx.executor()
                 .scheduleAtFixedRate(
                         this::heartbeat, context.sseHeartbeatMs, context.sseHeartbeatMs, TimeUnit.MILLISECONDS);
-        engine.subscribe(this, dispatcher, symbolIds, null, resume.position(), resume.epochMatches(), null);
+        engine.subscribe(this, dispatcher, symbolIds, null, resume.positions(), resume.epochMatches(), null);
     }
 
     @Override
@@ -89,9 +89,9 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     @Override
-    protected void afterReply(long position) {
+    protected void afterReply(long[] positions) {
         final ByteBuf id = ctx.alloc().buffer(48);
-        SseEvents.writeIdOnly(id, engine.epochAscii(), position);
+        SseEvents.writeIdOnly(id, engine.epochAscii(), positions);
         write(id);
     }
 

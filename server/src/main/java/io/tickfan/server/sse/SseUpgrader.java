@@ -59,7 +59,8 @@ public final class SseUpgrader {
             final List<String> fromQuery = uri.parameters().get("lastEventId");
             lastEventId = fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0);
         }
-        final ResumePoint resume = ResumePoint.parse(lastEventId, context.engine.epoch());
+        final ResumePoint resume =
+                ResumePoint.parse(lastEventId, context.engine.epoch(), context.engine.positionShards());
 
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()

@@ -242,7 +242,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
         // The ack goes out when the sequencer has applied the subscribe (onSubscribed), so every
         // tick published after the client sees it reaches the client, live or in its snapshot.
         final String ack = ServerMessages.ack(m.id, m.op, engine.epoch());
-        if (!engine.subscribe(this, dispatcher, ids, m.since, -1, epochMatches, ack)) {
+        if (!engine.subscribe(this, dispatcher, ids, m.since, null, epochMatches, ack)) {
             send(ack);
         }
     }

@@ -48,8 +48,8 @@ class SubscribeAckTest {
             final LoopDispatcher d = engine.dispatcher(loops.next());
             final String ack = "ack-" + round;
             d.eventLoop()
-                    .submit(() -> assertTrue(
-                            engine.subscribe(r, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, -1, true, ack)))
+                    .submit(() -> assertTrue(engine.subscribe(
+                            r, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, ack)))
                     .sync();
             r.await(events -> !events.isEmpty());
             publish(symbol, 20);
@@ -73,12 +73,12 @@ class SubscribeAckTest {
         final LoopDispatcher d = engine.dispatcher(loops.next());
         final long[] since = {ClientMessage.NO_SINCE};
         d.eventLoop()
-                .submit(() -> assertTrue(engine.subscribe(r, d, new int[] {id}, since, -1, true, "first")))
+                .submit(() -> assertTrue(engine.subscribe(r, d, new int[] {id}, since, null, true, "first")))
                 .sync();
         r.await(e -> !e.isEmpty());
         d.eventLoop()
                 .submit(() -> assertFalse(
-                        engine.subscribe(r, d, new int[] {id}, since, -1, true, "second"), "already subscribed"))
+                        engine.subscribe(r, d, new int[] {id}, since, null, true, "second"), "already subscribed"))
                 .sync();
         publish("AAPL", 1);
         assertEquals(List.of("first", "1"), r.await(e -> e.size() == 2));
