@@ -21,7 +21,9 @@ public record BridgeSettings(
         long degradedAfterMs,
         int backfillMaxEntries,
         int backfillMaxTicks,
-        int backfillMaxPending) {
+        int backfillMaxPending,
+        long resumeCatchUpMs,
+        int resumeCatchUpMaxPending) {
 
     public BridgeSettings {
         if (shards < 1 || shards > SseEvents.MAX_POSITION_SHARDS) {
@@ -34,6 +36,9 @@ public record BridgeSettings(
         }
         if (backfillMaxEntries < 1 || backfillMaxTicks < 1 || backfillMaxPending < 1) {
             throw new IllegalArgumentException("redis backfill bounds must be at least 1");
+        }
+        if (resumeCatchUpMs < 0 || resumeCatchUpMaxPending < 0) {
+            throw new IllegalArgumentException("redis.resumeCatchUp* must not be negative");
         }
         if (batchTicks > StreamEntries.MAX_TICKS_PER_ENTRY) {
             throw new IllegalArgumentException(
@@ -64,6 +69,8 @@ public record BridgeSettings(
                 c.longValue(ServerConfig.REDIS_DEGRADED_AFTER_MS),
                 c.integer(ServerConfig.REDIS_BACKFILL_MAX_ENTRIES),
                 c.integer(ServerConfig.REDIS_BACKFILL_MAX_TICKS),
-                c.integer(ServerConfig.REDIS_BACKFILL_MAX_PENDING));
+                c.integer(ServerConfig.REDIS_BACKFILL_MAX_PENDING),
+                c.longValue(ServerConfig.REDIS_RESUME_CATCH_UP_MS),
+                c.integer(ServerConfig.REDIS_RESUME_CATCH_UP_MAX_PENDING));
     }
 }

@@ -117,6 +117,7 @@ public final class RedisBridge implements AutoCloseable {
             threads.add(startThread(writer, "tickfan-redis-writer"));
             threads.add(startThread(backfiller, "tickfan-redis-backfill"));
             engine.backfillFrom(backfiller::request);
+            engine.waitForCatchUp(settings.resumeCatchUpMs(), settings.resumeCatchUpMaxPending());
             engine.limitLocalNumbering(settings.outboundBufferTicks());
             engine.reportDivergenceTo(writer::diverged);
             engine.routePublishesTo(writer::offer);
@@ -190,6 +191,7 @@ public final class RedisBridge implements AutoCloseable {
     public void close() {
         engine.routePublishesTo(null);
         engine.backfillFrom(null);
+        engine.waitForCatchUp(0, 0);
         engine.reportDivergenceTo(null);
         if (writer != null) {
             writer.stop();

@@ -250,6 +250,15 @@ public final class ServerConfig {
             "redis.backfillMaxPending",
             "256",
             "Backfill requests queued to the backfill thread; a resume that finds the queue full gets reset.");
+    public static final Setting REDIS_RESUME_CATCH_UP_MS = define(
+            "redis.resumeCatchUpMs",
+            "1000",
+            "How long a resume whose point this pod has not reached yet (the client's last pod read the streams"
+                    + " further) waits for this pod to catch up before it is answered (then: reset). 0: no wait.");
+    public static final Setting REDIS_RESUME_CATCH_UP_MAX_PENDING = define(
+            "redis.resumeCatchUpMaxPending",
+            "16384",
+            "Most resumes waiting at once for this pod to catch up; past it a resume is answered at once.");
     public static final Setting REDIS_STARTUP_TIMEOUT_MS = define(
             "redis.startupTimeoutMs",
             "10000",

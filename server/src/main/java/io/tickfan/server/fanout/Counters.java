@@ -36,7 +36,9 @@ public final class Counters {
         BRIDGE_BACKFILL_FAILED(
                 21, "resumes that needed the stream and got reset instead (bounds, Redis down, trimmed)"),
         BRIDGE_DIVERGED_RANGES(
-                22, "diverged local numberings read from the stream (any pod's): resumes into them get reset");
+                22, "diverged local numberings read from the stream (any pod's): resumes into them get reset"),
+        RESUMES_WAITED(23, "resumes whose point another pod had reached first, held until this pod caught up"),
+        RESUMES_WAIT_EXPIRED(24, "resumes still ahead of this pod after redis.resumeCatchUpMs (answered: reset)");
 
         final int id;
         final String description;

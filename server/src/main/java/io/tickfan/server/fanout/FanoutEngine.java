@@ -279,6 +279,16 @@ public final class FanoutEngine implements AutoCloseable {
         sequencer.localLedgerMax = ticks;
     }
 
+    /**
+     * The bridge: a resume whose point this pod has not sequenced yet (the client's last pod read
+     * the streams further) waits up to {@code waitMs} for this pod to catch up, at most {@code
+     * maxPending} at once, instead of a reset. 0: no wait (standalone: nobody is ahead).
+     */
+    public void waitForCatchUp(long waitMs, int maxPending) {
+        sequencer.catchUpMaxPending = maxPending;
+        sequencer.catchUpWaitNs = TimeUnit.MILLISECONDS.toNanos(waitMs);
+    }
+
     /** The bridge: where the sequencer reports a diverged local numbering (null: nowhere). */
     public void reportDivergenceTo(DivergenceSink sink) {
         sequencer.divergenceSink = sink;

@@ -64,6 +64,15 @@ final class Sequencer implements Agent {
     /** Most locally numbered ticks remembered for confirmation, over all symbols (see recordLocal). */
     volatile int localLedgerMax;
 
+    /**
+     * How long a resume whose point this pod has not reached yet (another pod read the streams
+     * further) waits for it; 0: no wait, reset at once (standalone, where nobody is ahead).
+     */
+    volatile long catchUpWaitNs;
+    /** Most resumes waiting to catch up at once; past it a resume is answered at once (reset). */
+    volatile int catchUpMaxPending;
+
+    private final ArrayList<CatchUp> catchingUp = new ArrayList<>();
     private long localLedgerUsed;
     private boolean bridgedThisCycle;
 
@@ -124,6 +133,9 @@ final class Sequencer implements Agent {
         bridgedThisCycle = bridged;
         int work = commands.drain(onCommand, COMMAND_LIMIT);
         work += ring.drain(onTick, onControl, TICK_LIMIT);
+        if (!catchingUp.isEmpty()) {
+            work += releaseCaughtUp();
+        }
         if (work > 0) {
             wakeLoops();
             counters.add(Counters.Counter.TICKS_SEQUENCED, counterSlot, sequenced);
@@ -407,10 +419,67 @@ final class Sequencer implements Agent {
         for (int id : ids) {
             state(id).interest[c.loopIndex]++;
         }
+        final long waitNs = catchUpWaitNs;
+        if (waitNs > 0 && catchingUp.size() < catchUpMaxPending && aheadOfThisPod(c)) {
+            // Its symbols stay pending: live ticks go to history meanwhile, the reply splices them.
+            catchingUp.add(new CatchUp(c, nowNs + waitNs));
+            counters.add(Counters.Counter.RESUMES_WAITED, counterSlot, 1);
+            return;
+        }
+        answer(c);
+    }
+
+    private void answer(Command c) {
         final DeferredSubscribe deferred = requestBackfills(c);
         if (deferred == null) {
             reply(c, null);
         }
+    }
+
+    /** A resume waiting for this pod to reach its point, until {@link #deadlineNs}. */
+    private record CatchUp(Command command, long deadlineNs) {}
+
+    /**
+     * Whether the client's resume point is past what this pod has sequenced, in the epoch both
+     * share: the pod it came from read further, and this one will get there in a moment (pods read
+     * the same streams). Answering now would be a reset for a resume that is only early.
+     */
+    private boolean aheadOfThisPod(Command c) {
+        if (!c.epochMatches) {
+            return false;
+        }
+        final int[] ids = c.symbolIds;
+        for (int i = 0; i < ids.length; i++) {
+            final SymbolState st = state(ids[i]);
+            if (c.since[i] != ClientMessage.NO_SINCE) {
+                if (c.since[i] > st.seq()) {
+                    return true;
+                }
+            } else if (c.sincePositions != null && c.sincePositions[st.shard] > frontier[st.shard]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Answers the waiting resumes this pod has caught up with, and those out of time (reset). */
+    private int releaseCaughtUp() {
+        int released = 0;
+        for (int i = 0; i < catchingUp.size(); ) {
+            final CatchUp w = catchingUp.get(i);
+            final boolean late = nowNs - w.deadlineNs() >= 0;
+            if (late || !aheadOfThisPod(w.command())) {
+                catchingUp.remove(i);
+                if (late) {
+                    counters.add(Counters.Counter.RESUMES_WAIT_EXPIRED, counterSlot, 1);
+                }
+                answer(w.command());
+                released++;
+            } else {
+                i++;
+            }
+        }
+        return released;
     }
 
     /**

@@ -16,6 +16,7 @@ import io.tickfan.protocol.ServerMessageDecoder;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
@@ -148,6 +149,68 @@ class BridgeShardedResumeIT {
         }
     }
 
+    @Test
+    void shouldHoldAnSseResumeFromAPodThatReadFurtherUntilThisPodCatchesUp() throws Exception {
+        final String s0 = symbolOf("VEC.D", 0);
+        try (StatefulRedisConnection<String, String> r = direct.connect();
+                TestClient watchC = TestClient.connect(Pods.ws(podC), TestTokens.valid())) {
+            final Streams streams = Streams.seed(r, s0);
+            Pods.await(() -> podC.engine().symbols().idOf(s0) >= 0, "pod C knows " + s0);
+            watchC.subscribeAndAwaitAck(s0);
+            watchC.awaitSeq(s0, 1);
+            final String idOnB;
+            try (SseStream onB = SseStream.open(podB, s0, null)) {
+                assertEquals(1, onB.nextTick(s0).seq);
+                onB.awaitIdOnly();
+                idOnB = onB.lastId;
+            }
+            // The client's last pod had read shard 0 up to an entry pod C has not read yet.
+            final long entryPosition = (streams.baseMs + 30_000) << 22;
+            final String[] parts = idOnB.substring(idOnB.indexOf('-') + 1).split("\\.");
+            parts[0] = Long.toString(entryPosition, 36);
+            final String ahead = idOnB.substring(0, idOnB.indexOf('-') + 1) + String.join(".", parts);
+            final long waitsBefore = Pods.counter(podC, Counters.Counter.RESUMES_WAITED);
+            try (SseStream onC = SseStream.open(podC, s0, ahead)) {
+                Pods.await(() -> Pods.counter(podC, Counters.Counter.RESUMES_WAITED) > waitsBefore, "resume held");
+                streams.append(0, s0, 2, 30_000);
+                streams.append(0, s0, 3, 31_000);
+                final Tick next = onC.nextTick(s0);
+                assertEquals(3, next.seq, "the client had seq 2 (its pod read it first): 3 comes next, live");
+                assertFalse(next.isReset(), "held until caught up, not reset");
+            }
+        }
+    }
+
+    @Test
+    void shouldHoldAWebSocketSinceAheadOfThisPodUntilItCatchesUpAndResetOneItNeverReaches() {
+        final String sym = symbolOf("VEC.E", 1);
+        Pods.publish(podB, Ticks.numbered(sym, 1));
+        try (TestClient onC = TestClient.connect(Pods.ws(podC), TestTokens.valid());
+                TestClient never = TestClient.connect(Pods.ws(podC), TestTokens.valid())) {
+            onC.subscribeAndAwaitAck(sym);
+            onC.awaitSeq(sym, 1);
+            onC.send("{\"op\":\"unsubscribe\",\"id\":\"u\",\"symbols\":[\"" + sym + "\"]}");
+            final long waitsBefore = Pods.counter(podC, Counters.Counter.RESUMES_WAITED);
+            final String epoch = podC.engine().epoch();
+            final long expiredBefore = Pods.counter(podC, Counters.Counter.RESUMES_WAIT_EXPIRED);
+            never.send("{\"op\":\"subscribe\",\"id\":\"n\",\"symbols\":[\"" + sym + "\"],\"since\":{\"" + sym
+                    + "\":1000},\"epoch\":\"" + epoch + "\"}");
+            onC.send("{\"op\":\"subscribe\",\"id\":\"r\",\"symbols\":[\"" + sym + "\"],\"since\":{\"" + sym
+                    + "\":3},\"epoch\":\"" + epoch + "\"}");
+            Pods.await(
+                    () -> Pods.counter(podC, Counters.Counter.RESUMES_WAITED) >= waitsBefore + 2, "both resumes held");
+            for (int i = 2; i <= 4; i++) {
+                Pods.publish(podB, Ticks.numbered(sym, i));
+            }
+            final Tick next = onC.awaitSeq(sym, 4);
+            assertFalse(next.isReset(), onC.describeTicks(sym));
+            assertEquals(List.of(1L, 4L), Ticks.seqs(onC.ticks(sym)), "seqs 2 and 3 were the client's already");
+            final Tick reset = never.awaitSeq(sym, 4);
+            assertTrue(reset.isReset(), "a since this pod never reaches is reset once the wait is over");
+            assertTrue(Pods.counter(podC, Counters.Counter.RESUMES_WAIT_EXPIRED) > expiredBefore);
+        }
+    }
+
     private static String poll(TickfanServer pod, String symbols, String since) throws Exception {
         final String query = "symbols=" + symbols + "&waitMs=0" + (since == null ? "" : "&since=" + since);
         final HttpResponse<String> response = http.send(
@@ -173,7 +236,7 @@ class BridgeShardedResumeIT {
     private static final class Streams {
         private final StatefulRedisConnection<String, String> redis;
         private final String epoch;
-        private final long baseMs;
+        final long baseMs;
 
         private Streams(StatefulRedisConnection<String, String> redis, String epoch, long baseMs) {
             this.redis = redis;
