@@ -43,7 +43,8 @@ class LongPollIT {
                 .with(ServerConfig.DEMO_ENABLED, false)
                 .with(ServerConfig.AUTH_HS256_SECRET, SseIT.SECRET)
                 .with(ServerConfig.POLL_RATE, 1)
-                .with(ServerConfig.POLL_BURST, 30));
+                .with(ServerConfig.POLL_BURST, 30)
+                .with(ServerConfig.HISTORY_TICKS, 2048));
         token = SseIT.token("poller", null);
     }
 
@@ -112,6 +113,20 @@ class LongPollIT {
         assertEquals(
                 List.of(4L, 5L, 6L, 7L), second.ticks().stream().map(t -> t.seq).toList());
         assertTrue(second.ticks().stream().noneMatch(Tick::isSnapshot));
+    }
+
+    @Test
+    void shouldContinueATruncatedAnswerWhereItStopped() throws Exception {
+        TestTicks.publish(server, "POLL4", 1);
+        final PollAnswer first = poll("symbols=POLL4&waitMs=0");
+        TestTicks.publish(server, "POLL4", 1500);
+        final PollAnswer capped = poll("symbols=POLL4&waitMs=0&since=" + first.position());
+        assertEquals(LongPollRequest.MAX_TICKS, capped.ticks().size());
+        assertEquals(1001, capped.ticks().get(LongPollRequest.MAX_TICKS - 1).seq);
+        final PollAnswer rest = poll("symbols=POLL4&waitMs=0&since=" + capped.position());
+        assertEquals(500, rest.ticks().size(), "the ticks the capped answer left out");
+        assertEquals(1002, rest.ticks().get(0).seq);
+        assertEquals(1501, rest.ticks().get(499).seq);
     }
 
     @Test
