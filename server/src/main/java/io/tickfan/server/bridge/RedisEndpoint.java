@@ -93,7 +93,27 @@ abstract class RedisEndpoint {
         @Override
         RedisLink connect() {
             final StatefulRedisClusterConnection<String, String> c = client.connect();
+            connectToMasters(c);
             return new RedisLink(c, c.sync(), c.async(), (lua, key) -> loadOnMasterOf(c, lua, key));
+        }
+
+        /**
+         * Node connections are opened lazily, and with {@code REJECT_COMMANDS} Lettuce 7 rejects a
+         * command that would wait for one (it cannot tell "not yet connected" from "lost"): the
+         * first command of every fresh link would fail. Opening them up front costs a connection
+         * per master per link. A master down now is skipped; its commands fail until it is back.
+         */
+        private static void connectToMasters(StatefulRedisClusterConnection<String, String> c) {
+            for (RedisClusterNode node : c.getPartitions()) {
+                if (!node.getSlots().isEmpty()) { // a master
+                    try {
+                        // By host and port: the key Lettuce routes slot commands under (not the node id).
+                        c.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                    } catch (RedisException e) {
+                        // that master is unreachable: the shard's reader and writer retry with backoff
+                    }
+                }
+            }
         }
 
         /**
@@ -106,7 +126,9 @@ abstract class RedisEndpoint {
             if (master == null) {
                 throw new RedisException("no master serves the slot of " + key);
             }
-            return c.getConnection(master.getNodeId()).sync().scriptLoad(lua);
+            return c.getConnection(master.getUri().getHost(), master.getUri().getPort())
+                    .sync()
+                    .scriptLoad(lua);
         }
 
         @Override
