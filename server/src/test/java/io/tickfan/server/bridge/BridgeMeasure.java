@@ -87,20 +87,11 @@ public final class BridgeMeasure {
     private static void measureThroughput(
             TickfanServer a, TickfanServer b, int seconds, java.util.List<RedisServer> redisServers) {
         final int total = 400_000 * Math.max(1, seconds / 2);
-        final Tick t = tick();
-        final int[] ids = ids(a);
         final long before = b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED);
         final java.util.Map<String, Long> cpuBefore = threadCpu();
         final long redisCpuBefore = cpuNs(redisServers);
         final long start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            t.symbol = "M" + (i % SYMBOLS);
-            t.bid = 1_000_000 + i;
-            t.exchangeTimeNs = EpochNanos.now();
-            while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
-                Thread.onSpinWait();
-            }
-        }
+        publishAll(a, total);
         final long published = System.nanoTime();
         while (a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED) < total) {
             LockSupport.parkNanos(100_000);
@@ -173,21 +164,26 @@ public final class BridgeMeasure {
         System.out.println(line);
     }
 
+    /** Publishes {@code total} ticks over the symbols as fast as {@code a} takes them. */
+    private static void publishAll(TickfanServer a, int total) {
+        final Tick t = tick();
+        final int[] ids = ids(a);
+        for (int i = 0; i < total; i++) {
+            t.symbol = "M" + (i % SYMBOLS);
+            t.bid = 1_000_000 + i;
+            t.exchangeTimeNs = EpochNanos.now();
+            while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     /** The same publishing loop into one standalone pod: what the engine alone sequences, for comparison. */
     private static void standaloneThroughput(int seconds) throws Exception {
         try (TickfanServer a = pod(null)) {
             final int total = 400_000 * Math.max(1, seconds / 2);
-            final Tick t = tick();
-            final int[] ids = ids(a);
             final long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                t.symbol = "M" + (i % SYMBOLS);
-                t.bid = 1_000_000 + i;
-                t.exchangeTimeNs = EpochNanos.now();
-                while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
-                    Thread.onSpinWait();
-                }
-            }
+            publishAll(a, total);
             while (a.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) < total) {
                 LockSupport.parkNanos(100_000);
             }
