@@ -12,14 +12,14 @@ package io.tickfan.server.bridge;
  * doing HINCRBY + XADD per tick cost Redis about 7.5 us per tick, one entry per batch well under 1.
  *
  * <ul>
- *   <li>An epoch mismatch (Redis restarted empty, or another epoch was set) returns {@link
- *       #EPOCH_MISMATCH}: nothing is written, the writer re-reads the epoch and resends.
+ *   <li>An epoch mismatch (the shard's Redis restarted empty, or another epoch was set) returns
+ *       {@link #EPOCH_MISMATCH}: nothing is written, the writer re-reads the epoch and resends.
  *   <li>A batch number not above the writer's last applied one returns {@link #DUPLICATE_BATCH}:
  *       Lettuce re-sends in-flight commands after a reconnect, and the writer resends what timed
  *       out, so a batch may arrive twice; it is applied once.
  * </ul>
  *
- * KEYS: stream, seq hash, writers hash, epoch. ARGV: epoch, writer id, batch number, maxlen,
+ * KEYS (all of one shard, one slot): stream, seq hash, writers hash, shard epoch. ARGV: epoch, writer id, batch number, maxlen,
  * payload ({@code t}), then per run: symbol, publisher seq (0: number the run here), tick count.
  */
 final class AppendScript {

@@ -6,6 +6,7 @@ import io.tickfan.server.config.ServerConfig;
 /** The Redis bridge's settings, resolved once from {@link ServerConfig}. */
 public record BridgeSettings(
         String uri,
+        boolean cluster,
         String keyPrefix,
         int shards,
         long maxLen,
@@ -54,6 +55,7 @@ public record BridgeSettings(
         }
         return new BridgeSettings(
                 uri,
+                c.bool(ServerConfig.REDIS_CLUSTER),
                 c.string(ServerConfig.REDIS_KEY_PREFIX),
                 c.integer(ServerConfig.REDIS_SHARDS),
                 c.longValue(ServerConfig.REDIS_MAX_LEN),

@@ -1,16 +1,9 @@
 package io.tickfan.server.bridge;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.IngestRing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,23 +31,29 @@ import org.slf4j.LoggerFactory;
  * Redis; once Redis numbered them the sequencer confirms or resets (see decisions/0003). A resume
  * that history cannot serve is served from the stream by the {@link StreamBackfiller}.
  *
- * <p>Threads: {@code tickfan-redis-writer}, {@code tickfan-redis-reader-N}, {@code
- * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: one pipelined (writer), one for
- * writer control, one per shard reader, one for backfill.
+ * <p>Redis is one server or a Redis Cluster ({@link RedisEndpoint}); every key of a shard shares a
+ * hash tag, so each shard lives on one master and the code above the endpoint is the same.
+ *
+ * <p>Threads: {@code tickfan-redis-writer-N} and {@code tickfan-redis-reader-N} per shard, {@code
+ * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: per shard one pipelined
+ * (writer) and one reader; one for writer control (shared), one for backfill.
  */
 public final class RedisBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBridge.class);
+    /** Publishes waiting for the writers, over all shards; at least 1 MiB per shard. */
     private static final int OUTBOUND_RING_BYTES = 1 << 23;
 
+    private static final int MIN_OUTBOUND_RING_BYTES = 1 << 20;
+
     private final ClientResources resources;
-    private final RedisClient client;
-    private final List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
-    private final StreamWriter writer;
+    private final RedisEndpoint endpoint;
+    private final List<RedisLink> links = new ArrayList<>();
+    private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
     private final StreamBackfiller backfiller;
     private final List<Thread> threads = new ArrayList<>();
     private final FanoutEngine engine;
-    private final String epoch;
+    private final ShardEpochs epochs;
 
     private RedisBridge(FanoutEngine engine, BridgeSettings settings) {
         if (engine.positionShards() != settings.shards()) {
@@ -71,61 +70,76 @@ public final class RedisBridge implements AutoCloseable {
                         Math.max(1, settings.reconnectMinMs()),
                         TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, RedisURI.create(settings.uri()));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // Fail fast while disconnected: the writer buffers (bounded) and resends itself.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(Duration.ofMillis(settings.commandTimeoutMs()))
-                        .build())
-                .timeoutOptions(
-                        TimeoutOptions.enabled(Duration.ofMillis(settings.commandTimeoutMs() + settings.readBlockMs())))
-                .build());
+        this.endpoint = RedisEndpoint.create(settings, resources);
         final RedisKeys keys = new RedisKeys(settings.keyPrefix());
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.startupTimeoutMs());
+        final int shards = settings.shards();
         try {
-            final StatefulRedisConnection<String, String> control = connect(deadlineNs);
-            this.epoch = Epochs.establish(control.sync(), keys.epoch());
-            while (engine.restartNumbering(epoch, 0, 0) != IngestRing.OK) {
-                Thread.onSpinWait();
+            final RedisLink control = connect(deadlineNs);
+            final String[] shardEpochs = new String[shards];
+            for (int s = 0; s < shards; s++) {
+                shardEpochs[s] = Epochs.establish(control.sync(), keys.epoch(s));
             }
+            this.epochs = new ShardEpochs(shardEpochs, engine);
+            epochs.startNumbering();
             final MalformedLog malformed = new MalformedLog(engine.counters());
             final String writerId = Epochs.newEpoch();
             // Per shard: the newest of this pod's batches its reader has seen come back.
-            final AtomicLongArray readBack = new AtomicLongArray(settings.shards());
-            for (int s = 0; s < settings.shards(); s++) {
+            final AtomicLongArray readBack = new AtomicLongArray(shards);
+            // The outbound bounds are for the pod: each shard's writer gets its share.
+            final int bufferTicks = Math.max(1, settings.outboundBufferTicks() / shards);
+            final int ringBytes =
+                    Math.max(MIN_OUTBOUND_RING_BYTES, Integer.highestOneBit(OUTBOUND_RING_BYTES / shards));
+            for (int s = 0; s < shards; s++) {
                 readers.add(new StreamReader(
-                        s, settings, keys, epoch, engine, malformed, connect(deadlineNs), writerId, readBack));
+                        s,
+                        settings,
+                        keys,
+                        epochs,
+                        shardEpochs[s],
+                        engine,
+                        malformed,
+                        connect(deadlineNs),
+                        writerId,
+                        readBack));
+                writers.add(new StreamWriter(
+                        s,
+                        bufferTicks,
+                        settings,
+                        keys,
+                        writerId,
+                        engine.symbols(),
+                        engine.counters(),
+                        connect(deadlineNs),
+                        control,
+                        ringBytes,
+                        engine::publishLocally,
+                        readBack));
             }
-            this.writer = new StreamWriter(
-                    settings,
-                    keys,
-                    writerId,
-                    engine.symbols(),
-                    engine.counters(),
-                    connect(deadlineNs),
-                    control,
-                    OUTBOUND_RING_BYTES,
-                    engine::publishLocally,
-                    readBack);
             for (int s = 0; s < readers.size(); s++) {
                 threads.add(startThread(readers.get(s), "tickfan-redis-reader-" + s));
             }
-            this.backfiller = new StreamBackfiller(settings, keys, engine, malformed, connect(deadlineNs));
+            this.backfiller = new StreamBackfiller(settings, keys, engine, malformed, epochs, connect(deadlineNs));
             awaitBackfill(deadlineNs);
-            threads.add(startThread(writer, "tickfan-redis-writer"));
+            for (int s = 0; s < writers.size(); s++) {
+                threads.add(startThread(writers.get(s), "tickfan-redis-writer-" + s));
+            }
             threads.add(startThread(backfiller, "tickfan-redis-backfill"));
+            final ShardRouter router = new ShardRouter(writers, engine.symbols());
             engine.backfillFrom(backfiller::request);
             engine.waitForCatchUp(settings.resumeCatchUpMs(), settings.resumeCatchUpMaxPending());
             engine.limitLocalNumbering(settings.outboundBufferTicks());
-            engine.reportDivergenceTo(writer::diverged);
-            engine.routePublishesTo(writer::offer);
+            engine.reportDivergenceTo(router::diverged);
+            engine.routePublishesTo(router::offer);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        LOG.info("redis bridge up: {} shard(s), epoch {}", settings.shards(), epoch);
+        LOG.info(
+                "redis bridge up: {} shard(s){}, epoch {}",
+                shards,
+                settings.cluster() ? " on a Redis Cluster" : "",
+                epochs.engineEpoch());
     }
 
     /**
@@ -137,12 +151,12 @@ public final class RedisBridge implements AutoCloseable {
         return new RedisBridge(engine, settings);
     }
 
-    private StatefulRedisConnection<String, String> connect(long deadlineNs) {
+    private RedisLink connect(long deadlineNs) {
         final Backoff backoff = new Backoff(50, 500);
         while (true) {
             try {
-                final StatefulRedisConnection<String, String> c = client.connect();
-                connections.add(c);
+                final RedisLink c = endpoint.connect();
+                links.add(c);
                 return c;
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadlineNs > 0) {
@@ -171,19 +185,35 @@ public final class RedisBridge implements AutoCloseable {
         return t;
     }
 
-    /** The epoch this pod started under. */
+    /** The engine epoch, made of the shards' epochs (see {@link ShardEpochs}). */
     public String epoch() {
-        return epoch;
+        return epochs.engineEpoch();
     }
 
-    /** Whether the writer is connected and appending (false while Redis is unreachable). */
+    /** Whether every shard's writer is connected and appending (false while a shard's Redis is unreachable). */
     public boolean isWriterUp() {
-        return writer != null && writer.isUp();
+        if (writers.isEmpty()) {
+            return false;
+        }
+        for (StreamWriter w : writers) {
+            if (!w.isUp()) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** Whether ticks published here are numbered and delivered locally because Redis is unreachable. */
+    /**
+     * Whether ticks published here to some shard are numbered and delivered locally because that
+     * shard's Redis is unreachable.
+     */
     public boolean isDegraded() {
-        return writer != null && writer.isDegraded();
+        for (StreamWriter w : writers) {
+            if (w.isDegraded()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stops reading and appending (ticks still buffered are dropped) and closes the connections. */
@@ -193,8 +223,8 @@ public final class RedisBridge implements AutoCloseable {
         engine.backfillFrom(null);
         engine.waitForCatchUp(0, 0);
         engine.reportDivergenceTo(null);
-        if (writer != null) {
-            writer.stop();
+        for (StreamWriter w : writers) {
+            w.stop();
         }
         if (backfiller != null) {
             backfiller.stop();
@@ -209,12 +239,12 @@ public final class RedisBridge implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (StatefulRedisConnection<String, String> c : connections) {
-            if (c.isOpen()) {
-                c.close();
+        for (RedisLink c : links) {
+            if (c.connection().isOpen()) {
+                c.connection().close();
             }
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        endpoint.shutdown();
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -1,12 +1,12 @@
 package io.tickfan.server.bridge;
 
 /**
- * The bridge's keys. A shard's stream, seq counters and writer marks share a hash tag
- * ({@code {3}}), so the append script touches one slot per shard (the way to Redis Cluster);
- * the epoch key is global.
+ * The bridge's keys. Every key of a shard (stream, seq counters, writer marks, epoch) shares a
+ * hash tag ({@code {3}}), so the append script touches one slot, and in a Redis Cluster one
+ * master, per shard.
  *
  * <pre>
- * tickfan:epoch              string  the epoch every pod of this Redis numbers under (SET NX)
+ * tickfan:{3}:epoch          string  the epoch the shard is numbered under (SET NX by the first pod)
  * tickfan:{3}:stream         stream  entries e=epoch s=symbol q=seq d=fields, MAXLEN ~ redis.maxLen
  * tickfan:{3}:seq            hash    symbol -> last seq given out
  * tickfan:{3}:writers        hash    writer id -> last append batch applied (idempotent replays)
@@ -19,8 +19,8 @@ final class RedisKeys {
         this.prefix = prefix;
     }
 
-    String epoch() {
-        return prefix + ":epoch";
+    String epoch(int shard) {
+        return prefix + ":{" + shard + "}:epoch";
     }
 
     String stream(int shard) {

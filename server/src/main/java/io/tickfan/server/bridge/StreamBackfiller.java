@@ -5,8 +5,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BackfillRequest;
 import io.tickfan.server.fanout.Counters;
@@ -44,7 +43,8 @@ final class StreamBackfiller implements Runnable {
     private final FanoutEngine engine;
     private final Counters counters;
     private final MalformedLog malformed;
-    private final RedisCommands<String, String> redis;
+    private final RedisClusterCommands<String, String> redis;
+    private final ShardEpochs epochs;
     private final SpscArrayQueue<BackfillRequest> requests;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private volatile boolean running = true;
@@ -56,13 +56,15 @@ final class StreamBackfiller implements Runnable {
             RedisKeys keys,
             FanoutEngine engine,
             MalformedLog malformed,
-            StatefulRedisConnection<String, String> connection) {
+            ShardEpochs epochs,
+            RedisLink link) {
+        this.epochs = epochs;
         this.settings = settings;
         this.keys = keys;
         this.engine = engine;
         this.counters = engine.counters();
         this.malformed = malformed;
-        this.redis = connection.sync();
+        this.redis = link.sync();
         this.requests = new SpscArrayQueue<>(settings.backfillMaxPending());
     }
 
@@ -116,8 +118,14 @@ final class StreamBackfiller implements Runnable {
 
     private void serve(BackfillRequest r) {
         final String symbol = r.symbol();
-        final String stream = keys.stream(SymbolTable.shardOf(symbol, settings.shards()));
-        final String epoch = r.epoch();
+        final int shard = SymbolTable.shardOf(symbol, settings.shards());
+        final String stream = keys.stream(shard);
+        // Entries carry their shard's epoch; the request names the engine epoch it was made under.
+        final String epoch = epochs.shardEpochUnder(r.epoch(), shard);
+        if (epoch == null) {
+            r.fail(); // the shard's numbering restarted since the request
+            return;
+        }
         final boolean bySeq = r.afterSeq() >= 0;
         final List<Tick> newestFirst = new ArrayList<>();
         final List<Long> positions = new ArrayList<>();

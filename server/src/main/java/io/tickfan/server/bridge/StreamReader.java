@@ -4,8 +4,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.FanoutEngine;
@@ -24,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * from the entry id. Starts from the beginning of the stream, which backfills history and last
  * values within the stream's retention.
  *
- * <p>After a failure it reconnects with backoff and checks, before reading on, that the epoch is
- * still its own (else Redis lost everything: the shard's numbering restarts under the new epoch,
- * read from the start) and that the stream was not trimmed past its last id (else the shard's
+ * <p>After a failure it reconnects with backoff and checks, before reading on, that the shard's
+ * epoch is still its own (else the shard's Redis lost everything: the shard's numbering restarts
+ * under the new epoch, read from the start, and the engine epoch changes, see {@link ShardEpochs}) and that the stream was not trimmed past its last id (else the shard's
  * symbols are marked as having a gap). Both reach subscribers as a {@code reset} tick. Entries
  * that cannot be read are skipped and counted; each kind is logged once.
  */
@@ -42,8 +41,8 @@ final class StreamReader implements Runnable {
     private final FanoutEngine engine;
     private final Counters counters;
     private final MalformedLog malformed;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
+    private final RedisClusterCommands<String, String> redis;
+    private final ShardEpochs epochs;
     private final Backoff backoff;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private final String writerId;
@@ -63,10 +62,11 @@ final class StreamReader implements Runnable {
             int shard,
             BridgeSettings settings,
             RedisKeys keys,
+            ShardEpochs epochs,
             String epoch,
             FanoutEngine engine,
             MalformedLog malformed,
-            StatefulRedisConnection<String, String> connection,
+            RedisLink link,
             String writerId,
             AtomicLongArray readBack) {
         this.shard = shard;
@@ -79,8 +79,8 @@ final class StreamReader implements Runnable {
         this.engine = engine;
         this.counters = engine.counters();
         this.malformed = malformed;
-        this.connection = connection;
-        this.redis = connection.sync();
+        this.epochs = epochs;
+        this.redis = link.sync();
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
         this.synced = true;
     }
@@ -144,7 +144,7 @@ final class StreamReader implements Runnable {
     }
 
     private void resync() {
-        final String current = Epochs.establish(redis, keys.epoch());
+        final String current = Epochs.establish(redis, keys.epoch(shard));
         if (!current.equals(epoch)) {
             restart(current);
             return;
@@ -164,12 +164,7 @@ final class StreamReader implements Runnable {
         epoch = newEpoch;
         lastId = START;
         counters.addShared(Counters.Counter.BRIDGE_RESETS, 1);
-        while (engine.restartNumbering(newEpoch, shard, settings.shards()) != IngestRing.OK) {
-            if (!running) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
+        epochs.switchShard(shard, newEpoch, () -> running);
     }
 
     private void checkTrimmed() {
@@ -293,7 +288,7 @@ final class StreamReader implements Runnable {
      * entry's, the numbering restarted from this entry on; else the entry is stale and skipped.
      */
     private StreamEntries.Malformed onOtherEpoch(String entryEpoch) {
-        final String current = Epochs.establish(redis, keys.epoch());
+        final String current = Epochs.establish(redis, keys.epoch(shard));
         if (!current.equals(entryEpoch)) {
             return StreamEntries.Malformed.STALE_EPOCH;
         }

@@ -3,9 +3,8 @@ package io.tickfan.server.bridge;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.FanoutEngine;
@@ -25,10 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thread that appends this pod's published ticks to Redis. Publishers (event loops, the demo
- * feed) write into a lock-free {@link IngestRing} of their own; this thread drains it into a
- * bounded buffer, cuts per-shard batches and sends each as one {@code EVALSHA} of {@link
- * AppendScript}, pipelined ({@code maxInFlightBatches} outstanding, one flush per round).
+ * The thread that appends this pod's published ticks of one shard to Redis. Publishers (event
+ * loops, the demo feed) write, through {@link ShardRouter}, into a lock-free {@link IngestRing} of
+ * the shard's writer; this thread drains it into a bounded buffer, cuts batches and sends each as
+ * one {@code EVALSHA} of {@link AppendScript}, pipelined ({@code maxInFlightBatches} outstanding,
+ * one flush per round).
+ *
+ * <p>One writer per shard, not per pod: in a Redis Cluster the shards live on different masters,
+ * and one master away must not hold up the others' appends (a shared writer would wait on the
+ * lost master's answers in order, and its resync would need every master). A single Redis pays a
+ * thread and a connection per shard for the same code path; one shard is the default.
  *
  * <p>When Redis fails, the batches in flight go back to the front of the queue with their batch
  * numbers and are resent after a resync (script load, epoch), with exponential backoff between
@@ -46,34 +51,34 @@ final class StreamWriter implements Runnable {
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** A published tick waiting for Redis; {@code tick} is the writer's own copy (ingest time included). */
-    private record Pending(int shard, int symbolId, String symbol, Tick tick) {
+    private record Pending(int symbolId, String symbol, Tick tick) {
         long publisherSeq() {
             return tick.seq;
         }
     }
 
     private static final class Batch {
-        final int shard;
         final long number;
         final ArrayDeque<Pending> ticks;
         RedisFuture<Long> result;
         long sentNs;
 
-        Batch(int shard, long number, ArrayDeque<Pending> ticks) {
-            this.shard = shard;
+        Batch(long number, ArrayDeque<Pending> ticks) {
             this.number = number;
             this.ticks = ticks;
         }
     }
 
+    private final int shard;
+    private final int bufferTicks;
     private final BridgeSettings settings;
     private final RedisKeys keys;
     private final String writerId;
     private final SymbolTable symbols;
     private final Counters counters;
-    private final StatefulRedisConnection<String, String> pipe;
-    private final RedisAsyncCommands<String, String> async;
-    private final RedisCommands<String, String> control;
+    private final StatefulConnection<String, String> pipe;
+    private final RedisClusterAsyncCommands<String, String> async;
+    private final RedisLink control;
     private final IngestRing outbound;
     private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
     private final ArrayDeque<Batch> retry = new ArrayDeque<>();
@@ -90,7 +95,7 @@ final class StreamWriter implements Runnable {
     private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
 
     private String pendingDivergence;
-    private final long[] nextBatch;
+    private long nextBatch = 1;
     private final FanoutEngine.PublishSink local;
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
@@ -109,28 +114,30 @@ final class StreamWriter implements Runnable {
     private long troubleSinceNs;
 
     StreamWriter(
+            int shard,
+            int bufferTicks,
             BridgeSettings settings,
             RedisKeys keys,
             String writerId,
             SymbolTable symbols,
             Counters counters,
-            StatefulRedisConnection<String, String> pipe,
-            StatefulRedisConnection<String, String> controlConnection,
+            RedisLink pipe,
+            RedisLink control,
             int outboundRingBytes,
             FanoutEngine.PublishSink local,
             AtomicLongArray readBack) {
+        this.shard = shard;
+        this.bufferTicks = bufferTicks;
         this.settings = settings;
         this.keys = keys;
         this.writerId = writerId;
         this.symbols = symbols;
         this.counters = counters;
-        this.pipe = pipe;
+        this.pipe = pipe.connection();
         this.pipe.setAutoFlushCommands(false);
         this.async = pipe.async();
-        this.control = controlConnection.sync();
+        this.control = control;
         this.outbound = new IngestRing(outboundRingBytes);
-        this.nextBatch = new long[settings.shards()];
-        java.util.Arrays.fill(nextBatch, 1);
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
         this.degradedAfterNs = TimeUnit.MILLISECONDS.toNanos(settings.degradedAfterMs());
         this.local = local;
@@ -205,11 +212,15 @@ final class StreamWriter implements Runnable {
             if (nowDegraded) {
                 counters.addShared(Counters.Counter.BRIDGE_DEGRADED, 1);
                 LOG.warn(
-                        "redis unreachable for over {} ms: numbering and delivering this pod's ticks locally, "
-                                + "buffering them for Redis",
+                        "redis shard {} unreachable for over {} ms: numbering and delivering its ticks published here "
+                                + "locally, buffering them for Redis",
+                        shard,
                         settings.degradedAfterMs());
             } else {
-                LOG.info("redis appends flowing again: leaving degraded mode, {} ticks to resend", backlog());
+                LOG.info(
+                        "redis shard {} appends flowing again: leaving degraded mode, {} ticks to resend",
+                        shard,
+                        backlog());
             }
         }
     }
@@ -265,15 +276,15 @@ final class StreamWriter implements Runnable {
     private int appendDivergences() {
         int done = 0;
         while (pendingDivergence != null || (pendingDivergence = divergences.poll()) != null) {
-            final String symbol = pendingDivergence.substring(0, pendingDivergence.indexOf(','));
             try {
-                control.xadd(
-                        keys.stream(SymbolTable.shardOf(symbol, settings.shards())),
-                        XAddArgs.Builder.maxlen(settings.maxLen()).approximateTrimming(),
-                        StreamEntries.EPOCH,
-                        epoch,
-                        StreamEntries.DIVERGED,
-                        pendingDivergence);
+                control.sync()
+                        .xadd(
+                                keys.stream(shard),
+                                XAddArgs.Builder.maxlen(settings.maxLen()).approximateTrimming(),
+                                StreamEntries.EPOCH,
+                                epoch,
+                                StreamEntries.DIVERGED,
+                                pendingDivergence);
             } catch (RuntimeException e) {
                 return done; // Redis is failing again: retried on a later turn
             }
@@ -290,13 +301,12 @@ final class StreamWriter implements Runnable {
 
     private void onTick(int symbolId, Tick tick) {
         final String symbol = symbols.name(symbolId);
-        final Pending p = new Pending(
-                SymbolTable.shardOf(symbol, settings.shards()), symbolId, symbol, new Tick().copyFrom(tick));
+        final Pending p = new Pending(symbolId, symbol, new Tick().copyFrom(tick));
         if (degraded) {
             deliverLocally(p);
         }
         buffer.addLast(p);
-        final long over = buffer.size() + retryBufferedTicks - settings.outboundBufferTicks();
+        final long over = buffer.size() + retryBufferedTicks - bufferTicks;
         if (over > 0) {
             dropOldest(over);
         }
@@ -337,35 +347,13 @@ final class StreamWriter implements Runnable {
         return sent;
     }
 
-    /** Takes up to batchTicks ticks off the buffer, one batch per shard present, in order. */
+    /** Takes up to batchTicks ticks off the buffer as one batch, in order. */
     private void cutBatches() {
-        final int shards = settings.shards();
-        if (shards == 1) {
-            final ArrayDeque<Pending> ticks = new ArrayDeque<>(Math.min(buffer.size(), settings.batchTicks()));
-            while (ticks.size() < settings.batchTicks() && !buffer.isEmpty()) {
-                ticks.addLast(buffer.pollFirst());
-            }
-            dispatch(new Batch(0, nextBatch[0]++, ticks));
-            return;
+        final ArrayDeque<Pending> ticks = new ArrayDeque<>(Math.min(buffer.size(), settings.batchTicks()));
+        while (ticks.size() < settings.batchTicks() && !buffer.isEmpty()) {
+            ticks.addLast(buffer.pollFirst());
         }
-        final List<ArrayDeque<Pending>> byShard = new ArrayList<>(shards);
-        for (int i = 0; i < shards; i++) {
-            byShard.add(null);
-        }
-        for (int n = 0; n < settings.batchTicks() && !buffer.isEmpty(); n++) {
-            final Pending p = buffer.pollFirst();
-            ArrayDeque<Pending> q = byShard.get(p.shard());
-            if (q == null) {
-                q = new ArrayDeque<>();
-                byShard.set(p.shard(), q);
-            }
-            q.addLast(p);
-        }
-        for (int s = 0; s < shards; s++) {
-            if (byShard.get(s) != null) {
-                dispatch(new Batch(s, nextBatch[s]++, byShard.get(s)));
-            }
-        }
+        dispatch(new Batch(nextBatch++, ticks));
     }
 
     /**
@@ -408,7 +396,7 @@ final class StreamWriter implements Runnable {
         for (int i = 0; i < runs.size(); i++) {
             argv[AppendScript.FIXED_ARGS + i] = runs.get(i);
         }
-        final String[] k = {keys.stream(b.shard), keys.seq(b.shard), keys.writers(b.shard), keys.epoch()};
+        final String[] k = {keys.stream(shard), keys.seq(shard), keys.writers(shard), keys.epoch(shard)};
         b.result = async.evalsha(sha, ScriptOutputType.INTEGER, k, argv);
         b.sentNs = System.nanoTime();
         inFlight.addLast(b);
@@ -449,20 +437,16 @@ final class StreamWriter implements Runnable {
     private void awaitReadBack(Batch b) {
         unread.addLast(b);
         unreadTicks += b.ticks.size();
-        while (unreadTicks > settings.outboundBufferTicks() && unread.size() > 1) {
+        while (unreadTicks > bufferTicks && unread.size() > 1) {
             unreadTicks -= unread.pollFirst().ticks.size();
         }
     }
 
-    /**
-     * Drops the batches the reader has read back. Batches of one shard complete in order, and
-     * usually one shard is in use; with several, a shard whose reader lags only holds the queue up
-     * until its reader catches up.
-     */
+    /** Drops the batches the shard's reader has read back (batches complete in order). */
     private void forgetReadBack() {
         while (!unread.isEmpty()) {
             final Batch b = unread.peekFirst();
-            if (b.number > readBack.get(b.shard)) {
+            if (b.number > readBack.get(shard)) {
                 return;
             }
             unread.pollFirst();
@@ -472,7 +456,7 @@ final class StreamWriter implements Runnable {
 
     private void failed(Batch first, Exception e) {
         if (up) {
-            LOG.warn("redis append failed, buffering and reconnecting: {}", e.toString());
+            LOG.warn("redis append to shard {} failed, buffering and reconnecting: {}", shard, e.toString());
         }
         requeue(first);
         up = false;
@@ -503,13 +487,13 @@ final class StreamWriter implements Runnable {
             return;
         }
         try {
-            sha = control.scriptLoad(AppendScript.LUA);
-            epoch = Epochs.establish(control, keys.epoch());
+            sha = control.loadScript(AppendScript.LUA, keys.stream(shard));
+            epoch = Epochs.establish(control.sync(), keys.epoch(shard));
             up = true;
             backoff.reset();
             if (everUp) {
                 counters.addShared(Counters.Counter.BRIDGE_RECONNECTS, 1);
-                LOG.info("redis append resumed, {} ticks to resend", buffer.size() + retryBufferedTicks);
+                LOG.info("redis append to shard {} resumed, {} ticks to resend", shard, backlog());
             }
             everUp = true;
         } catch (RuntimeException e) {

@@ -199,7 +199,13 @@ public final class ServerConfig {
     public static final Setting REDIS_URI = define(
             "redis.uri",
             "",
-            "Redis that bridges the pods, e.g. redis://host:6379; empty runs a standalone pod with no Redis at all.");
+            "Redis that bridges the pods, e.g. redis://host:6379; empty runs a standalone pod with no Redis at all. "
+                    + "With redis.cluster, one or more seed nodes, comma-separated.");
+    public static final Setting REDIS_CLUSTER = define(
+            "redis.cluster",
+            "false",
+            "redis.uri names Redis Cluster seed nodes: the shards' streams are spread over the masters by key slot. "
+                    + "Use more shards than masters so every master owns one.");
     public static final Setting REDIS_KEY_PREFIX =
             define("redis.keyPrefix", "tickfan", "Prefix of every Redis key the bridge uses.");
     public static final Setting REDIS_SHARDS = define(

@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * throughput through one Redis, added latency publish-on-A to a client on B against the same-pod
  * and standalone paths, and a Redis outage. Prints one line per result.
  *
- * <p>Args: {@code throughput|latency|outage} [ticks per second] [seconds].
+ * <p>Args: {@code throughput|cluster|latency|outage} [ticks per second] [seconds]; {@code
+ * -Dshards=N} sets {@code redis.shards} (default 1; {@code cluster}: 8 over three masters).
  */
 public final class BridgeMeasure {
     private static final int SYMBOLS = 100;
@@ -33,6 +34,7 @@ public final class BridgeMeasure {
         final int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         switch (what) {
             case "throughput" -> throughput(rate, seconds);
+            case "cluster" -> clusterThroughput(seconds);
             case "standalone" -> standaloneThroughput(seconds);
             case "latency" -> latency(rate, seconds);
             case "outage" -> outage(rate, seconds);
@@ -50,8 +52,27 @@ public final class BridgeMeasure {
                     .with(
                             ServerConfig.REDIS_OUTBOUND_BUFFER_TICKS,
                             Integer.getInteger("outboundBufferTicks", 1_000_000));
+            k = k.with(ServerConfig.REDIS_SHARDS, Integer.getInteger("shards", 1));
             return redis == null ? k : k.with(ServerConfig.REDIS_URI, redis.uri());
         });
+    }
+
+    private static TickfanServer clusterPod(RedisCluster cluster) throws Exception {
+        return TickfanServerExtension.start(c -> c.with(ServerConfig.IO_THREADS, 1)
+                .with(ServerConfig.HISTORY_TICKS, 64)
+                .with(ServerConfig.REDIS_BATCH_TICKS, Integer.getInteger("batchTicks", 512))
+                .with(ServerConfig.REDIS_SHARDS, Integer.getInteger("shards", 8))
+                .with(ServerConfig.REDIS_CLUSTER, true)
+                .with(ServerConfig.REDIS_URI, cluster.seedUris()));
+    }
+
+    /** The throughput loop through a three-master Redis Cluster, the shards spread over the masters. */
+    private static void clusterThroughput(int seconds) throws Exception {
+        try (RedisCluster cluster = RedisCluster.start();
+                TickfanServer a = clusterPod(cluster);
+                TickfanServer b = clusterPod(cluster)) {
+            measureThroughput(a, b, seconds, cluster.nodes());
+        }
     }
 
     /** Publishes {@code total} ticks as fast as pod A takes them; measures until pod B sequenced them all. */
@@ -59,53 +80,51 @@ public final class BridgeMeasure {
         try (RedisServer redis = RedisServer.start(false);
                 TickfanServer a = pod(redis);
                 TickfanServer b = pod(redis)) {
-            final int total = 400_000 * Math.max(1, seconds / 2);
-            final Tick t = tick();
-            final int[] ids = ids(a);
-            final long before = b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED);
-            final java.util.Map<String, Long> cpuBefore = threadCpu();
-            final long redisCpuBefore = redis.cpuNs();
-            final long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                t.symbol = "M" + (i % SYMBOLS);
-                t.bid = 1_000_000 + i;
-                t.exchangeTimeNs = EpochNanos.now();
-                while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
-                    Thread.onSpinWait();
-                }
-            }
-            final long published = System.nanoTime();
-            while (a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED) < total) {
-                LockSupport.parkNanos(100_000);
-            }
-            System.out.printf("appended to Redis after %.2f s%n", (System.nanoTime() - start) / 1e9);
-            while (b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) - before < total) {
-                LockSupport.parkNanos(100_000);
-            }
-            final long done = System.nanoTime();
-            printCpu(cpuBefore, redis, redisCpuBefore, done - start);
+            measureThroughput(a, b, seconds, java.util.List.of(redis));
+        }
+    }
+
+    private static void measureThroughput(
+            TickfanServer a, TickfanServer b, int seconds, java.util.List<RedisServer> redisServers) {
+        final int total = 400_000 * Math.max(1, seconds / 2);
+        final long before = b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED);
+        final java.util.Map<String, Long> cpuBefore = threadCpu();
+        final long redisCpuBefore = cpuNs(redisServers);
+        final long start = System.nanoTime();
+        publishAll(a, total);
+        final long published = System.nanoTime();
+        while (a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED) < total) {
+            LockSupport.parkNanos(100_000);
+        }
+        System.out.printf("appended to Redis after %.2f s%n", (System.nanoTime() - start) / 1e9);
+        while (b.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) - before < total) {
+            LockSupport.parkNanos(100_000);
+        }
+        final long done = System.nanoTime();
+        printCpu(cpuBefore, redisServers, redisCpuBefore, done - start);
+        for (RedisServer redis : redisServers) {
             final io.lettuce.core.RedisClient direct = io.lettuce.core.RedisClient.create(redis.uri());
             try (var c = direct.connect()) {
                 for (String line : c.sync().info("commandstats").split("\r?\n")) {
                     if (line.contains("evalsha") || line.contains("xread") || line.contains("xadd")) {
-                        System.out.println("redis " + line);
+                        System.out.println("redis:" + redis.port() + " " + line);
                     }
                 }
             } finally {
                 direct.shutdown();
             }
-            System.out.printf(
-                    "throughput: %d ticks, published in %.2f s, sequenced on pod B after %.2f s: %.0f ticks/s;"
-                            + " appended %d, duplicate batches %d, dropped %d, A degraded %d time(s)%n",
-                    total,
-                    (published - start) / 1e9,
-                    (done - start) / 1e9,
-                    total / ((done - start) / 1e9),
-                    a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED),
-                    a.engine().counters().get(Counters.Counter.BRIDGE_DUPLICATE_BATCHES),
-                    a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED),
-                    a.engine().counters().get(Counters.Counter.BRIDGE_DEGRADED));
         }
+        System.out.printf(
+                "throughput: %d ticks, published in %.2f s, sequenced on pod B after %.2f s: %.0f ticks/s;"
+                        + " appended %d, duplicate batches %d, dropped %d, A degraded %d time(s)%n",
+                total,
+                (published - start) / 1e9,
+                (done - start) / 1e9,
+                total / ((done - start) / 1e9),
+                a.engine().counters().get(Counters.Counter.BRIDGE_APPENDED),
+                a.engine().counters().get(Counters.Counter.BRIDGE_DUPLICATE_BATCHES),
+                a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED),
+                a.engine().counters().get(Counters.Counter.BRIDGE_DEGRADED));
     }
 
     /** CPU time per thread role (both pods summed; pool threads grouped by name prefix). */
@@ -124,7 +143,16 @@ public final class BridgeMeasure {
         return byRole;
     }
 
-    private static void printCpu(java.util.Map<String, Long> before, RedisServer redis, long redisBefore, long wallNs) {
+    private static long cpuNs(java.util.List<RedisServer> servers) {
+        long ns = 0;
+        for (RedisServer r : servers) {
+            ns += r.cpuNs();
+        }
+        return ns;
+    }
+
+    private static void printCpu(
+            java.util.Map<String, Long> before, java.util.List<RedisServer> redis, long redisBefore, long wallNs) {
         final java.util.Map<String, Long> after = threadCpu();
         final StringBuilder line = new StringBuilder("cpu over " + Math.round(wallNs / 1e6) + " ms wall:");
         after.entrySet().stream()
@@ -132,25 +160,30 @@ public final class BridgeMeasure {
                 .filter(e -> e.getValue() > 50_000_000L)
                 .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
                 .forEach(e -> line.append(String.format(" %s=%d ms", e.getKey(), e.getValue() / 1_000_000)));
-        line.append(String.format(" redis-server=%d ms", (redis.cpuNs() - redisBefore) / 1_000_000));
+        line.append(String.format(" redis-server=%d ms", (cpuNs(redis) - redisBefore) / 1_000_000));
         System.out.println(line);
+    }
+
+    /** Publishes {@code total} ticks over the symbols as fast as {@code a} takes them. */
+    private static void publishAll(TickfanServer a, int total) {
+        final Tick t = tick();
+        final int[] ids = ids(a);
+        for (int i = 0; i < total; i++) {
+            t.symbol = "M" + (i % SYMBOLS);
+            t.bid = 1_000_000 + i;
+            t.exchangeTimeNs = EpochNanos.now();
+            while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /** The same publishing loop into one standalone pod: what the engine alone sequences, for comparison. */
     private static void standaloneThroughput(int seconds) throws Exception {
         try (TickfanServer a = pod(null)) {
             final int total = 400_000 * Math.max(1, seconds / 2);
-            final Tick t = tick();
-            final int[] ids = ids(a);
             final long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                t.symbol = "M" + (i % SYMBOLS);
-                t.bid = 1_000_000 + i;
-                t.exchangeTimeNs = EpochNanos.now();
-                while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
-                    Thread.onSpinWait();
-                }
-            }
+            publishAll(a, total);
             while (a.engine().counters().get(Counters.Counter.TICKS_SEQUENCED) < total) {
                 LockSupport.parkNanos(100_000);
             }

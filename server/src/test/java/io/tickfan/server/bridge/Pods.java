@@ -18,7 +18,16 @@ final class Pods {
     private Pods() {}
 
     static TickfanServer start(RedisServer redis, UnaryOperator<ServerConfig> more) throws Exception {
-        return TickfanServerExtension.start(c -> more.apply(c.with(ServerConfig.REDIS_URI, redis.uri())
+        return start(redis.uri(), more);
+    }
+
+    /** A pod on a Redis Cluster: every node a seed, {@code redis.cluster=true}. */
+    static TickfanServer start(RedisCluster cluster, UnaryOperator<ServerConfig> more) throws Exception {
+        return start(cluster.seedUris(), c -> more.apply(c.with(ServerConfig.REDIS_CLUSTER, true)));
+    }
+
+    private static TickfanServer start(String uri, UnaryOperator<ServerConfig> more) throws Exception {
+        return TickfanServerExtension.start(c -> more.apply(c.with(ServerConfig.REDIS_URI, uri)
                 .with(ServerConfig.REDIS_RECONNECT_MIN_MS, 10)
                 .with(ServerConfig.REDIS_RECONNECT_MAX_MS, 200)
                 .with(ServerConfig.REDIS_COMMAND_TIMEOUT_MS, 1000)

@@ -17,23 +17,30 @@ import java.util.concurrent.TimeUnit;
  * A real {@code redis-server} child process on a free loopback port, for bridge tests. Never the
  * shared one on 6379. {@link #kill()} stops it abruptly (SIGKILL, by PID); {@link #start()} starts
  * it again on the same port, with its data when {@code persistent} (append-only file, fsync on
- * every write, in a temp directory) or empty when not.
+ * every write, in a temp directory) or empty when not. Extra arguments (a cluster node's) are kept
+ * across restarts, and so is the temp directory (a cluster node's {@code nodes.conf}).
  */
 final class RedisServer implements AutoCloseable {
     private final int port;
     private final boolean persistent;
     private final Path dir;
+    private final List<String> extraArgs;
     private Process process;
 
-    private RedisServer(int port, boolean persistent, Path dir) {
+    private RedisServer(int port, boolean persistent, Path dir, List<String> extraArgs) {
         this.port = port;
         this.persistent = persistent;
         this.dir = dir;
+        this.extraArgs = extraArgs;
     }
 
     static RedisServer start(boolean persistent) throws IOException {
+        return start(persistent, List.of());
+    }
+
+    static RedisServer start(boolean persistent, List<String> extraArgs) throws IOException {
         final Path dir = Files.createTempDirectory("tickfan-redis");
-        final RedisServer r = new RedisServer(freePort(), persistent, dir);
+        final RedisServer r = new RedisServer(freePort(), persistent, dir, extraArgs);
         r.start();
         return r;
     }
@@ -62,6 +69,7 @@ final class RedisServer implements AutoCloseable {
         } else {
             cmd.addAll(List.of("--appendonly", "no"));
         }
+        cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
