@@ -240,33 +240,41 @@ class BridgeShardedResumeIT {
     /** Appends entries straight to the shard streams, with chosen ids, numbered by the test. */
     private static final class Streams {
         private final StatefulRedisConnection<String, String> redis;
-        private final String epoch;
-        final long baseMs;
+        /** Per shard, the epoch its entries carry (each shard has its own), learnt from a seed entry. */
+        private final String[] epochs = new String[SHARDS];
 
-        private Streams(StatefulRedisConnection<String, String> redis, String epoch, long baseMs) {
+        final long baseMs = System.currentTimeMillis();
+
+        private Streams(StatefulRedisConnection<String, String> redis) {
             this.redis = redis;
-            this.epoch = epoch;
-            this.baseMs = baseMs;
         }
 
-        /** Publishes seq 1 of each symbol through pod B, and learns the epoch its entries carry. */
+        /** Publishes seq 1 of each symbol through pod B, and learns the epochs their entries carry. */
         static Streams seed(StatefulRedisConnection<String, String> r, String... symbols) {
+            final Streams streams = new Streams(r);
             for (String s : symbols) {
                 Pods.publish(podB, Ticks.numbered(s, 1));
             }
-            final String first = symbols[0];
-            final String stream = new RedisKeys("tickfan").stream(SymbolTable.shardOf(first, SHARDS));
+            for (String s : symbols) {
+                final int shard = SymbolTable.shardOf(s, SHARDS);
+                streams.epochs[shard] = epochOfSeed(r, s, shard);
+            }
+            return streams;
+        }
+
+        private static String epochOfSeed(StatefulRedisConnection<String, String> r, String symbol, int shard) {
+            final String stream = new RedisKeys("tickfan").stream(shard);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
                 for (var e : r.sync().xrevrange(stream, Range.create("-", "+"), Limit.from(20))) {
                     final String t = e.getBody().get(StreamEntries.TICKS);
-                    if (t != null && t.startsWith(first + ",")) {
-                        return new Streams(r, e.getBody().get(StreamEntries.EPOCH), System.currentTimeMillis());
+                    if (t != null && t.startsWith(symbol + ",")) {
+                        return e.getBody().get(StreamEntries.EPOCH);
                     }
                 }
                 Thread.onSpinWait();
             }
-            throw new AssertionError("seed tick of " + first + " never reached its stream");
+            throw new AssertionError("seed tick of " + symbol + " never reached its stream");
         }
 
         void append(int shard, String symbol, long seq, long aheadMs) {
@@ -278,7 +286,7 @@ class BridgeShardedResumeIT {
                             new RedisKeys("tickfan").stream(shard),
                             new io.lettuce.core.XAddArgs().id((baseMs + aheadMs) + "-0"),
                             "e",
-                            epoch,
+                            epochs[shard],
                             StreamEntries.FIRST_SEQS,
                             Long.toString(seq),
                             StreamEntries.TICKS,
