@@ -54,7 +54,13 @@ public final class SseEvents {
         p = AsciiNumbers.put(scratch, p, epoch);
         scratch[p++] = '-';
         p = AsciiNumbers.putLong(scratch, p, position);
-        p = AsciiNumbers.put(scratch, p, EVENT_TICK_DATA);
+        return event(alloc, scratch, p, source, index, length);
+    }
+
+    /** The head in {@code scratch[0, headEnd)}, then {@code event: tick}, the JSON and the blank line. */
+    private static ByteBuf event(
+            ByteBufAllocator alloc, byte[] scratch, int headEnd, ByteBuf source, int index, int length) {
+        final int p = AsciiNumbers.put(scratch, headEnd, EVENT_TICK_DATA);
         final ByteBuf out = alloc.directBuffer(p + length + END.length);
         out.writeBytes(scratch, 0, p);
         out.writeBytes(source, index, length);
@@ -71,13 +77,7 @@ public final class SseEvents {
             ByteBufAllocator alloc, byte[] epoch, long[] positions, ByteBuf source, int index, int length) {
         final byte[] scratch = AsciiNumbers.scratch();
         int p = AsciiNumbers.put(scratch, 0, ID);
-        p = putId(scratch, p, epoch, positions);
-        p = AsciiNumbers.put(scratch, p, EVENT_TICK_DATA);
-        final ByteBuf out = alloc.directBuffer(p + length + END.length);
-        out.writeBytes(scratch, 0, p);
-        out.writeBytes(source, index, length);
-        out.writeBytes(END);
-        return out;
+        return event(alloc, scratch, putId(scratch, p, epoch, positions), source, index, length);
     }
 
     /**

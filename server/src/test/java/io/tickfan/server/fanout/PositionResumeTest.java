@@ -1,0 +1,257 @@
+package io.tickfan.server.fanout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.tickfan.protocol.Decimals;
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.protocol.SseEvents;
+import io.tickfan.protocol.Tick;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Position resume with three position spaces (Redis shards), on the engine alone: ticks enter the
+ * ring as the bridge's readers hand them over (seq and stream position carried), with shard 1's
+ * positions far ahead of shard 0's and the shards interleaved, as pods reading a cluster see them.
+ * A resume from any id a stream got must give exactly the ticks that came after it, including an
+ * id taken in the middle of a replay.
+ */
+class PositionResumeTest {
+    private static final int SHARDS = 3;
+
+    private MultiThreadIoEventLoopGroup loops;
+    private FanoutEngine engine;
+    /** Symbols 0 and 3 share shard 0; 1 and 2 are alone in theirs. */
+    private static final int[] SHARD_OF = {0, 1, 2, 0};
+
+    private final String[] symbols = new String[SHARD_OF.length];
+    private final int[] ids = new int[SHARD_OF.length];
+    private final long[] seqs = new long[SHARD_OF.length];
+    /** Per shard: shard 1's stream ids run far ahead of shard 0's, shard 2's far behind. */
+    private final long[] positions = {1_000_000, 90_000_000, 5_000};
+
+    @BeforeEach
+    void start() {
+        loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        engine = new FanoutEngine(loops, new FanoutEngine.Settings(1024, 1 << 20, 4096, 256, 64, 60_000, SHARDS))
+                .start();
+        for (int k = 0; k < SHARD_OF.length; k++) {
+            for (int i = 0; ; i++) {
+                final String s = "P" + k + "X" + i;
+                if (SymbolTable.shardOf(s, SHARDS) == SHARD_OF[k]) {
+                    symbols[k] = s;
+                    ids[k] = engine.symbols().register(s);
+                    break;
+                }
+            }
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        engine.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void shouldResumeExactlyFromEveryIdAStreamGotEvenInTheMiddleOfAReplay() throws Exception {
+        final Recorder live = new Recorder();
+        subscribe(live, null);
+        live.await(r -> r.replied);
+        ingestRound(12);
+        live.await(r -> r.ticks.size() == 12 * SHARD_OF.length);
+        final Event cut = live.ticks.get(21); // the client's last event before it went away
+        ingestRound(12);
+        live.await(r -> r.ticks.size() == 24 * SHARD_OF.length);
+        final List<Event> missed = List.copyOf(live.ticks.subList(22, live.ticks.size()));
+
+        final Recorder resumed = new Recorder();
+        subscribe(resumed, cut.id);
+        resumed.await(r -> r.replied);
+        assertEquals(perSymbol(missed), perSymbol(resumed.ticks), "the resume replays exactly what came after");
+        assertTrue(resumed.ticks.stream().noneMatch(e -> e.reset), "no reset: history covers it");
+
+        // Cut off again after each replayed tick: the next resume gives exactly the rest.
+        for (int k = 1; k <= resumed.ticks.size(); k++) {
+            final Recorder again = new Recorder();
+            subscribe(again, resumed.ticks.get(k - 1).id);
+            again.await(r -> r.replied);
+            assertEquals(
+                    perSymbol(resumed.ticks.subList(k, resumed.ticks.size())),
+                    perSymbol(again.ticks),
+                    "resumed from the id of replayed tick " + k);
+            unsubscribeAll(again);
+        }
+        unsubscribeAll(resumed);
+        unsubscribeAll(live);
+    }
+
+    @Test
+    void shouldNeverSkipALostSymbolWhenCutOffBeforeItsReset() throws Exception {
+        final Recorder live = new Recorder();
+        subscribe(live, null);
+        live.await(r -> r.replied);
+        ingestRound(4);
+        live.await(r -> r.ticks.size() == 4 * SHARD_OF.length);
+        final Event cut = live.ticks.get(live.ticks.size() - 1);
+        // Symbol 0 runs past history (64 ticks); the others, symbol 3 of the same shard too, stay within it.
+        for (int i = 0; i < 100; i++) {
+            ingest(0);
+        }
+        ingestRound(3);
+        final Recorder resumed = new Recorder();
+        subscribe(resumed, cut.id);
+        resumed.await(r -> r.replied);
+        final Event reset = resumed.ticks.get(resumed.ticks.size() - 1);
+        assertTrue(
+                reset.reset && reset.symbol.equals(symbols[0]), "the lost symbol's reset comes last: " + resumed.ticks);
+        for (int k = 1; k < resumed.ticks.size(); k++) {
+            final Recorder again = new Recorder();
+            subscribe(again, resumed.ticks.get(k - 1).id);
+            again.await(r -> r.replied);
+            assertTrue(
+                    again.ticks.stream().anyMatch(e -> e.symbol.equals(symbols[0]) && e.reset),
+                    "cut off before the reset, the resume still resets the lost symbol (no silent skip): "
+                            + again.ticks);
+            unsubscribeAll(again);
+        }
+        unsubscribeAll(resumed);
+        unsubscribeAll(live);
+    }
+
+    /** One tick of every symbol per step, shards interleaved out of position order. */
+    private void ingestRound(int steps) {
+        for (int i = 0; i < steps; i++) {
+            ingest(1);
+            ingest(3);
+            ingest(2);
+            ingest(0);
+        }
+    }
+
+    private void ingest(int k) {
+        final Tick t = new Tick();
+        t.symbol = symbols[k];
+        t.seq = ++seqs[k];
+        t.exchangeTimeNs = 1;
+        t.last = Decimals.ofUnits(100 + t.seq);
+        t.fieldMask = Tick.LAST;
+        final int shard = SHARD_OF[k];
+        positions[shard] += 1 + shard;
+        while (engine.ingest(ids[k], t, EpochNanos.now(), positions[shard]) < 0) {
+            Thread.onSpinWait();
+        }
+        engine.wakeSequencer();
+    }
+
+    private void subscribe(Recorder r, String lastEventId) throws Exception {
+        final long[] resume =
+                lastEventId == null ? null : SseEvents.parsePositions(lastEventId, engine.epoch(), SHARDS);
+        if (lastEventId != null) {
+            assertNotNull(resume, "not an id of this engine: " + lastEventId);
+        }
+        r.dispatcher = engine.dispatcher(loops.next());
+        r.dispatcher
+                .eventLoop()
+                .submit(() -> assertTrue(engine.subscribe(r, r.dispatcher, ids.clone(), null, resume, true, null)))
+                .sync();
+    }
+
+    private void unsubscribeAll(Recorder r) throws Exception {
+        r.dispatcher
+                .eventLoop()
+                .submit(() -> engine.unsubscribeAll(r, r.dispatcher))
+                .sync();
+    }
+
+    /** Symbol to its seqs in order: the order within a symbol is the contract, not across symbols. */
+    private static Map<String, List<Long>> perSymbol(List<Event> events) {
+        final Map<String, List<Long>> out = new TreeMap<>();
+        for (Event e : events) {
+            out.computeIfAbsent(e.symbol, k -> new ArrayList<>()).add(e.seq);
+        }
+        return out;
+    }
+
+    private record Event(String symbol, long seq, String id, boolean reset) {}
+
+    /** Records each tick with its SSE id, on its loop. */
+    private static final class Recorder extends Subscriber {
+        final List<Event> ticks = new ArrayList<>();
+        LoopDispatcher dispatcher;
+        boolean replied;
+
+        @Override
+        protected void deliver(EncodedTick tick) {
+            final ByteBuf id = Unpooled.buffer();
+            SseEvents.copyId(tick.sseEvent(), id);
+            final Event e = new Event(
+                    new String(tick.symbolAscii(), StandardCharsets.US_ASCII),
+                    tick.seq(),
+                    id.toString(StandardCharsets.US_ASCII),
+                    (tick.flags() & Tick.FLAG_RESET) != 0);
+            id.release();
+            synchronized (this) {
+                ticks.add(e);
+            }
+        }
+
+        @Override
+        protected void afterReply(long[] positions) {
+            synchronized (this) {
+                replied = true;
+            }
+        }
+
+        @Override
+        protected void deliverConflated(EncodedTick tick) {
+            throw new AssertionError("never lags here");
+        }
+
+        synchronized Recorder await(Predicate<Recorder> condition) throws InterruptedException {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!condition.test(this)) {
+                final long left = deadline - System.nanoTime();
+                assertFalse(left <= 0, "timed out; got " + ticks);
+                wait(1);
+            }
+            return this;
+        }
+
+        @Override
+        protected boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        protected void flush() {}
+
+        @Override
+        protected void schedule(Runnable task, long delayNs) {
+            dispatcher.eventLoop().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        protected long slowConsumerTimeoutNs() {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        protected void closeSlowConsumer() {}
+    }
+}
