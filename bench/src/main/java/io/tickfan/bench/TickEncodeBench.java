@@ -52,6 +52,9 @@ public class TickEncodeBench {
     private ByteBuf out;
     private ByteBuf frame;
     private long position = 1_000_000;
+    // Entry-id positions (ms << 22 | n << 12 | i) of late 2026, one per shard.
+    private final long[] shardPositions = {1_796_000_000_000L << 22, 1_796_000_000_150L << 22, 1_795_999_999_900L << 22
+    };
 
     @Setup
     public void setUp() {
@@ -107,6 +110,28 @@ public class TickEncodeBench {
                     alloc,
                     epoch,
                     position,
+                    frame,
+                    TickEncoder.FRAME_HEADROOM,
+                    frame.writerIndex() - TickEncoder.FRAME_HEADROOM);
+            written += event.readableBytes();
+            event.release();
+        }
+        return written;
+    }
+
+    /**
+     * The SSE event with a three-shard id (redis.shards=3: one base-36 position per shard, decision
+     * 0005): what the vector costs over {@link #sseEvent}.
+     */
+    @Benchmark
+    public int sseEventThreeShardIds() {
+        int written = 0;
+        for (int r = 0; r < Slowdown.REPEAT; r++) {
+            shardPositions[(int) (position++ % 3)] += 4096;
+            final ByteBuf event = SseEvents.tickEvent(
+                    alloc,
+                    epoch,
+                    shardPositions,
                     frame,
                     TickEncoder.FRAME_HEADROOM,
                     frame.writerIndex() - TickEncoder.FRAME_HEADROOM);

@@ -150,14 +150,15 @@ public final class SseEvents {
 
     /** The non-negative {@code value} in base 36, lower case: at most 13 digits. */
     private static int putBase36(byte[] dst, int p, long value) {
-        int digits = 1;
-        for (long v = value / 36; v > 0; v /= 36) {
-            digits++;
-        }
-        for (int i = p + digits - 1; i >= p; i--) {
-            dst[i] = BASE36[(int) (value % 36)];
-            value /= 36;
-        }
+        // Right to left into the 13-byte window at p, one division per digit, then moved to p.
+        int i = p + 13;
+        do {
+            final long q = value / 36;
+            dst[--i] = BASE36[(int) (value - q * 36)];
+            value = q;
+        } while (value != 0);
+        final int digits = p + 13 - i;
+        System.arraycopy(dst, i, dst, p, digits);
         return p + digits;
     }
 

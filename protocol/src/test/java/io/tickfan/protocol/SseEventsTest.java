@@ -42,6 +42,21 @@ class SseEventsTest {
     }
 
     @Test
+    void shouldWriteEveryMagnitudeInBase36() {
+        final java.util.Random random = new java.util.Random(7);
+        final long chunk = 36L * 36 * 36 * 36 * 36;
+        final long[] edges = {0, 1, 35, 36, chunk - 1, chunk, chunk * chunk - 1, chunk * chunk, Long.MAX_VALUE};
+        for (int i = 0; i < 10_000; i++) {
+            final long value = i < edges.length ? edges[i] : (random.nextLong() >>> 1) >>> random.nextInt(63);
+            final long[] positions = {value, i};
+            final String text = event(positions);
+            final String id = text.substring(4, text.indexOf('\n'));
+            assertEquals("k3x9-" + Long.toString(value, 36) + "." + Long.toString(i, 36), id);
+            assertArrayEquals(positions, SseEvents.parsePositions(id, "k3x9", 2));
+        }
+    }
+
+    @Test
     void shouldRefuseVectorsOfAnotherEpochShapeOrAlphabet() {
         assertNull(SseEvents.parsePositions("other-1.2.3", "k3x9", 3));
         assertNull(SseEvents.parsePositions("k3x9-1.2", "k3x9", 3));
