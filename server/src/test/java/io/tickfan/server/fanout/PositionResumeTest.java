@@ -114,6 +114,7 @@ class PositionResumeTest {
             ingest(0);
         }
         ingestRound(3);
+        live.await(r -> r.ticks.size() == 7 * SHARD_OF.length + 100); // all sequenced
         final Recorder resumed = new Recorder();
         subscribe(resumed, cut.id);
         resumed.await(r -> r.replied);
