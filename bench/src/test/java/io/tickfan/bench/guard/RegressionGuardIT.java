@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * baselines as they are, and are rejected when the benchmark JVM doubles their work ({@link
  * Slowdown}); and a benchmark that allocates is rejected by a zero-allocation budget.
  *
- * <p>The slowed run is judged against the ratios the normal run just measured, not the committed
- * ones: a ratio to the calibration still differs from one machine to another (dispatch measured
+ * <p>The slowed run is judged against the lower of the committed ratio and the one the normal run
+ * just measured, not the committed one alone: a ratio to the calibration still differs from one machine to another (dispatch measured
  * 0.122 on one VM against a baseline of 0.163 taken on another), and what this test proves is
  * the guard's mechanism, calibration, tolerance and retries included, rejecting a 2x slowdown of
  * its baseline.
@@ -53,9 +53,14 @@ class RegressionGuardIT {
         slowArgs.add("-D" + Slowdown.PROPERTY + "=2");
         final Map<String, Baselines.Entry> measuredHere = new TreeMap<>(baselines.benchmarks());
         for (String key : GUARDED) {
+            // The lower of the committed ratio and the one just measured: noise only adds time, so
+            // a normal run slowed by a neighbour must not lift the bar (a CI dry run measured
+            // webSocketFrame at 2.77 against a committed 2.11, and the doubled work then came to 1.496x).
+            final Baselines.Entry committed = baselines.benchmarks().get(key);
             measuredHere.put(
                     key,
-                    baselines.benchmarks().get(key).withRatio(normal.ratios().get(key)));
+                    committed.withRatio(
+                            Math.min(committed.ratio(), normal.ratios().get(key))));
         }
         final Baselines here = new Baselines(baselines.calibration(), baselines.tolerance(), measuredHere);
         final RegressionGuard.Verdict slowed =
