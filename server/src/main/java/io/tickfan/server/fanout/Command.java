@@ -57,6 +57,11 @@ final class Command {
         return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePositions, epochMatches, null, tag);
     }
 
+    /** This subscribe, its resume point judged to be of another epoch (the numbering restarted meanwhile). */
+    Command withForeignEpoch() {
+        return new Command(kind, loopIndex, symbolIds, subscriber, since, sincePositions, false, backfill, tag);
+    }
+
     static Command unsubscribe(int loopIndex, int symbolId) {
         return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, null, true, null, null);
     }

@@ -73,6 +73,7 @@ final class Sequencer implements Agent {
     volatile int catchUpMaxPending;
 
     private final ArrayList<CatchUp> catchingUp = new ArrayList<>();
+    private long orderAtLastCatchUpScan;
     private long localLedgerUsed;
     private boolean bridgedThisCycle;
 
@@ -90,6 +91,8 @@ final class Sequencer implements Agent {
      * stream's, so "every tick of shard k up to frontier[k]" means the same on every pod.
      */
     private final long[] frontier;
+    /** Per space: ticks numbered here alone (degraded) since the frontier last moved. */
+    private final long[] localAhead;
 
     private final boolean vectorIds;
     private long order;
@@ -111,6 +114,7 @@ final class Sequencer implements Agent {
             int positionShards) {
         this.ring = ring;
         this.frontier = new long[positionShards];
+        this.localAhead = new long[positionShards];
         this.vectorIds = positionShards > 1;
         this.commands = commands;
         this.symbols = symbols;
@@ -196,7 +200,12 @@ final class Sequencer implements Agent {
             st.lastPosition = carried;
             if (carried > frontier[space]) {
                 frontier[space] = carried;
+                localAhead[space] = 0;
             }
+        } else if (local) {
+            // Numbered here alone (Redis unreachable): ordered after the shared frontier without
+            // moving it, so ids of the shared epoch never carry a position no stream entry has.
+            st.lastPosition = frontier[space] + ++localAhead[space];
         } else {
             st.lastPosition = ++frontier[space];
         }
@@ -328,7 +337,15 @@ final class Sequencer implements Agent {
             if (next != null) {
                 epoch = next;
             }
+            // Positions of the new numbering start over: an old frontier would sit in every new id.
+            for (int space = 0; space < frontier.length; space++) {
+                if (shards == 0 || space == shard || frontier.length == 1) {
+                    frontier[space] = 0;
+                    localAhead[space] = 0;
+                }
+            }
         }
+        order++; // waiting resumes look again (their epoch may be gone)
         for (SymbolState st : states) {
             if (st == null || (shards > 0 && SymbolTable.shardOf(st.last.symbol, shards) != shard)) {
                 continue;
@@ -422,7 +439,7 @@ final class Sequencer implements Agent {
         final long waitNs = catchUpWaitNs;
         if (waitNs > 0 && catchingUp.size() < catchUpMaxPending && aheadOfThisPod(c)) {
             // Its symbols stay pending: live ticks go to history meanwhile, the reply splices them.
-            catchingUp.add(new CatchUp(c, nowNs + waitNs));
+            catchingUp.add(new CatchUp(c, nowNs + waitNs, epoch));
             counters.add(Counters.Counter.RESUMES_WAITED, counterSlot, 1);
             return;
         }
@@ -436,8 +453,11 @@ final class Sequencer implements Agent {
         }
     }
 
-    /** A resume waiting for this pod to reach its point, until {@link #deadlineNs}. */
-    private record CatchUp(Command command, long deadlineNs) {}
+    /**
+     * A resume waiting for this pod to reach its point, until {@link #deadlineNs}; {@link #epoch}
+     * is the numbering it was judged against (a restart meanwhile makes its point foreign).
+     */
+    private record CatchUp(Command command, long deadlineNs, byte[] epoch) {}
 
     /**
      * Whether the client's resume point is past what this pod has sequenced, in the epoch both
@@ -462,24 +482,35 @@ final class Sequencer implements Agent {
         return false;
     }
 
-    /** Answers the waiting resumes this pod has caught up with, and those out of time (reset). */
+    /**
+     * Answers the waiting resumes this pod has caught up with, those out of time (reset) and those
+     * whose numbering restarted meanwhile (reset). Re-checks the points only when something was
+     * sequenced since the last look; deadlines come in arrival order, so otherwise only the oldest
+     * is looked at.
+     */
     private int releaseCaughtUp() {
-        int released = 0;
-        for (int i = 0; i < catchingUp.size(); ) {
+        final boolean moved = order != orderAtLastCatchUpScan;
+        if (!moved && nowNs - catchingUp.get(0).deadlineNs() < 0) {
+            return 0;
+        }
+        orderAtLastCatchUpScan = order;
+        int kept = 0;
+        final int n = catchingUp.size();
+        for (int i = 0; i < n; i++) {
             final CatchUp w = catchingUp.get(i);
             final boolean late = nowNs - w.deadlineNs() >= 0;
-            if (late || !aheadOfThisPod(w.command())) {
-                catchingUp.remove(i);
-                if (late) {
+            final boolean restarted = w.epoch() != epoch;
+            if (late || restarted || (moved && !aheadOfThisPod(w.command()))) {
+                if (late && !restarted) {
                     counters.add(Counters.Counter.RESUMES_WAIT_EXPIRED, counterSlot, 1);
                 }
-                answer(w.command());
-                released++;
+                answer(restarted ? w.command().withForeignEpoch() : w.command());
             } else {
-                i++;
+                catchingUp.set(kept++, w);
             }
         }
-        return released;
+        catchingUp.subList(kept, n).clear();
+        return n - kept;
     }
 
     /**
@@ -577,39 +608,59 @@ final class Sequencer implements Agent {
      * The reply to an SSE or poll resume, when the shared ids of the replayed ticks will not do: with
      * several position spaces (a tick's shared id is this pod's vector when it was sequenced,
      * which may be below the client's resume point in other spaces) or when some symbol gets a
-     * reset. Each replayed tick goes out, ordered by position, under the resume point advanced in
-     * its space past it, so a client cut off mid-reply resumes after exactly what it got, on any
-     * pod. A space holding a reset symbol does not advance: the reset comes last (the symbol's ticks
-     * after the resume point are lost, and an advanced id would skip them silently), so a client cut
-     * off before it may get some replayed ticks of that space twice, never a gap.
+     * reset. An id holds one position per space, so it cannot say that one symbol of a space is
+     * complete and another is not: when a symbol's resume point is lost, every symbol of the
+     * stream in its space gets a reset snapshot instead of a replay. Those resets come first, the
+     * space's position held at the resume point until the last of them, which carries this pod's
+     * position (a client cut off among them gets them again, never a gap). Then each replayed tick
+     * of the other spaces goes out, ordered by position, under the resume point advanced in its
+     * space past it, so a client cut off mid-reply resumes after exactly what it got, on any pod,
+     * and a poll capped mid-replay moves on.
      */
     private EncodedTick[] positionReply(Command c, List<EncodedTick> replayed, List<SymbolState> resets) {
         final long[] ids = c.sincePositions.clone();
-        final boolean[] frozen = new boolean[ids.length];
+        final boolean[] lost = new boolean[ids.length];
+        final List<SymbolState> toReset = new ArrayList<>();
         if (resets != null) {
             for (SymbolState st : resets) {
-                frozen[st.shard] = true;
+                lost[st.shard] = true;
             }
+            for (int id : c.symbolIds) {
+                final SymbolState st = states[id];
+                if (lost[st.shard] && st.seq() != 0) {
+                    toReset.add(st);
+                }
+            }
+        }
+        final List<EncodedTick> out = new ArrayList<>(replayed.size() + toReset.size());
+        for (int i = 0; i < toReset.size(); i++) {
+            if (i == toReset.size() - 1) {
+                for (int space = 0; space < ids.length; space++) {
+                    if (lost[space]) {
+                        ids[space] = frontier[space];
+                    }
+                }
+            }
+            final SymbolState st = toReset.get(i);
+            counters.add(Counters.Counter.RESETS, counterSlot, 1);
+            out.add(encode(st, st.last, st.lastPosition, Tick.FLAG_SNAPSHOT | Tick.FLAG_RESET, epochOf(st), ids));
         }
         replayed.sort(BY_POSITION);
-        final EncodedTick[] out = new EncodedTick[replayed.size() + (resets == null ? 0 : resets.size())];
-        int n = 0;
+        int dropped = 0;
         for (EncodedTick t : replayed) {
             final int space = states[t.symbolId()].shard;
-            if (!frozen[space] && t.position() > ids[space]) {
-                ids[space] = t.position();
+            if (lost[space]) {
+                dropped++; // its symbol got a reset snapshot above
+            } else {
+                if (t.position() > ids[space]) {
+                    ids[space] = t.position();
+                }
+                out.add(withIds(t, ids));
             }
-            out[n++] = withIds(t, ids);
             t.release();
         }
-        if (resets != null) {
-            for (SymbolState st : resets) {
-                counters.add(Counters.Counter.RESETS, counterSlot, 1);
-                out[n++] = encode(
-                        st, st.last, st.lastPosition, Tick.FLAG_SNAPSHOT | Tick.FLAG_RESET, epochOf(st), frontier);
-            }
-        }
-        return out;
+        counters.add(Counters.Counter.REPLAYED, counterSlot, -dropped);
+        return out.toArray(new EncodedTick[0]);
     }
 
     /**

@@ -195,6 +195,9 @@ public final class LongPollRequest extends Subscriber {
 
     @Override
     protected void afterReply(long[] replyPositions) {
+        if (done) {
+            return; // closed before the reply came (position already released)
+        }
         replied = true;
         if (!truncated) {
             position.clear();

@@ -13,6 +13,7 @@ import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.testing.Ticks;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +103,7 @@ class PositionResumeTest {
     }
 
     @Test
-    void shouldNeverSkipALostSymbolWhenCutOffBeforeItsReset() throws Exception {
+    void shouldResetTheWholeShardOfALostSymbolFirstAndResumeExactlyFromAnyIdOfTheReply() throws Exception {
         final Recorder live = new Recorder();
         subscribe(live, null);
         live.await(r -> r.replied);
@@ -118,20 +119,81 @@ class PositionResumeTest {
         final Recorder resumed = new Recorder();
         subscribe(resumed, cut.id);
         resumed.await(r -> r.replied);
-        final Event reset = resumed.ticks.get(resumed.ticks.size() - 1);
-        assertTrue(
-                reset.reset && reset.symbol.equals(symbols[0]), "the lost symbol's reset comes last: " + resumed.ticks);
-        for (int k = 1; k < resumed.ticks.size(); k++) {
+        final List<Event> reply = List.copyOf(resumed.ticks);
+        final java.util.Set<String> shard0 = java.util.Set.of(symbols[0], symbols[3]);
+        // One id position per shard: shard 0's symbols both get a reset (symbol 3's range was still
+        // in history), and they come first.
+        assertEquals(shard0, java.util.Set.of(reply.get(0).symbol, reply.get(1).symbol), reply.toString());
+        assertTrue(reply.get(0).reset && reply.get(1).reset, reply.toString());
+        assertEquals(
+                Map.of(symbols[1], Ticks.range(5, 7), symbols[2], Ticks.range(5, 7)),
+                perSymbol(reply.subList(2, reply.size())));
+
+        for (int k = 1; k <= reply.size(); k++) {
             final Recorder again = new Recorder();
-            subscribe(again, resumed.ticks.get(k - 1).id);
+            subscribe(again, reply.get(k - 1).id);
             again.await(r -> r.replied);
-            assertTrue(
-                    again.ticks.stream().anyMatch(e -> e.symbol.equals(symbols[0]) && e.reset),
-                    "cut off before the reset, the resume still resets the lost symbol (no silent skip): "
-                            + again.ticks);
+            final List<Event> rest = reply.subList(k, reply.size());
+            if (k < 2) {
+                // Cut off among the resets: shard 0 is reset again, never replayed from the cut.
+                assertTrue(
+                        again.ticks.stream()
+                                        .filter(e -> shard0.contains(e.symbol))
+                                        .allMatch(e -> e.reset)
+                                && again.ticks.stream().filter(e -> e.reset).count() == 2,
+                        "cut after event " + k + ": " + again.ticks);
+            } else {
+                assertTrue(
+                        again.ticks.stream().noneMatch(e -> shard0.contains(e.symbol)),
+                        "shard 0 was complete at the cut: " + again.ticks);
+            }
+            assertEquals(
+                    perSymbol(rest.stream()
+                            .filter(e -> !shard0.contains(e.symbol))
+                            .toList()),
+                    perSymbol(again.ticks.stream()
+                            .filter(e -> !shard0.contains(e.symbol))
+                            .toList()),
+                    "the other shards resume exactly after event " + k);
             unsubscribeAll(again);
         }
         unsubscribeAll(resumed);
+        unsubscribeAll(live);
+    }
+
+    @Test
+    void shouldAnswerAResumeWaitingToCatchUpAtOnceWhenItsNumberingRestarts() throws Exception {
+        engine.waitForCatchUp(10_000, 16);
+        final Recorder live = new Recorder();
+        subscribe(live, null);
+        live.await(r -> r.replied);
+        ingestRound(2);
+        live.await(r -> r.ticks.size() == 2 * SHARD_OF.length);
+        final long[] ahead = SseEvents.parsePositions(live.ticks.get(7).id, engine.epoch(), SHARDS);
+        ahead[1] += 1_000_000; // another pod read shard 1 further than this one
+        final String aheadId = engine.epoch() + "-" + Long.toString(ahead[0], 36) + "." + Long.toString(ahead[1], 36)
+                + "." + Long.toString(ahead[2], 36);
+        final Recorder waiting = new Recorder();
+        subscribe(waiting, aheadId);
+        final long waitsSeen = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (engine.counters().get(Counters.Counter.RESUMES_WAITED) == 0) {
+            assertTrue(System.nanoTime() < waitsSeen, "the resume was not held");
+            Thread.onSpinWait();
+        }
+        final long restartNs = System.nanoTime();
+        while (engine.restartNumbering("restarted", 1, SHARDS) != IngestRing.OK) {
+            Thread.onSpinWait();
+        }
+        waiting.await(r -> r.replied);
+        assertTrue(
+                System.nanoTime() - restartNs < TimeUnit.SECONDS.toNanos(2),
+                "answered on the restart, not at the end of its 10 s wait");
+        assertEquals(0, engine.counters().get(Counters.Counter.RESUMES_WAIT_EXPIRED));
+        assertEquals(3, waiting.ticks.size(), "a reset for each symbol with a value: " + waiting.ticks);
+        assertTrue(
+                waiting.ticks.stream().filter(e -> !e.symbol.equals(symbols[1])).allMatch(e -> e.reset),
+                "a point of the old numbering is foreign now: reset, never a replay: " + waiting.ticks);
+        unsubscribeAll(waiting);
         unsubscribeAll(live);
     }
 
