@@ -78,7 +78,7 @@ public final class RedisBridge implements AutoCloseable {
             final RedisLink control = connect(deadlineNs);
             final String[] shardEpochs = new String[shards];
             for (int s = 0; s < shards; s++) {
-                shardEpochs[s] = Epochs.establish(control.sync(), keys.epoch(s));
+                shardEpochs[s] = establishEpoch(control, keys.epoch(s), deadlineNs);
             }
             this.epochs = new ShardEpochs(shardEpochs, engine);
             epochs.startNumbering();
@@ -161,6 +161,25 @@ public final class RedisBridge implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadlineNs > 0) {
                     throw new IllegalStateException("redis not reachable: " + e.getMessage(), e);
+                }
+                LockSupport.parkNanos(backoff.nextDelayNs());
+            }
+        }
+    }
+
+    /**
+     * The shard's epoch, retried until {@code redis.startupTimeoutMs}: in a cluster one master may be
+     * restarting or failing over while a pod starts; past the deadline the pod does not start (it
+     * would have no numbering for that shard).
+     */
+    private static String establishEpoch(RedisLink control, String key, long deadlineNs) {
+        final Backoff backoff = new Backoff(50, 500);
+        while (true) {
+            try {
+                return Epochs.establish(control.sync(), key);
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadlineNs > 0) {
+                    throw new IllegalStateException("redis epoch " + key + " not readable: " + e.getMessage(), e);
                 }
                 LockSupport.parkNanos(backoff.nextDelayNs());
             }

@@ -4,6 +4,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.Counters;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class StreamWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long NUDGE_AFTER_NS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long NUDGE_EVERY_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /**
      * Park while nothing is in flight, appends flow and nothing is queued: a publish or a divergence
      * unparks the writer, so this only bounds how late a dropped idle connection is noticed. With
@@ -116,6 +119,14 @@ final class StreamWriter implements Runnable {
     private long retryBufferedTicks;
     private long nextAttemptNs;
     private final long degradedAfterNs;
+    /**
+     * Whether {@link #pipe}'s open flag says anything about this shard's master: on a cluster
+     * connection it is the default node's, so a master elsewhere going down must not make every
+     * shard look unreachable (appends failing or unanswered still do).
+     */
+    private final boolean connectionIsTheShards;
+    /** Cluster: when in-flight commands were last flushed (re-routed ones may sit unflushed). */
+    private long lastNudgeNs;
     /** When appends stopped flowing (failure, or the connection lost); 0 while they flow. */
     private long troubleSinceNs;
 
@@ -140,6 +151,7 @@ final class StreamWriter implements Runnable {
         this.symbols = symbols;
         this.counters = counters;
         this.pipe = pipe.connection();
+        this.connectionIsTheShards = !(this.pipe instanceof StatefulRedisClusterConnection);
         this.pipe.setAutoFlushCommands(false);
         this.async = pipe.async();
         this.control = control;
@@ -184,7 +196,9 @@ final class StreamWriter implements Runnable {
                 work += send();
                 work += appendDivergences();
             }
-            judgeReachable(System.nanoTime());
+            final long nowNs = System.nanoTime();
+            nudgeInFlight(nowNs);
+            judgeReachable(nowNs);
             if (work == 0) {
                 parked = true;
                 if (!outbound.hasPending() && divergences.isEmpty()) {
@@ -199,13 +213,28 @@ final class StreamWriter implements Runnable {
     }
 
     /**
+     * Cluster: with auto-flush off, a command Lettuce re-routes after MOVED/ASK, or queues for a
+     * node connection still opening, waits for the next flush, which only a new batch would bring.
+     * An append unanswered for a few ms gets a flush (at most one per ms).
+     */
+    private void nudgeInFlight(long nowNs) {
+        if (!connectionIsTheShards
+                && !inFlight.isEmpty()
+                && nowNs - inFlight.peekFirst().sentNs > NUDGE_AFTER_NS
+                && nowNs - lastNudgeNs > NUDGE_EVERY_NS) {
+            lastNudgeNs = nowNs;
+            pipe.flushCommands();
+        }
+    }
+
+    /**
      * Degraded while the connection is down, appends fail, or the oldest append in flight is older
      * than {@code redis.degradedAfterMs}: a SIGKILLed Redis closes the socket at once, but Lettuce
      * keeps the commands in flight to replay them after a reconnect, so their answers alone would
      * take the whole command timeout to say anything.
      */
     private void judgeReachable(long nowNs) {
-        final boolean trouble = !up || !pipe.isOpen();
+        final boolean trouble = !up || (connectionIsTheShards && !pipe.isOpen());
         if (!trouble) {
             troubleSinceNs = 0;
         } else if (troubleSinceNs == 0) {
@@ -494,7 +523,7 @@ final class StreamWriter implements Runnable {
         if (!inFlight.isEmpty()) {
             return; // wait until every outstanding batch has an answer (or timed out)
         }
-        if (!pipe.isOpen()) {
+        if (connectionIsTheShards && !pipe.isOpen()) {
             // Lettuce is still reconnecting the pipelined connection: appending now would only be rejected.
             nextAttemptNs = System.nanoTime() + backoff.nextDelayNs();
             return;
