@@ -254,7 +254,7 @@ class PositionResumeTest {
     private record Event(String symbol, long seq, String id, boolean reset) {}
 
     /** Records each tick with its SSE id, on its loop. */
-    private static final class Recorder extends Subscriber {
+    private static final class Recorder extends AlwaysWritableSubscriber {
         final List<Event> ticks = new ArrayList<>();
         LoopDispatcher dispatcher;
         boolean replied;
@@ -295,26 +295,5 @@ class PositionResumeTest {
             }
             return this;
         }
-
-        @Override
-        protected boolean isWritable() {
-            return true;
-        }
-
-        @Override
-        protected void flush() {}
-
-        @Override
-        protected void schedule(Runnable task, long delayNs) {
-            dispatcher.eventLoop().schedule(task, delayNs, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        protected long slowConsumerTimeoutNs() {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        protected void closeSlowConsumer() {}
     }
 }

@@ -99,7 +99,7 @@ class SubscribeAckTest {
     }
 
     /** Records "tag" for an ack, "seq" for a live tick, "seq snap" for a snapshot, on its loop. */
-    private static final class Recorder extends Subscriber {
+    private static final class Recorder extends AlwaysWritableSubscriber {
         private final List<String> events = new ArrayList<>();
 
         @Override
@@ -137,26 +137,5 @@ class SubscribeAckTest {
                 return new ArrayList<>(events);
             }
         }
-
-        @Override
-        protected boolean isWritable() {
-            return true;
-        }
-
-        @Override
-        protected void flush() {}
-
-        @Override
-        protected void schedule(Runnable task, long delayNs) {
-            task.run();
-        }
-
-        @Override
-        protected long slowConsumerTimeoutNs() {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        protected void closeSlowConsumer() {}
     }
 }
