@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -58,6 +59,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
     private final int positionShards;
+    private final AtomicInteger nextEpochSlot = new AtomicInteger();
     private volatile String epoch;
     private volatile byte[] epochAscii;
     /** Where {@link #publish} sends ticks when a bridge numbers them (Redis); null: straight into the ring. */
@@ -324,17 +326,18 @@ public final class FanoutEngine implements AutoCloseable {
      */
     public int restartNumbering(String newEpoch, int shard, int shards) {
         final int kind;
-        if (newEpoch != null) {
-            final byte[] ascii = newEpoch.getBytes(StandardCharsets.US_ASCII);
-            sequencer.pendingEpoch = ascii;
-            kind = Sequencer.CONTROL_NEW_EPOCH;
+        final byte[] ascii = newEpoch == null ? null : newEpoch.getBytes(StandardCharsets.US_ASCII);
+        if (ascii != null) {
+            final int slot = nextEpochSlot.getAndIncrement() & (Sequencer.EPOCH_SLOTS - 1);
+            sequencer.epochSlots.set(slot, ascii);
+            kind = Sequencer.CONTROL_NEW_EPOCH | slot << 8;
         } else {
             kind = Sequencer.CONTROL_GAP;
         }
         final int result = ring.offerControl(kind, shard, shards);
         if (result == IngestRing.OK) {
-            if (newEpoch != null) {
-                this.epochAscii = sequencer.pendingEpoch;
+            if (ascii != null) {
+                this.epochAscii = ascii;
                 this.epoch = newEpoch;
             }
             idle.wake();

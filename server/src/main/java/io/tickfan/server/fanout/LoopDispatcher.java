@@ -130,7 +130,7 @@ public final class LoopDispatcher {
                 deliveries++;
             }
         }
-        s.replied(reply.positions);
+        s.replied(reply.epochAscii, reply.positions);
         markDirty(s);
     }
 

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -48,8 +49,14 @@ final class Sequencer implements Agent {
     static final int CONTROL_GAP = 2;
 
     private byte[] epoch;
-    /** The epoch that a {@link #CONTROL_NEW_EPOCH} record switches to; set before the record is queued. */
-    volatile byte[] pendingEpoch;
+    /**
+     * Epochs that {@link #CONTROL_NEW_EPOCH} records switch to, by the slot each record names (its
+     * kind's upper bits): set before the record is queued. A slot per record, not one for all, so
+     * two shards restarting close together each switch to their own epoch in ring order.
+     */
+    static final int EPOCH_SLOTS = 64;
+
+    final AtomicReferenceArray<byte[]> epochSlots = new AtomicReferenceArray<>(EPOCH_SLOTS);
     /**
      * SSE ids of ticks this pod numbered alone (bridge, degraded mode): no other pod knows this
      * epoch, so a {@code Last-Event-ID} from one of them gets {@code reset} rather than a replay in
@@ -331,9 +338,10 @@ final class Sequencer implements Agent {
      * #CONTROL_GAP}): its symbols' history no longer covers any earlier resume point, and their next
      * live tick carries {@code reset} so subscribers know the seq does not continue.
      */
-    private void onControl(int kind, int shard, int shards) {
+    private void onControl(int kindAndSlot, int shard, int shards) {
+        final int kind = kindAndSlot & 0xFF;
         if (kind == CONTROL_NEW_EPOCH) {
-            final byte[] next = pendingEpoch;
+            final byte[] next = epochSlots.get(kindAndSlot >>> 8);
             if (next != null) {
                 epoch = next;
             }
@@ -601,7 +609,7 @@ final class Sequencer implements Agent {
             ticks.sort(vectorIds ? byOrder : BY_POSITION);
             out = ticks.toArray(new EncodedTick[0]);
         }
-        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, out, frontier.clone(), c.tag));
+        queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, out, epoch, frontier.clone(), c.tag));
     }
 
     /**

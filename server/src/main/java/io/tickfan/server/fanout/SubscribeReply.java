@@ -16,10 +16,19 @@ final class SubscribeReply {
      * everything up to it is in {@link #ticks} or earlier. Owned by this reply.
      */
     final long[] positions;
+    /** The sequencer's epoch when it answered: the one {@link #positions} belong to. */
+    final byte[] epochAscii;
     /** The subscribe's tag, handed to {@link Subscriber#onSubscribed} before the ticks. */
     final Object tag;
 
-    SubscribeReply(Subscriber subscriber, int[] symbolIds, EncodedTick[] ticks, long[] positions, Object tag) {
+    SubscribeReply(
+            Subscriber subscriber,
+            int[] symbolIds,
+            EncodedTick[] ticks,
+            byte[] epochAscii,
+            long[] positions,
+            Object tag) {
+        this.epochAscii = epochAscii;
         this.subscriber = subscriber;
         this.tag = tag;
         this.symbolIds = symbolIds;

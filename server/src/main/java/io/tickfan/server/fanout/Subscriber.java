@@ -226,9 +226,9 @@ public abstract class Subscriber {
     }
 
     /** Dispatcher: the reply's ticks were handed over; they go out before the reply's own record. */
-    final void replied(long[] positions) {
+    final void replied(byte[] epochAscii, long[] positions) {
         writeQueued();
-        afterReply(positions);
+        afterReply(epochAscii, positions);
     }
 
     /** Subclass, on close: releases held ticks. */
@@ -288,10 +288,11 @@ public abstract class Subscriber {
     /**
      * Called after a subscribe reply's ticks were handed over.
      *
+     * @param epochAscii the epoch {@code positions} belong to (the sequencer's when it answered)
      * @param positions the engine's position in each position space (one standalone) up to which
      *     the subscriber is now complete; owned by the reply, read only
      */
-    protected void afterReply(long[] positions) {}
+    protected void afterReply(byte[] epochAscii, long[] positions) {}
 
     /**
      * Called when the sequencer applied a subscribe of this subscriber that carried a tag, before

@@ -194,14 +194,14 @@ public final class LongPollRequest extends Subscriber {
     }
 
     @Override
-    protected void afterReply(long[] replyPositions) {
+    protected void afterReply(byte[] epochAscii, long[] replyPositions) {
         if (done) {
             return; // closed before the reply came (position already released)
         }
         replied = true;
         if (!truncated) {
             position.clear();
-            SseEvents.writeId(position, engine.epochAscii(), replyPositions);
+            SseEvents.writeId(position, epochAscii, replyPositions);
         }
     }
 

@@ -89,9 +89,9 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     @Override
-    protected void afterReply(long[] positions) {
+    protected void afterReply(byte[] epochAscii, long[] positions) {
         final ByteBuf id = ctx.alloc().buffer(48);
-        SseEvents.writeIdOnly(id, engine.epochAscii(), positions);
+        SseEvents.writeIdOnly(id, epochAscii, positions);
         write(id);
     }
 

@@ -275,7 +275,7 @@ class PositionResumeTest {
         }
 
         @Override
-        protected void afterReply(long[] positions) {
+        protected void afterReply(byte[] epochAscii, long[] positions) {
             synchronized (this) {
                 replied = true;
             }
