@@ -109,18 +109,10 @@ public final class SseEvents {
         return end;
     }
 
-    /** Appends an id-only record: {@code id: <epoch>-<position>} and a blank line. */
-    public static void writeIdOnly(ByteBuf out, byte[] epoch, long position) {
-        writeId(out, epoch, position);
-        out.writeBytes(END);
-    }
-
-    /** Appends an id-only record for the position vector {@code positions} and a blank line. */
+    /** Appends an id-only record, {@code id: <epoch>-<positions>} and a blank line. */
     public static void writeIdOnly(ByteBuf out, byte[] epoch, long[] positions) {
-        final byte[] scratch = AsciiNumbers.scratch();
-        int p = AsciiNumbers.put(scratch, 0, ID);
-        p = putId(scratch, p, epoch, positions);
-        out.writeBytes(scratch, 0, p);
+        out.writeBytes(ID);
+        writeId(out, epoch, positions);
         out.writeBytes(END);
     }
 
@@ -167,13 +159,6 @@ public final class SseEvents {
         out.writeBytes(TickEncoder.ascii("retry: "));
         AsciiNumbers.writeLong(out, retryMs);
         out.writeBytes(END);
-    }
-
-    private static void writeId(ByteBuf out, byte[] epoch, long position) {
-        out.writeBytes(ID);
-        out.writeBytes(epoch);
-        out.writeByte('-');
-        AsciiNumbers.writeLong(out, position);
     }
 
     /**

@@ -347,7 +347,7 @@ final class Sequencer implements Agent {
             }
             // Positions of the new numbering start over: an old frontier would sit in every new id.
             for (int space = 0; space < frontier.length; space++) {
-                if (shards == 0 || space == shard || frontier.length == 1) {
+                if (shards == 0 || space == shard) {
                     frontier[space] = 0;
                     localAhead[space] = 0;
                 }
@@ -606,7 +606,9 @@ final class Sequencer implements Agent {
             }
             // One space: position is sequencing order. Several: each symbol's snapshot at the moment
             // of its newest tick, so each snapshot's id (that moment's vector) covers those before it.
-            ticks.sort(vectorIds ? byOrder : BY_POSITION);
+            if (ids.length > 1) {
+                ticks.sort(vectorIds ? byOrder : BY_POSITION);
+            }
             out = ticks.toArray(new EncodedTick[0]);
         }
         queue(c.loopIndex, new SubscribeReply(c.subscriber, ids, out, epoch, frontier.clone(), c.tag));
