@@ -70,7 +70,10 @@ public final class ServerConfig {
             "65536",
             "Ticks queued from the sequencer to one event loop before the sequencer waits.");
     public static final Setting COMMAND_QUEUE_CAPACITY = define(
-            "fanout.commandQueueCapacity", "65536", "Subscribe and unsubscribe commands queued to the sequencer.");
+            "fanout.commandQueueCapacity",
+            "65536",
+            "Commands queued to the sequencer past which a subscribe is refused (WebSocket error overloaded, SSE and"
+                    + " poll 503); unsubscribes always queue.");
     public static final Setting LOOP_DRAIN_LIMIT = define(
             "fanout.loopDrainLimit",
             "4096",
