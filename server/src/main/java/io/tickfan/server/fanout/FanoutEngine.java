@@ -275,6 +275,7 @@ public final class FanoutEngine implements AutoCloseable {
         }
         final int result = ring.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
         if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
             idle.wake();
         } else {
             counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
@@ -292,7 +293,11 @@ public final class FanoutEngine implements AutoCloseable {
      * tick and woke the sequencer to drain a tick or two at a time.
      */
     public int ingest(int symbolId, Tick tick, long ingestTimeNs, long position) {
-        return ring.offer(symbolId, tick, ingestTimeNs, position);
+        final int result = ring.offer(symbolId, tick, ingestTimeNs, position);
+        if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
+        }
+        return result;
     }
 
     /** Wakes the sequencer if it is parked; see {@link #ingest}. */
@@ -317,6 +322,7 @@ public final class FanoutEngine implements AutoCloseable {
     public int publishLocally(int symbolId, Tick tick, long ingestTimeNs) {
         final int result = ring.offer(symbolId, tick, ingestTimeNs);
         if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
             idle.wake();
         }
         return result;
