@@ -186,7 +186,8 @@ public final class ServerConfig {
     public static final Setting AUTH_EXPIRY_GRACE_MS = define(
             "auth.expiryGraceMs",
             "5000",
-            "Time after a token's exp before its connection is closed (4002) unless refreshed.");
+            "Time after a token's exp before its connection is closed (WebSocket 4002 unless refreshed; an SSE stream"
+                    + " gets an error event token_expired and ends).");
     public static final Setting DRAIN_WINDOW_MS = define(
             "drain.windowMs",
             "30000",
