@@ -26,7 +26,14 @@ public enum ErrorCode {
     /** A {@code refresh} token is invalid, expired, or for another subject. */
     BAD_TOKEN("bad_token"),
     /** The server cannot take more symbols (the symbol table is full). */
-    CAPACITY("capacity");
+    CAPACITY("capacity"),
+    /**
+     * The server is too busy to take this subscribe now (its queue to the sequencer is full):
+     * nothing of it was applied. Retry after a short, jittered delay.
+     */
+    OVERLOADED("overloaded"),
+    /** An SSE stream's token expired ({@code exp} plus the grace period): the stream ends next. */
+    TOKEN_EXPIRED("token_expired");
 
     private final String wireName;
 

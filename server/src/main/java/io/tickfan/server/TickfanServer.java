@@ -85,7 +85,8 @@ public final class TickfanServer implements AutoCloseable {
                                 config.integer(ServerConfig.HISTORY_TICKS),
                                 config.longValue(ServerConfig.HISTORY_MAX_AGE_MS),
                                 // Each shard's stream numbers its own positions: SSE ids carry one per shard.
-                                bridgeSettings == null ? 1 : bridgeSettings.shards()))
+                                bridgeSettings == null ? 1 : bridgeSettings.shards(),
+                                config.integer(ServerConfig.COMMAND_QUEUE_CAPACITY)))
                 .start();
         this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
         final AdmissionControl admission = new AdmissionControl(

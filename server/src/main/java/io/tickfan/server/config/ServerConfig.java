@@ -70,7 +70,10 @@ public final class ServerConfig {
             "65536",
             "Ticks queued from the sequencer to one event loop before the sequencer waits.");
     public static final Setting COMMAND_QUEUE_CAPACITY = define(
-            "fanout.commandQueueCapacity", "65536", "Subscribe and unsubscribe commands queued to the sequencer.");
+            "fanout.commandQueueCapacity",
+            "65536",
+            "Commands queued to the sequencer past which a subscribe is refused (WebSocket error overloaded, SSE and"
+                    + " poll 503); unsubscribes always queue.");
     public static final Setting LOOP_DRAIN_LIMIT = define(
             "fanout.loopDrainLimit",
             "4096",
@@ -183,7 +186,8 @@ public final class ServerConfig {
     public static final Setting AUTH_EXPIRY_GRACE_MS = define(
             "auth.expiryGraceMs",
             "5000",
-            "Time after a token's exp before its connection is closed (4002) unless refreshed.");
+            "Time after a token's exp before its connection is closed (WebSocket 4002 unless refreshed; an SSE stream"
+                    + " gets an error event token_expired and ends).");
     public static final Setting DRAIN_WINDOW_MS = define(
             "drain.windowMs",
             "30000",

@@ -1,6 +1,7 @@
 package io.tickfan.server.fanout;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The engine's counters: one cell per counter and writer thread (padded apart), summed on read, so
@@ -9,17 +10,25 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class Counters {
     /** What is counted. */
     public enum Counter {
-        TICKS_INGESTED(0, "ticks accepted into the ingest ring"),
+        TICKS_INGESTED(0, "ticks accepted into the ingest ring (published here, demo feed, or read from Redis)"),
         TICKS_SEQUENCED(1, "ticks sequenced and encoded"),
-        DELIVERIES(2, "tick frames written to subscribers"),
-        DUPLICATES_DROPPED(3, "published ticks dropped as duplicates (seq not above the last)"),
-        SEQ_REGRESSIONS(4, "published ticks whose seq went backwards"),
-        INGEST_BACK_PRESSURED(5, "publish attempts refused because the ingest ring was full"),
+        DELIVERIES(
+                2,
+                "ticks handed to subscribers on their event loops, snapshots and replays included, counted before"
+                        + " maxHz throttling and conflation (an upper bound on tick frames written)"),
+        DUPLICATES_DROPPED(
+                3,
+                "ticks dropped as duplicates (seq equal to the symbol's last: a publisher retry or a re-read entry)"),
+        SEQ_REGRESSIONS(4, "ticks dropped because their seq was below the symbol's last"),
+        INGEST_BACK_PRESSURED(
+                5,
+                "ticks refused at ingest: the ingest ring (bridged: the outbound buffer to Redis) was full, or a tick"
+                        + " read from Redis named a symbol the full symbol table could not take"),
         SLOW_CONSUMER_CLOSES(6, "connections closed for falling too far behind"),
-        RESETS(7, "subscribes answered with reset (resume point lost)"),
-        REPLAYED(8, "ticks replayed from history on resume"),
+        RESETS(7, "reset snapshots sent: one per symbol whose resume point was lost"),
+        REPLAYED(8, "ticks replayed on resume (from history, or from the Redis stream when bridged)"),
         BRIDGE_APPENDED(9, "ticks appended to Redis streams by this pod"),
-        BRIDGE_READ(10, "stream entries read from Redis and offered to the ingest ring"),
+        BRIDGE_READ(10, "ticks read from Redis streams and offered to the ingest ring"),
         BRIDGE_DROPPED(11, "outgoing ticks dropped, oldest first, while Redis was unreachable and the buffer full"),
         BRIDGE_MALFORMED(12, "malformed stream entries skipped"),
         BRIDGE_RECONNECTS(13, "bridge connections re-established after a Redis failure"),
@@ -58,11 +67,16 @@ public final class Counters {
     private final int writers;
     private final AtomicLongArray cells;
     private final AtomicLongArray shared = new AtomicLongArray(COUNTERS * PAD);
+    /** Per counter, cells striped by thread: counts per tick from threads without a slot of their own. */
+    private final LongAdder[] striped = new LongAdder[COUNTERS];
 
     /** @param writers number of writer slots (event loops plus engine threads) */
     public Counters(int writers) {
         this.writers = writers;
         this.cells = new AtomicLongArray((writers * COUNTERS + 1) * PAD);
+        for (int i = 0; i < COUNTERS; i++) {
+            striped[i] = new LongAdder();
+        }
     }
 
     /** Adds {@code delta} in the cell of writer {@code slot}; that slot must have one writer thread. */
@@ -78,9 +92,18 @@ public final class Counters {
         shared.addAndGet(c.id * PAD, delta);
     }
 
+    /**
+     * Adds from any thread, per tick if need be: publishers on every event loop, the demo feed and
+     * the Redis readers. Each thread lands in a cell of its own once threads contend (a {@link
+     * LongAdder}), so writers do not share a cache line; uncontended it is one CAS.
+     */
+    public void addStriped(Counter c, long delta) {
+        striped[c.id].add(delta);
+    }
+
     /** The current total. */
     public long get(Counter c) {
-        long sum = shared.get(c.id * PAD);
+        long sum = shared.get(c.id * PAD) + striped[c.id].sum();
         for (int w = 0; w < writers; w++) {
             sum += cells.get((w * COUNTERS + c.id + 1) * PAD);
         }

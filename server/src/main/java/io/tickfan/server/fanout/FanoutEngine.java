@@ -42,6 +42,16 @@ public final class FanoutEngine implements AutoCloseable {
     /** {@link #publish} result: the symbol table is full. */
     public static final int CAPACITY = -3;
 
+    /** {@link #subscribe} result: queued to the sequencer; {@link Subscriber#onSubscribed} follows. */
+    public static final int SUBSCRIBED = 1;
+    /** {@link #subscribe} result: the subscriber had every symbol already; nothing was queued. */
+    public static final int ALREADY_SUBSCRIBED = 0;
+    /**
+     * {@link #subscribe} result: the command queue holds {@code fanout.commandQueueCapacity}
+     * commands; nothing was queued or changed. The caller refuses the subscribe with a retryable error.
+     */
+    public static final int OVERLOADED = -4;
+
     // Pooled: its duplicates (one per delivery) are recycled; Netty 4.2's default adaptive
     // allocator allocates a new one per delivery (40 B, JMH). Under paranoid leak detection each
     // pooled duplicate carries its own leak tracker with stack traces (about 4 KiB while in
@@ -51,7 +61,15 @@ public final class FanoutEngine implements AutoCloseable {
 
     private final SymbolTable symbols;
     private final IngestRing ring;
+    /**
+     * Bounded for subscribes ({@link #commandQueueCapacity}): a subscribe past it is refused. An
+     * unsubscribe, a backfill answer or a refusal is always queued, since dropping one would corrupt
+     * the sequencer's interest counts; each unsubscribe undoes an accepted subscribe, so the queue
+     * stays within the capacity plus the subscriptions that exist.
+     */
     private final MpscUnboundedArrayQueue<Command> commands = new MpscUnboundedArrayQueue<>(4096);
+
+    private final int commandQueueCapacity;
     private final LoopDispatcher[] dispatchers;
     private final Map<EventExecutor, LoopDispatcher> dispatcherByLoop = new IdentityHashMap<>();
     private final Counters counters;
@@ -72,6 +90,7 @@ public final class FanoutEngine implements AutoCloseable {
     public FanoutEngine(EventLoopGroup workers, Settings settings) {
         this.symbols = new SymbolTable(settings.maxSymbols());
         this.positionShards = settings.positionShards();
+        this.commandQueueCapacity = settings.commandQueueCapacity();
         this.ring = new IngestRing(settings.ingestRingBytes());
         final List<LoopDispatcher> loops = new ArrayList<>();
         int loopCount = 0;
@@ -141,10 +160,13 @@ public final class FanoutEngine implements AutoCloseable {
         void diverged(String symbol, long fromSeq, long toSeq);
     }
 
-    /** Sizes of the engine's bounded structures. */
     /**
+     * Sizes of the engine's bounded structures.
+     *
      * @param positionShards position spaces of SSE and poll resume points: 1 standalone; with the
      *     Redis bridge, one per shard (each shard's stream numbers its own positions)
+     * @param commandQueueCapacity commands queued to the sequencer past which a subscribe is refused
+     *     ({@link #OVERLOADED})
      */
     public record Settings(
             int maxSymbols,
@@ -153,12 +175,39 @@ public final class FanoutEngine implements AutoCloseable {
             int loopDrainLimit,
             int historyTicksPerSymbol,
             long historyMaxAgeMs,
-            int positionShards) {
+            int positionShards,
+            int commandQueueCapacity) {
+        /** The default of {@code fanout.commandQueueCapacity}. */
+        public static final int DEFAULT_COMMAND_QUEUE_CAPACITY = 65_536;
+
         public Settings {
             if (positionShards < 1 || positionShards > SseEvents.MAX_POSITION_SHARDS) {
                 throw new IllegalArgumentException(
                         "position spaces must be 1.." + SseEvents.MAX_POSITION_SHARDS + ": " + positionShards);
             }
+            if (commandQueueCapacity < 1) {
+                throw new IllegalArgumentException("command queue capacity must be positive: " + commandQueueCapacity);
+            }
+        }
+
+        /** The default command queue capacity. */
+        public Settings(
+                int maxSymbols,
+                int ingestRingBytes,
+                int loopQueueCapacity,
+                int loopDrainLimit,
+                int historyTicksPerSymbol,
+                long historyMaxAgeMs,
+                int positionShards) {
+            this(
+                    maxSymbols,
+                    ingestRingBytes,
+                    loopQueueCapacity,
+                    loopDrainLimit,
+                    historyTicksPerSymbol,
+                    historyMaxAgeMs,
+                    positionShards,
+                    DEFAULT_COMMAND_QUEUE_CAPACITY);
         }
 
         /** One position space: a standalone pod, or a bridge with one shard. */
@@ -226,6 +275,7 @@ public final class FanoutEngine implements AutoCloseable {
         }
         final int result = ring.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
         if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
             idle.wake();
         } else {
             counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
@@ -243,7 +293,11 @@ public final class FanoutEngine implements AutoCloseable {
      * tick and woke the sequencer to drain a tick or two at a time.
      */
     public int ingest(int symbolId, Tick tick, long ingestTimeNs, long position) {
-        return ring.offer(symbolId, tick, ingestTimeNs, position);
+        final int result = ring.offer(symbolId, tick, ingestTimeNs, position);
+        if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
+        }
+        return result;
     }
 
     /** Wakes the sequencer if it is parked; see {@link #ingest}. */
@@ -268,6 +322,7 @@ public final class FanoutEngine implements AutoCloseable {
     public int publishLocally(int symbolId, Tick tick, long ingestTimeNs) {
         final int result = ring.offer(symbolId, tick, ingestTimeNs);
         if (result == IngestRing.OK) {
+            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
             idle.wake();
         }
         return result;
@@ -357,10 +412,11 @@ public final class FanoutEngine implements AutoCloseable {
      * @param epochMatches false when the client's resume point is from another epoch
      * @param tag handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
      *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
-     * @return false when {@code s} had every symbol already, so nothing was queued and no {@link
-     *     Subscriber#onSubscribed} follows
+     * @return {@link #SUBSCRIBED}; {@link #ALREADY_SUBSCRIBED} when {@code s} had every symbol
+     *     already, so nothing was queued and no {@link Subscriber#onSubscribed} follows; or {@link
+     *     #OVERLOADED} when the command queue is full (nothing queued, {@code s} unchanged)
      */
-    public boolean subscribe(
+    public int subscribe(
             Subscriber s,
             LoopDispatcher d,
             int[] symbolIds,
@@ -370,6 +426,11 @@ public final class FanoutEngine implements AutoCloseable {
             Object tag) {
         if (sincePositions != null && sincePositions.length != positionShards) {
             throw new IllegalArgumentException("resume point of " + sincePositions.length + " position spaces");
+        }
+        // The queue's size is read without a lock (a racing subscribe may pass it by a few): the
+        // bound is on memory, not exact.
+        if (commands.size() >= commandQueueCapacity) {
+            return OVERLOADED;
         }
         final int[] ids = new int[symbolIds.length];
         final long[] sinceOfIds = new long[symbolIds.length];
@@ -382,12 +443,12 @@ public final class FanoutEngine implements AutoCloseable {
             }
         }
         if (n == 0) {
-            return false;
+            return ALREADY_SUBSCRIBED;
         }
         commands.offer(Command.subscribe(
                 d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePositions, epochMatches, tag));
         idle.wake();
-        return true;
+        return SUBSCRIBED;
     }
 
     /** A subscriber's own copy of {@code tick} as a WebSocket frame flagged conflated; the caller owns it. */

@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Every open WebSocket and SSE session, so a drain can reach them. Sessions add themselves when
- * they open and remove themselves when they close (one concurrent-set operation each).
+ * Every open WebSocket session, SSE stream (HTTP/1.1 and HTTP/2) and long poll in flight, so a
+ * drain or an admin disconnect can reach them. Sessions add themselves when they open and remove
+ * themselves when they close (one concurrent-set operation each).
  */
 public final class SessionRegistry {
     private final Set<Drainable> sessions = ConcurrentHashMap.newKeySet();

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.TickEncoder;
@@ -26,6 +27,8 @@ import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.RequestDeadlineHandler;
 import io.tickfan.server.http.SymbolQuery;
+import io.tickfan.server.session.Drainable;
+import io.tickfan.server.session.SessionRegistry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,19 +46,28 @@ import java.util.concurrent.TimeUnit;
  * lives until the answer, so it costs far more per tick than a stream; polls are rate-limited per
  * client address (429 with {@code Retry-After}), and at most {@link #MAX_TICKS} ticks go in one
  * answer (the position then points after the last one included).
+ *
+ * <p>A poll in flight is in the session registry: a drain or an admin disconnect answers it at
+ * once with what it has and {@code "retryMs":N} (the jittered reconnect delay) after the ticks,
+ * and closes its HTTP/1.1 connection.
  */
-public final class LongPollRequest extends Subscriber {
+public final class LongPollRequest extends Subscriber implements Drainable {
     /** Most ticks in one answer. */
     public static final int MAX_TICKS = 1000;
 
     private static final byte[] HEAD = "{\"position\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TICKS = "\",\"ticks\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TAIL = "]}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RETRY = "],\"retryMs\":".getBytes(StandardCharsets.US_ASCII);
 
     private final ChannelHandlerContext ctx;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
-    private final boolean keepAlive;
+    private final SessionRegistry sessions;
+    private boolean keepAlive;
+    /** The reconnect delay a drain or disconnect asked for, or -1. */
+    private long retryMs = -1;
+
     private final boolean http2;
     private final ByteBuf ticks;
     private final long requestTimeoutMs;
@@ -72,6 +84,7 @@ public final class LongPollRequest extends Subscriber {
     private LongPollRequest(ChannelHandlerContext ctx, ServerContext context, boolean keepAlive, boolean http2) {
         this.ctx = ctx;
         this.engine = context.engine;
+        this.sessions = context.sessions;
         this.dispatcher = engine.dispatcher(ctx.channel().eventLoop());
         this.keepAlive = keepAlive;
         this.http2 = http2;
@@ -134,14 +147,44 @@ public final class LongPollRequest extends Subscriber {
             }
         }
         final LongPollRequest poll = new LongPollRequest(ctx, context, http2 || HttpUtil.isKeepAlive(request), http2);
+        // The reply comes in a later task of this loop, after the set-up below.
+        if (context.engine.subscribe(
+                        poll, poll.dispatcher, query.symbolIds(), null, resume.positions(), resume.epochMatches(), null)
+                == FanoutEngine.OVERLOADED) {
+            poll.ticks.release();
+            poll.position.release();
+            SseUpgrader.refuseOverloaded(ctx);
+            return;
+        }
         if (!http2) {
             // One poll at a time per HTTP/1.1 connection: read the next request only after this answer.
             ctx.channel().config().setAutoRead(false);
         }
+        context.sessions.add(poll);
         ctx.channel().closeFuture().addListener(f -> poll.finish(false));
         poll.timeout = ctx.executor().schedule(poll::onWaitElapsed, waitMs, TimeUnit.MILLISECONDS);
-        context.engine.subscribe(
-                poll, poll.dispatcher, query.symbolIds(), null, resume.positions(), resume.epochMatches(), null);
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    /** Answers now with what the poll has and the reconnect delay; closes an HTTP/1.1 connection. */
+    @Override
+    public void restart(long retryMs) {
+        if (done) {
+            return;
+        }
+        this.retryMs = retryMs;
+        keepAlive = false;
+        onWaitElapsed();
+    }
+
+    @Override
+    public void goAway() {
+        finish(false);
+        ctx.close();
     }
 
     private static String param(QueryStringDecoder uri, String name) {
@@ -226,6 +269,7 @@ public final class LongPollRequest extends Subscriber {
             return;
         }
         done = true;
+        sessions.remove(this);
         if (timeout != null) {
             timeout.cancel(false);
         }
@@ -241,7 +285,13 @@ public final class LongPollRequest extends Subscriber {
         position.release();
         body.writeBytes(TICKS);
         body.writeBytes(ticks);
-        body.writeBytes(TAIL);
+        if (retryMs >= 0) {
+            body.writeBytes(RETRY);
+            body.writeCharSequence(Long.toString(retryMs), StandardCharsets.US_ASCII);
+            body.writeByte('}');
+        } else {
+            body.writeBytes(TAIL);
+        }
         ticks.release();
         final FullHttpResponse response =
                 new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);

@@ -1,10 +1,13 @@
 package io.tickfan.server.sse;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.ErrorCode;
+import io.tickfan.protocol.ServerMessages;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
@@ -15,6 +18,7 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.session.Drainable;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,8 +27,20 @@ import java.util.concurrent.TimeUnit;
  * shared). On HTTP/2 the stream's flow-control window drives writability, so a stream whose
  * window stays closed conflates and is then closed, without buffering and without holding up the
  * other streams of its connection. Every method runs on the stream's event loop.
+ *
+ * <p>Lifecycle: the stream is in the session registry from {@link #start} to close, so a drain or
+ * an admin disconnect ends it with a {@code retry:} hint, and it ends at its token's {@code exp}
+ * plus {@code auth.expiryGraceMs} with an {@code error} event ({@code token_expired}): a stream
+ * cannot be refreshed. Ending means END_STREAM on HTTP/2 and closing the connection on HTTP/1.1,
+ * once the last bytes are written or after {@link #CLOSE_TIMEOUT_MS}.
  */
 final class SseSession extends Subscriber implements Drainable {
+    /** How long the last bytes of an ending stream may wait behind a backlog before a hard close. */
+    static final long CLOSE_TIMEOUT_MS = 1000;
+
+    private static final byte[] ERROR_EVENT = "event: error\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
     private final ServerContext context;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
@@ -54,7 +70,19 @@ final class SseSession extends Subscriber implements Drainable {
         this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
     }
 
-    void start(int[] symbolIds, ResumePoint resume) {
+    /**
+     * Subscribes before the stream opens (the reply arrives in a later task of this loop, after
+     * {@link #start}).
+     *
+     * @return false when the engine is overloaded: nothing was subscribed
+     */
+    boolean subscribe(int[] symbolIds, ResumePoint resume) {
+        return engine.subscribe(this, dispatcher, symbolIds, null, resume.positions(), resume.epochMatches(), null)
+                != FanoutEngine.OVERLOADED;
+    }
+
+    /** Once attached: the reconnect hint, heartbeats, the token's expiry and the session registry. */
+    void start() {
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, context.sseRetryMs);
         write(retry);
@@ -62,7 +90,9 @@ final class SseSession extends Subscriber implements Drainable {
         heartbeat = ctx.executor()
                 .scheduleAtFixedRate(
                         this::heartbeat, context.sseHeartbeatMs, context.sseHeartbeatMs, TimeUnit.MILLISECONDS);
-        engine.subscribe(this, dispatcher, symbolIds, null, resume.positions(), resume.epochMatches(), null);
+        final long expiresInMs = principal.expiresAtMs() + context.expiryGraceMs - System.currentTimeMillis();
+        expiry = ctx.executor().schedule(this::expired, Math.max(0, expiresInMs), TimeUnit.MILLISECONDS);
+        context.sessions.add(this);
     }
 
     @Override
@@ -158,12 +188,34 @@ final class SseSession extends Subscriber implements Drainable {
         if (closing) {
             return;
         }
-        closing = true;
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, retryMs);
-        write(retry);
-        flush();
-        ctx.close();
+        end(retry);
+    }
+
+    /** At {@code exp} plus the grace period: an {@code error} event (token_expired), then the end. */
+    private void expired() {
+        if (closing) {
+            return;
+        }
+        final byte[] json = ServerMessages.error(null, ErrorCode.TOKEN_EXPIRED, "token expired")
+                .getBytes(StandardCharsets.UTF_8);
+        final ByteBuf event = ctx.alloc().buffer(ERROR_EVENT.length + json.length + END_OF_EVENT.length);
+        event.writeBytes(ERROR_EVENT).writeBytes(json).writeBytes(END_OF_EVENT);
+        end(event);
+    }
+
+    /**
+     * Writes {@code last} (ownership passes to the pipeline) behind whatever is queued and ends the
+     * stream once it is written, or after {@link #CLOSE_TIMEOUT_MS} behind a backlog.
+     */
+    private void end(ByteBuf last) {
+        closing = true;
+        writeQueued();
+        unflushed = false;
+        ctx.writeAndFlush(http2 ? new DefaultHttp2DataFrame(last, true) : last)
+                .addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
     void onClosed() {

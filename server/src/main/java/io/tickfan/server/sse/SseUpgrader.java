@@ -3,6 +3,7 @@ package io.tickfan.server.sse;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -42,6 +43,17 @@ public final class SseUpgrader {
                 ctx, request, context, principal -> open(ctx, request, uri, context, http2, principal));
     }
 
+    /**
+     * The engine's command queue is full ({@code fanout.commandQueueCapacity}): 503 {@code
+     * overloaded} with {@code Retry-After: 1}, nothing subscribed, the connection closed.
+     */
+    static void refuseOverloaded(ChannelHandlerContext ctx) {
+        final FullHttpResponse response = HttpResponses.json(
+                HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"overloaded\",\"reason\":\"server busy; retry\"}");
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+        HttpResponses.sendAndClose(ctx, response);
+    }
+
     private static void open(
             ChannelHandlerContext ctx,
             FullHttpRequest request,
@@ -62,6 +74,12 @@ public final class SseUpgrader {
         final ResumePoint resume =
                 ResumePoint.parse(lastEventId, context.engine.epoch(), context.engine.positionShards());
 
+        final SseSession session = new SseSession(
+                context, principal, context.engine.dispatcher(ctx.channel().eventLoop()), http2);
+        if (!session.subscribe(query.symbolIds(), resume)) {
+            refuseOverloaded(ctx);
+            return;
+        }
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
@@ -76,9 +94,11 @@ public final class SseUpgrader {
             ctx.pipeline().remove("aggregator");
             ctx.pipeline().remove("http");
         }
-        final SseSession session = new SseSession(
-                context, principal, context.engine.dispatcher(ctx.channel().eventLoop()), http2);
         ctx.pipeline().replace(ctx.handler(), "sse", new SseHandler(session));
-        session.start(query.symbolIds(), resume);
+        session.start();
+        if (!ctx.channel().isActive()) {
+            // Gone while the token was checked: no channelInactive will come for the new handler.
+            session.onClosed();
+        }
     }
 }

@@ -242,8 +242,16 @@ final class WebSocketSession extends Subscriber implements Drainable {
         // The ack goes out when the sequencer has applied the subscribe (onSubscribed), so every
         // tick published after the client sees it reaches the client, live or in its snapshot.
         final String ack = ServerMessages.ack(m.id, m.op, engine.epoch());
-        if (!engine.subscribe(this, dispatcher, ids, m.since, null, epochMatches, ack)) {
+        final int result = engine.subscribe(this, dispatcher, ids, m.since, null, epochMatches, ack);
+        if (result == FanoutEngine.ALREADY_SUBSCRIBED) {
             send(ack);
+        } else if (result == FanoutEngine.OVERLOADED) {
+            for (int id : ids) {
+                if (!isSubscribed(id)) {
+                    setMaxHz(id, 0);
+                }
+            }
+            sendError(m.id, ErrorCode.OVERLOADED, "server busy: nothing subscribed; retry after a jittered delay");
         }
     }
 

@@ -231,7 +231,9 @@ class PositionResumeTest {
         r.dispatcher = engine.dispatcher(loops.next());
         r.dispatcher
                 .eventLoop()
-                .submit(() -> assertTrue(engine.subscribe(r, r.dispatcher, ids.clone(), null, resume, true, null)))
+                .submit(() -> assertEquals(
+                        FanoutEngine.SUBSCRIBED,
+                        engine.subscribe(r, r.dispatcher, ids.clone(), null, resume, true, null)))
                 .sync();
     }
 

@@ -1,7 +1,6 @@
 package io.tickfan.server.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -48,8 +47,10 @@ class SubscribeAckTest {
             final LoopDispatcher d = engine.dispatcher(loops.next());
             final String ack = "ack-" + round;
             d.eventLoop()
-                    .submit(() -> assertTrue(engine.subscribe(
-                            r, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, ack)))
+                    .submit(() -> assertEquals(
+                            FanoutEngine.SUBSCRIBED,
+                            engine.subscribe(
+                                    r, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, ack)))
                     .sync();
             r.await(events -> !events.isEmpty());
             publish(symbol, 20);
@@ -73,12 +74,15 @@ class SubscribeAckTest {
         final LoopDispatcher d = engine.dispatcher(loops.next());
         final long[] since = {ClientMessage.NO_SINCE};
         d.eventLoop()
-                .submit(() -> assertTrue(engine.subscribe(r, d, new int[] {id}, since, null, true, "first")))
+                .submit(() -> assertEquals(
+                        FanoutEngine.SUBSCRIBED, engine.subscribe(r, d, new int[] {id}, since, null, true, "first")))
                 .sync();
         r.await(e -> !e.isEmpty());
         d.eventLoop()
-                .submit(() -> assertFalse(
-                        engine.subscribe(r, d, new int[] {id}, since, null, true, "second"), "already subscribed"))
+                .submit(() -> assertEquals(
+                        FanoutEngine.ALREADY_SUBSCRIBED,
+                        engine.subscribe(r, d, new int[] {id}, since, null, true, "second"),
+                        "already subscribed"))
                 .sync();
         publish("AAPL", 1);
         assertEquals(List.of("first", "1"), r.await(e -> e.size() == 2));

@@ -13,6 +13,10 @@ final class SseParser {
     private String event;
     private StringBuilder data;
     private volatile String lastEventId;
+    /** Every {@code retry:} value, in order (the stream's opening hint, then any drain hint). */
+    final java.util.List<Long> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The last record with data (an event). */
+    volatile SseEvent lastEvent;
 
     SseParser(Consumer<SseEvent> sink) {
         this.sink = sink;
@@ -37,7 +41,8 @@ final class SseParser {
                 lastEventId = id;
             }
             if (data != null) {
-                sink.accept(new SseEvent(id, event == null ? "message" : event, data.toString()));
+                lastEvent = new SseEvent(id, event == null ? "message" : event, data.toString());
+                sink.accept(lastEvent);
             } else if (id != null) {
                 sink.accept(new SseEvent(id, null, null));
             }
@@ -58,6 +63,7 @@ final class SseParser {
         switch (field) {
             case "id" -> id = value;
             case "event" -> event = value;
+            case "retry" -> retries.add(Long.parseLong(value));
             case "data" ->
                 data = data == null
                         ? new StringBuilder(value)

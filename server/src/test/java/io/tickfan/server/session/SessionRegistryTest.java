@@ -1,0 +1,82 @@
+package io.tickfan.server.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The registry a drain reaches sessions through: every session told once, delays spread over the window. */
+class SessionRegistryTest {
+    /** A session that records what it was told, on an executor that runs tasks at once. */
+    private static final class Recorded implements Drainable {
+        final List<Long> restarts = new ArrayList<>();
+        int goAways;
+
+        @Override
+        public EventExecutor executor() {
+            return ImmediateEventExecutor.INSTANCE;
+        }
+
+        @Override
+        public void restart(long retryMs) {
+            restarts.add(retryMs);
+        }
+
+        @Override
+        public void goAway() {
+            goAways++;
+        }
+    }
+
+    @Test
+    void shouldTellEverySessionOnceWithADelayDrawnFromTheWindow() {
+        final SessionRegistry registry = new SessionRegistry();
+        final List<Recorded> sessions = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            final Recorded s = new Recorded();
+            sessions.add(s);
+            registry.add(s);
+        }
+        assertEquals(200, registry.restartAll(10_000));
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (Recorded s : sessions) {
+            assertEquals(1, s.restarts.size());
+            final long d = s.restarts.get(0);
+            assertTrue(d >= 0 && d < 10_000, "within [0, window): " + d);
+            min = Math.min(min, d);
+            max = Math.max(max, d);
+        }
+        // 200 uniform draws over 10 s: a spread under 5 s has a probability below 1e-50.
+        assertTrue(max - min > 5_000, "spread out: " + min + ".." + max);
+    }
+
+    @Test
+    void shouldRestartAtOnceWithAZeroWindow() {
+        final SessionRegistry registry = new SessionRegistry();
+        final Recorded s = new Recorded();
+        registry.add(s);
+        registry.restartAll(0);
+        assertEquals(List.of(0L), s.restarts);
+    }
+
+    @Test
+    void shouldReachOnlyRegisteredSessions() {
+        final SessionRegistry registry = new SessionRegistry();
+        final Recorded stays = new Recorded();
+        final Recorded left = new Recorded();
+        registry.add(stays);
+        registry.add(left);
+        registry.remove(left);
+        assertEquals(1, registry.size());
+        registry.goAwayAll();
+        assertEquals(1, stays.goAways);
+        assertEquals(0, left.goAways);
+        assertEquals(1, registry.restartAll(1_000));
+        assertTrue(left.restarts.isEmpty());
+    }
+}
