@@ -63,12 +63,42 @@ public final class Authenticator implements AutoCloseable {
             return;
         }
         try {
-            pool.execute(() -> {
-                final AuthResult result = verifyAndCache(token, key);
-                loop.execute(() -> onResult.accept(result));
-            });
+            pool.execute(new Verification(token, key, loop, onResult));
         } catch (RejectedExecutionException e) {
             onResult.accept(BUSY);
+        }
+    }
+
+    /**
+     * One off-loop verification. Its caller holds resources (a retained request) until it is
+     * answered, so it is answered exactly once: with the result on the caller's loop, with
+     * {@link #BUSY} when the authenticator closes before it ran, and on the verifier thread when the
+     * caller's loop is gone (its channel is closed then, and the answer only releases).
+     */
+    private final class Verification implements Runnable {
+        private final String token;
+        private final VerifiedTokenCache.Key key;
+        private final EventExecutor loop;
+        private final Consumer<AuthResult> onResult;
+
+        Verification(String token, VerifiedTokenCache.Key key, EventExecutor loop, Consumer<AuthResult> onResult) {
+            this.token = token;
+            this.key = key;
+            this.loop = loop;
+            this.onResult = onResult;
+        }
+
+        @Override
+        public void run() {
+            answer(verifyAndCache(token, key));
+        }
+
+        void answer(AuthResult result) {
+            try {
+                loop.execute(() -> onResult.accept(result));
+            } catch (RejectedExecutionException e) {
+                onResult.accept(result);
+            }
         }
     }
 
@@ -106,6 +136,8 @@ public final class Authenticator implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.shutdownNow();
+        for (Runnable queued : pool.shutdownNow()) {
+            ((Verification) queued).answer(BUSY);
+        }
     }
 }
