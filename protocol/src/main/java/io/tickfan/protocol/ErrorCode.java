@@ -26,7 +26,9 @@ public enum ErrorCode {
     /** A {@code refresh} token is invalid, expired, or for another subject. */
     BAD_TOKEN("bad_token"),
     /** The server cannot take more symbols (the symbol table is full). */
-    CAPACITY("capacity");
+    CAPACITY("capacity"),
+    /** The server's engine failed and the process is exiting: nothing of this batch was accepted; reconnect. */
+    UNAVAILABLE("unavailable");
 
     private final String wireName;
 
