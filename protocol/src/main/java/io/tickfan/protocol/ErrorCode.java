@@ -33,7 +33,9 @@ public enum ErrorCode {
      */
     OVERLOADED("overloaded"),
     /** An SSE stream's token expired ({@code exp} plus the grace period): the stream ends next. */
-    TOKEN_EXPIRED("token_expired");
+    TOKEN_EXPIRED("token_expired"),
+    /** The server's engine failed and the process is exiting: nothing of this batch was accepted; reconnect. */
+    UNAVAILABLE("unavailable");
 
     private final String wireName;
 

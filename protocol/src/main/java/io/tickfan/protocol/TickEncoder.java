@@ -71,8 +71,11 @@ public final class TickEncoder {
         p = AsciiNumbers.put(dst, p, symbol);
         p = AsciiNumbers.put(dst, p, SEQ);
         p = AsciiNumbers.putLong(dst, p, tick.seq);
-        p = AsciiNumbers.put(dst, p, TS);
-        p = AsciiNumbers.putLong(dst, p, tick.exchangeTimeNs);
+        if (tick.exchangeTimeNs != 0) {
+            // A tick published without ts has none: 0 would read as a time (1970).
+            p = AsciiNumbers.put(dst, p, TS);
+            p = AsciiNumbers.putLong(dst, p, tick.exchangeTimeNs);
+        }
         p = AsciiNumbers.put(dst, p, INGEST);
         p = AsciiNumbers.putLong(dst, p, tick.ingestTimeNs);
         final int mask = tick.fieldMask;

@@ -49,6 +49,16 @@ class TickEncoderTest {
     }
 
     @Test
+    void shouldLeaveOutTsWhenThePublisherSentNone() {
+        final Tick t = fullTick();
+        t.exchangeTimeNs = 0;
+        t.fieldMask = Tick.BID;
+        assertEquals(
+                "{\"type\":\"tick\",\"sym\":\"AAPL\",\"seq\":42,\"ingest\":1732356000123500000,\"bid\":189.12}",
+                json(t, 0));
+    }
+
+    @Test
     void shouldIgnoreTheTicksOwnFlags() {
         final Tick t = fullTick();
         t.flags = Tick.FLAG_SNAPSHOT;

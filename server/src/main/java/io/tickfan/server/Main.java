@@ -25,7 +25,12 @@ public final class Main {
             System.exit(2);
             return;
         }
-        final TickfanServer server = TickfanServer.start(config);
+        // An engine thread that fails halts the process (no drain: the engine cannot serve one); the
+        // orchestrator restarts it. The message is logged before.
+        final TickfanServer server = TickfanServer.start(config, status -> {
+            System.err.flush();
+            Runtime.getRuntime().halt(status);
+        });
         final String host =
                 config.string(ServerConfig.HOST).equals("0.0.0.0") ? "localhost" : config.string(ServerConfig.HOST);
         System.out.println("tickfan ready: ws://" + host + ":" + server.port() + config.string(ServerConfig.WS_PATH));

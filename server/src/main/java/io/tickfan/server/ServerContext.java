@@ -12,6 +12,7 @@ import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.http.OriginPolicy;
 import io.tickfan.server.session.AdminActions;
 import io.tickfan.server.session.SessionRegistry;
 
@@ -23,6 +24,9 @@ public final class ServerContext {
     public final ServerConfig config;
     public final FanoutEngine engine;
     public final TokenExtractor tokenExtractor;
+    /** Browser origins allowed to use the credentials and CORS ({@code http.allowedOrigins}). */
+    public final OriginPolicy origins;
+
     public final ClientMessageDecoder decoder;
     public final String wsPath;
     public final int maxFrameBytes;
@@ -53,6 +57,9 @@ public final class ServerContext {
     public final int rateViolationsBeforeClose;
     public final long expiryGraceMs;
     private volatile boolean ready = true;
+    /** An engine thread failed: liveness and readiness are false until the process exits. */
+    private volatile boolean failed;
+
     private volatile AdminActions adminActions;
 
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
@@ -60,6 +67,7 @@ public final class ServerContext {
         this.engine = engine;
         this.tokenExtractor =
                 new TokenExtractor(config.string(ServerConfig.AUTH_COOKIE), config.bool(ServerConfig.AUTH_QUERY_TOKEN));
+        this.origins = new OriginPolicy(config.string(ServerConfig.ALLOWED_ORIGINS));
         this.decoder = new ClientMessageDecoder(new ProtocolLimits(
                 config.integer(ServerConfig.MAX_SYMBOLS_PER_MESSAGE),
                 config.integer(ServerConfig.MAX_TICKS_PER_PUBLISH),
@@ -104,6 +112,17 @@ public final class ServerContext {
 
     public void setReady(boolean ready) {
         this.ready = ready;
+    }
+
+    /** Whether an engine thread failed (the process is exiting). */
+    public boolean isFailed() {
+        return failed;
+    }
+
+    /** An engine thread failed: {@code /health} and {@code /ready} answer 503 from now on. */
+    public void setFailed() {
+        this.failed = true;
+        this.ready = false;
     }
 
     public AdminActions adminActions() {

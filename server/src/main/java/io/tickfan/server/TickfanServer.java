@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,14 @@ public final class TickfanServer implements AutoCloseable {
     private final ServerContext context;
     private final long drainWindowMs;
 
-    private TickfanServer(ServerConfig config) throws Exception {
+    /** Exit status when an engine thread failed (EX_SOFTWARE). */
+    public static final int FATAL_EXIT_STATUS = 70;
+
+    private final IntConsumer exit;
+    private volatile ServerContext contextForFailure;
+
+    private TickfanServer(ServerConfig config, IntConsumer exit) throws Exception {
+        this.exit = exit;
         final Transport transport = Transport.choose(config.string(ServerConfig.TRANSPORT));
         this.transportName = transport.name();
         final String generatedSecret;
@@ -76,18 +84,20 @@ public final class TickfanServer implements AutoCloseable {
         this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.engine = new FanoutEngine(
-                        workers,
-                        new FanoutEngine.Settings(
-                                config.integer(ServerConfig.MAX_SYMBOLS),
-                                config.integer(ServerConfig.INGEST_RING_BYTES),
-                                config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
-                                config.integer(ServerConfig.LOOP_DRAIN_LIMIT),
-                                config.integer(ServerConfig.HISTORY_TICKS),
-                                config.longValue(ServerConfig.HISTORY_MAX_AGE_MS),
-                                // Each shard's stream numbers its own positions: SSE ids carry one per shard.
-                                bridgeSettings == null ? 1 : bridgeSettings.shards(),
-                                config.integer(ServerConfig.COMMAND_QUEUE_CAPACITY)))
-                .start();
+                workers,
+                new FanoutEngine.Settings(
+                        config.integer(ServerConfig.MAX_SYMBOLS),
+                        config.integer(ServerConfig.INGEST_RING_BYTES),
+                        config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
+                        config.integer(ServerConfig.LOOP_DRAIN_LIMIT),
+                        config.integer(ServerConfig.HISTORY_TICKS),
+                        config.longValue(ServerConfig.HISTORY_MAX_AGE_MS),
+                        // Each shard's stream numbers its own positions: SSE ids carry one per shard.
+                        bridgeSettings == null ? 1 : bridgeSettings.shards(),
+                        config.integer(ServerConfig.COMMAND_QUEUE_CAPACITY),
+                        config.integer(ServerConfig.MAX_PENDING_SYMBOLS)));
+        engine.onFatal(this::engineFailed);
+        engine.start();
         this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
         final AdmissionControl admission = new AdmissionControl(
                 config.integer(ServerConfig.MAX_CONNECTIONS),
@@ -96,6 +106,10 @@ public final class TickfanServer implements AutoCloseable {
                 config.integer(ServerConfig.ACCEPTS_PER_SECOND),
                 config.integer(ServerConfig.ACCEPT_BURST));
         this.context = new ServerContext(config, engine, verifier, admission);
+        this.contextForFailure = context;
+        if (engine.failed()) {
+            context.setFailed();
+        }
         this.drainWindowMs = config.longValue(ServerConfig.DRAIN_WINDOW_MS);
         context.setAdminActions(new AdminActions() {
             @Override
@@ -147,9 +161,44 @@ public final class TickfanServer implements AutoCloseable {
                 engine.epoch());
     }
 
-    /** Binds and starts a server; returns once it accepts connections. */
+    /**
+     * Binds and starts a server; returns once it accepts connections. An engine failure turns it
+     * unhealthy and refuses publishes, but does not end the process (embedding, tests).
+     */
     public static TickfanServer start(ServerConfig config) throws Exception {
-        return new TickfanServer(config);
+        return new TickfanServer(config, status -> {});
+    }
+
+    /**
+     * As {@link #start(ServerConfig)}, and {@code exit} is called with {@link #FATAL_EXIT_STATUS}
+     * when an engine thread fails ({@code Main}: halt, so the orchestrator restarts the pod).
+     */
+    public static TickfanServer start(ServerConfig config, IntConsumer exit) throws Exception {
+        return new TickfanServer(config, exit);
+    }
+
+    /**
+     * An engine thread failed (out of memory, a bug): the pod cannot keep its promises, so it says
+     * so at once (health and readiness 503, publishes refused) and exits to be restarted. Runs on
+     * the failed thread, possibly out of memory: the flags first, the message after.
+     */
+    private void engineFailed(String threadName, Throwable cause) {
+        final ServerContext c = contextForFailure;
+        if (c != null) {
+            c.setFailed();
+        }
+        try {
+            LOG.error(
+                    "fatal: engine thread {} failed ({}); health and readiness are 503, publishes are refused;"
+                            + " exiting with status {} so the orchestrator restarts this pod",
+                    threadName,
+                    cause,
+                    FATAL_EXIT_STATUS,
+                    cause);
+        } catch (Throwable ignored) {
+            // Out of memory even for the message: exit anyway.
+        }
+        exit.accept(FATAL_EXIT_STATUS);
     }
 
     private int countLoops() {

@@ -14,7 +14,10 @@ public final class Entitlements {
     private final String[] prefixes;
     private final boolean all;
 
-    private Entitlements(List<String> patterns) {
+    private Entitlements(List<String> given) {
+        // An empty pattern names no symbol (symbols have 1 to 32 characters): it grants nothing.
+        final List<String> patterns =
+                given.stream().filter(p -> p != null && !p.isEmpty()).toList();
         this.all = patterns.contains("*");
         this.exact = patterns.stream().filter(p -> !p.endsWith("*")).toArray(String[]::new);
         this.prefixes = patterns.stream()

@@ -29,9 +29,9 @@ public final class TokenExtractor {
 
     /** The token, or null if the request carries none. */
     public String extract(HttpRequest request) {
-        final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return authorization.substring(7).trim();
+        final String header = fromAuthorizationHeader(request);
+        if (header != null) {
+            return header;
         }
         final String protocols = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         if (protocols != null) {
@@ -42,19 +42,45 @@ public final class TokenExtractor {
                 }
             }
         }
-        final String cookieHeader = request.headers().get(HttpHeaderNames.COOKIE);
-        if (cookieHeader != null) {
-            for (Cookie c : ServerCookieDecoder.STRICT.decodeAll(cookieHeader)) {
-                if (c.name().equals(cookieName)) {
-                    return c.value();
-                }
-            }
+        final String cookie = fromCookie(request);
+        if (cookie != null) {
+            return cookie;
         }
         if (allowQueryToken) {
             final List<String> values =
                     new QueryStringDecoder(request.uri()).parameters().get("access_token");
             if (values != null && !values.isEmpty()) {
                 return values.get(0);
+            }
+        }
+        return null;
+    }
+
+    /** The token of an {@code Authorization: Bearer} header, or null: the only source for admin actions. */
+    public String fromAuthorizationHeader(HttpRequest request) {
+        final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).trim();
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@link #extract} takes the token from the cookie: the one source a browser sends by
+     * itself, so the one a foreign page could use (see {@code OriginPolicy}).
+     */
+    public boolean carriedByCookie(HttpRequest request) {
+        final String token = extract(request);
+        return token != null && token.equals(fromCookie(request));
+    }
+
+    private String fromCookie(HttpRequest request) {
+        final String cookieHeader = request.headers().get(HttpHeaderNames.COOKIE);
+        if (cookieHeader != null) {
+            for (Cookie c : ServerCookieDecoder.STRICT.decodeAll(cookieHeader)) {
+                if (c.name().equals(cookieName)) {
+                    return c.value();
+                }
             }
         }
         return null;

@@ -130,8 +130,11 @@ public final class TokenVerifier {
     private static AuthResult principal(DecodedJWT jwt) {
         final Claim symClaim = jwt.getClaim("sym");
         final Entitlements entitlements;
-        if (symClaim.isMissing() || symClaim.isNull()) {
+        if (symClaim.isMissing()) {
             entitlements = Entitlements.ALL;
+        } else if (symClaim.isNull()) {
+            // Absent means every symbol; null is not absent, and must not widen a token by mistake.
+            return AuthResult.unauthorized("invalid claim: sym");
         } else {
             final List<String> patterns = stringOrList(symClaim);
             if (patterns == null) {

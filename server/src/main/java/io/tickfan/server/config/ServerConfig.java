@@ -60,7 +60,8 @@ public final class ServerConfig {
     public static final Setting MAX_SYMBOLS = define(
             "limits.maxSymbols",
             "100000",
-            "Most distinct symbols the server tracks; past it subscribe and publish get `capacity`.");
+            "Most distinct published symbols the server tracks (kept until restart); past it a publish of a new"
+                    + " symbol gets `capacity`. Subscribers never take room here (see limits.maxPendingSymbols).");
 
     // Fan-out engine
     public static final Setting INGEST_RING_BYTES = define(
@@ -273,6 +274,22 @@ public final class ServerConfig {
             "redis.startupTimeoutMs",
             "10000",
             "How long a starting pod waits for Redis (epoch, backfill) before it gives up and fails to start.");
+    public static final Setting MAX_PENDING_SYMBOLS = define(
+            "limits.maxPendingSymbols",
+            "10000",
+            "Most symbols subscribed to but never published, held at once (over all connections); past it such a"
+                    + " subscribe gets `capacity`. Never takes room from limits.maxSymbols.");
+    public static final Setting ALLOWED_ORIGINS = define(
+            "http.allowedOrigins",
+            "",
+            "Comma-separated browser origins (`https://app.example.com`) allowed to use /ws, /sse and /poll and"
+                    + " given CORS access to /sse and /poll; empty: a token from a cookie only from the server's own"
+                    + " origin.");
+    public static final Setting LOG_CLIENT_ERRORS_PER_MINUTE = define(
+            "log.clientErrorsPerMinute",
+            "10",
+            "Lines logged per minute for each kind of client-caused error (bad TLS handshake, reset); the rest"
+                    + " are counted and summed up in the next line.");
 
     private final Map<String, String> values;
 

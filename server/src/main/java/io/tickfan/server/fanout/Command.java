@@ -8,6 +8,10 @@ final class Command {
     static final int BACKFILLED = 3;
     /** Resume points {@code since[0]..since[1]} of {@code symbolIds[0]} are refused (a diverged local numbering). */
     static final int REFUSE = 4;
+    /** {@code symbolIds[0]} was retired from the symbol table (interest-only, last hold gone): forget it. */
+    static final int RECLAIM = 5;
+    /** Runs {@code tag} (a Runnable) on the sequencer thread. */
+    static final int TASK = 6;
 
     final int kind;
     final int loopIndex;
@@ -68,6 +72,14 @@ final class Command {
 
     static Command refuse(int symbolId, long fromSeq, long toSeq) {
         return new Command(REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, null, true, null, null);
+    }
+
+    static Command task(Runnable task) {
+        return new Command(TASK, -1, null, null, null, null, true, null, task);
+    }
+
+    static Command reclaim(int symbolId) {
+        return new Command(RECLAIM, -1, new int[] {symbolId}, null, null, null, true, null, null);
     }
 
     static Command backfilled(BackfillRequest r) {

@@ -47,7 +47,11 @@ public final class Counters {
         BRIDGE_DIVERGED_RANGES(
                 22, "diverged local numberings read from the stream (any pod's): resumes into them get reset"),
         RESUMES_WAITED(23, "resumes whose point another pod had reached first, held until this pod caught up"),
-        RESUMES_WAIT_EXPIRED(24, "resumes still ahead of this pod after redis.resumeCatchUpMs (answered: reset)");
+        RESUMES_WAIT_EXPIRED(24, "resumes still ahead of this pod after redis.resumeCatchUpMs (answered: reset)"),
+        SYMBOLS_RECLAIMED(
+                25, "interest-only symbols (subscribed, never published) forgotten after their last holder left"),
+        SYMBOLS_NOT_RECLAIMED(26, "retired symbols the sequencer found still in use (kept out of use; never expected)"),
+        CLIENT_ERRORS_NOT_LOGGED(27, "client-caused errors (bad handshakes, resets) past the log rate, counted only");
 
         final int id;
         final String description;

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class FanoutEngine implements AutoCloseable {
     /** {@link #publish} result: the symbol table is full. */
     public static final int CAPACITY = -3;
+    /** {@link #publish} result: an engine thread failed ({@link #fail}); nothing is accepted any more. */
+    public static final int FAILED = -4;
 
     /** {@link #subscribe} result: queued to the sequencer; {@link Subscriber#onSubscribed} follows. */
     public static final int SUBSCRIBED = 1;
@@ -50,7 +52,7 @@ public final class FanoutEngine implements AutoCloseable {
      * {@link #subscribe} result: the command queue holds {@code fanout.commandQueueCapacity}
      * commands; nothing was queued or changed. The caller refuses the subscribe with a retryable error.
      */
-    public static final int OVERLOADED = -4;
+    public static final int OVERLOADED = -5;
 
     // Pooled: its duplicates (one per delivery) are recycled; Netty 4.2's default adaptive
     // allocator allocates a new one per delivery (40 B, JMH). Under paranoid leak detection each
@@ -80,6 +82,10 @@ public final class FanoutEngine implements AutoCloseable {
     private final AtomicInteger nextEpochSlot = new AtomicInteger();
     private volatile String epoch;
     private volatile byte[] epochAscii;
+    /** Set once an engine thread failed: publishes are refused from then on. */
+    private volatile Throwable failure;
+
+    private volatile FatalHandler fatalHandler = (thread, cause) -> {};
     /** Where {@link #publish} sends ticks when a bridge numbers them (Redis); null: straight into the ring. */
     private volatile PublishSink publishSink;
 
@@ -88,7 +94,7 @@ public final class FanoutEngine implements AutoCloseable {
      * @param settings sizes of the ring, queues and history
      */
     public FanoutEngine(EventLoopGroup workers, Settings settings) {
-        this.symbols = new SymbolTable(settings.maxSymbols());
+        this.symbols = new SymbolTable(settings.maxSymbols(), settings.maxPendingSymbols());
         this.positionShards = settings.positionShards();
         this.commandQueueCapacity = settings.commandQueueCapacity();
         this.ring = new IngestRing(settings.ingestRingBytes());
@@ -125,7 +131,9 @@ public final class FanoutEngine implements AutoCloseable {
                 settings.positionShards());
         this.idle = new WakeableIdleStrategy(
                 () -> ring.hasPending() || !commands.isEmpty(), TimeUnit.MILLISECONDS.toNanos(1));
-        this.runner = new AgentRunner(idle, t -> LOG.error("sequencer failure", t), null, sequencer);
+        // Any throwable out of the sequencer is fatal: its state may be half-updated (an Error kills
+        // the thread, an exception would be retried on the same state), and ticks would be lost.
+        this.runner = new AgentRunner(idle, t -> fail(sequencer.roleName(), t), null, sequencer);
     }
 
     /**
@@ -167,6 +175,8 @@ public final class FanoutEngine implements AutoCloseable {
      *     Redis bridge, one per shard (each shard's stream numbers its own positions)
      * @param commandQueueCapacity commands queued to the sequencer past which a subscribe is refused
      *     ({@link #OVERLOADED})
+     * @param maxPendingSymbols interest-only symbols (subscribed to, never published) held at once;
+     *     they never take room from {@code maxSymbols} (decision 0006)
      */
     public record Settings(
             int maxSymbols,
@@ -176,7 +186,8 @@ public final class FanoutEngine implements AutoCloseable {
             int historyTicksPerSymbol,
             long historyMaxAgeMs,
             int positionShards,
-            int commandQueueCapacity) {
+            int commandQueueCapacity,
+            int maxPendingSymbols) {
         /** The default of {@code fanout.commandQueueCapacity}. */
         public static final int DEFAULT_COMMAND_QUEUE_CAPACITY = 65_536;
 
@@ -190,7 +201,7 @@ public final class FanoutEngine implements AutoCloseable {
             }
         }
 
-        /** The default command queue capacity. */
+        /** The default command queue capacity, and as many interest-only symbols as published ones. */
         public Settings(
                 int maxSymbols,
                 int ingestRingBytes,
@@ -207,7 +218,8 @@ public final class FanoutEngine implements AutoCloseable {
                     historyTicksPerSymbol,
                     historyMaxAgeMs,
                     positionShards,
-                    DEFAULT_COMMAND_QUEUE_CAPACITY);
+                    DEFAULT_COMMAND_QUEUE_CAPACITY,
+                    maxSymbols);
         }
 
         /** One position space: a standalone pod, or a bridge with one shard. */
@@ -227,6 +239,46 @@ public final class FanoutEngine implements AutoCloseable {
                     historyMaxAgeMs,
                     1);
         }
+    }
+
+    /** Told once when an engine thread fails; the server turns unhealthy and exits. */
+    @FunctionalInterface
+    public interface FatalHandler {
+        /** On the failed thread, which may be out of memory: do little, allocate little. */
+        void onFatal(String threadName, Throwable cause);
+    }
+
+    /** Where a fatal failure of an engine thread is reported (once). Call before {@link #start}. */
+    public void onFatal(FatalHandler handler) {
+        this.fatalHandler = handler;
+    }
+
+    /**
+     * Any engine thread (sequencer, feed, bridge): {@code threadName} failed and the engine cannot
+     * be trusted any more. From now on every publish is refused ({@link #FAILED}); the first call
+     * tells the {@link FatalHandler}.
+     */
+    public void fail(String threadName, Throwable cause) {
+        if (failure != null) {
+            return;
+        }
+        failure = cause;
+        try {
+            fatalHandler.onFatal(threadName, cause);
+        } catch (Throwable ignored) {
+            // Nothing left to tell: the flag above already refuses publishes.
+        }
+    }
+
+    /** Whether an engine thread failed. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    /** Runs {@code task} on the sequencer thread between commands (tests and diagnostics). */
+    public void runOnSequencer(Runnable task) {
+        commands.offer(Command.task(task));
+        idle.wake();
     }
 
     /** Starts the sequencer thread. */
@@ -253,7 +305,7 @@ public final class FanoutEngine implements AutoCloseable {
     /**
      * Any thread: queue {@code tick} (symbol in {@code tick.symbol}, already validated).
      *
-     * @return {@link IngestRing#OK}, {@link IngestRing#BACK_PRESSURED} or {@link #CAPACITY}
+     * @return {@link IngestRing#OK}, {@link IngestRing#BACK_PRESSURED}, {@link #CAPACITY} or {@link #FAILED}
      */
     public int publish(Tick tick) {
         final int id = symbols.register(tick.symbol);
@@ -265,6 +317,9 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** Any thread: queue {@code tick} for a registered symbol id. */
     public int publish(int symbolId, Tick tick) {
+        if (failure != null) {
+            return FAILED;
+        }
         final PublishSink sink = publishSink;
         if (sink != null) {
             final int result = sink.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
@@ -412,9 +467,12 @@ public final class FanoutEngine implements AutoCloseable {
      * @param epochMatches false when the client's resume point is from another epoch
      * @param tag handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
      *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
+     * @param symbolIds each with one hold from {@link SymbolTable#acquire} (or published), which
+     *     the subscription keeps until {@link #unsubscribe}; released here when not kept
      * @return {@link #SUBSCRIBED}; {@link #ALREADY_SUBSCRIBED} when {@code s} had every symbol
      *     already, so nothing was queued and no {@link Subscriber#onSubscribed} follows; or {@link
-     *     #OVERLOADED} when the command queue is full (nothing queued, {@code s} unchanged)
+     *     #OVERLOADED} when the command queue is full (nothing queued, {@code s} unchanged, every
+     *     hold released)
      */
     public int subscribe(
             Subscriber s,
@@ -430,6 +488,9 @@ public final class FanoutEngine implements AutoCloseable {
         // The queue's size is read without a lock (a racing subscribe may pass it by a few): the
         // bound is on memory, not exact.
         if (commands.size() >= commandQueueCapacity) {
+            for (int id : symbolIds) {
+                releaseHold(id);
+            }
             return OVERLOADED;
         }
         final int[] ids = new int[symbolIds.length];
@@ -440,6 +501,8 @@ public final class FanoutEngine implements AutoCloseable {
                 s.subscriptions.put(symbolIds[i], Subscriber.PENDING);
                 ids[n] = symbolIds[i];
                 sinceOfIds[n++] = since == null ? ClientMessage.NO_SINCE : since[i];
+            } else {
+                releaseHold(symbolIds[i]); // the subscription it has holds the symbol already
             }
         }
         if (n == 0) {
@@ -488,7 +551,20 @@ public final class FanoutEngine implements AutoCloseable {
             d.removeLocal(s, symbolId);
         }
         commands.offer(Command.unsubscribe(d.index(), symbolId));
+        releaseHold(symbolId);
         idle.wake();
+    }
+
+    /**
+     * Any thread: gives back a hold from {@link SymbolTable#acquire} that no subscription keeps (a
+     * refused subscribe). The last hold on a symbol nobody published retires it, and the sequencer
+     * reclaims it behind every command queued before (this caller's unsubscribe among them).
+     */
+    public void releaseHold(int symbolId) {
+        if (symbols.release(symbolId)) {
+            commands.offer(Command.reclaim(symbolId));
+            idle.wake();
+        }
     }
 
     /** Subscriber's loop thread: unsubscribe from everything (on close). */
@@ -522,6 +598,10 @@ public final class FanoutEngine implements AutoCloseable {
     public void closeSequencer() {
         sequencer.stop();
         runner.close();
+        if (failure != null) {
+            // An Error ends the runner's thread without onClose; the thread is gone now, so release here.
+            sequencer.onClose();
+        }
     }
 
     /** Releases what is still queued to the loops. Call after {@link #closeSequencer()} and after the loops stopped. */

@@ -83,8 +83,10 @@ public final class LoopDispatcher {
         while (drained < drainLimit && (event = q.poll()) != null) {
             if (event instanceof EncodedTick tick) {
                 dispatch(tick);
+            } else if (event instanceof SubscribeReply reply) {
+                onReply(reply);
             } else {
-                onReply((SubscribeReply) event);
+                ((ReclaimedIds) event).passed();
             }
             drainedEvents.add(event);
             drained++;
@@ -182,8 +184,8 @@ public final class LoopDispatcher {
     static void release(Object event) {
         if (event instanceof EncodedTick tick) {
             tick.release();
-        } else {
-            ((SubscribeReply) event).release();
+        } else if (event instanceof SubscribeReply reply) {
+            reply.release();
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -80,6 +81,11 @@ final class Sequencer implements Agent {
     volatile int catchUpMaxPending;
 
     private final ArrayList<CatchUp> catchingUp = new ArrayList<>();
+    /** Retired ids forgotten this cycle, to be handed to every loop (see ReclaimedIds). */
+    private final IntArrayList reclaimedNow = new IntArrayList();
+    /** Retired ids a waiting resume still names: forgotten once it is answered. */
+    private final IntArrayList reclaimLater = new IntArrayList();
+
     private long orderAtLastCatchUpScan;
     private long localLedgerUsed;
     private boolean bridgedThisCycle;
@@ -106,6 +112,8 @@ final class Sequencer implements Agent {
     private long nowNs;
     private long sequenced;
     private volatile boolean stopping;
+    /** History released ({@link #onClose}): by the runner, or after an Error killed the thread without it. */
+    private boolean closed;
 
     Sequencer(
             IngestRing ring,
@@ -147,6 +155,9 @@ final class Sequencer implements Agent {
         if (!catchingUp.isEmpty()) {
             work += releaseCaughtUp();
         }
+        if (!reclaimLater.isEmpty() || !reclaimedNow.isEmpty()) {
+            work += passReclaimed();
+        }
         if (work > 0) {
             wakeLoops();
             counters.add(Counters.Counter.TICKS_SEQUENCED, counterSlot, sequenced);
@@ -167,6 +178,10 @@ final class Sequencer implements Agent {
 
     @Override
     public void onClose() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (SymbolState st : states) {
             if (st != null) {
                 st.history.clear();
@@ -423,6 +438,14 @@ final class Sequencer implements Agent {
     }
 
     private void onCommand(Command c) {
+        if (c.kind == Command.RECLAIM) {
+            reclaim(c.symbolIds[0]);
+            return;
+        }
+        if (c.kind == Command.TASK) {
+            ((Runnable) c.tag).run();
+            return;
+        }
         if (c.kind == Command.UNSUBSCRIBE) {
             state(c.symbolIds[0]).interest[c.loopIndex]--;
             return;
@@ -778,6 +801,64 @@ final class Sequencer implements Agent {
             st.cachedSnapshot.release();
             st.cachedSnapshot = null;
         }
+    }
+
+    /**
+     * A retired symbol (interest-only, its last hold given back): every unsubscribe of it came
+     * before this command, so nothing here needs it. Its state goes now; its id goes back to the
+     * table once every loop has drained past what was queued to it until now.
+     */
+    private void reclaim(int symbolId) {
+        final SymbolState st = states[symbolId];
+        if (st != null) {
+            for (int n : st.interest) {
+                if (n != 0 || st.seq() != 0) {
+                    counters.add(Counters.Counter.SYMBOLS_NOT_RECLAIMED, counterSlot, 1);
+                    return; // never expected: keep the id out of use rather than risk a mix-up
+                }
+            }
+            if (awaitedByResume(symbolId)) {
+                reclaimLater.addInt(symbolId);
+                return;
+            }
+            st.history.clear();
+            dropCachedSnapshot(st);
+            states[symbolId] = null;
+        }
+        reclaimedNow.addInt(symbolId);
+    }
+
+    private boolean awaitedByResume(int symbolId) {
+        for (int i = 0, n = catchingUp.size(); i < n; i++) {
+            for (int id : catchingUp.get(i).command().symbolIds) {
+                if (id == symbolId) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Retries deferred reclaims, then queues this cycle's reclaimed ids to every loop. */
+    private int passReclaimed() {
+        if (!reclaimLater.isEmpty()) {
+            final int[] retry = reclaimLater.toIntArray();
+            reclaimLater.clear();
+            for (int id : retry) {
+                reclaim(id);
+            }
+        }
+        if (reclaimedNow.isEmpty()) {
+            return 0;
+        }
+        final ReclaimedIds marker = new ReclaimedIds(reclaimedNow.toIntArray(), symbols, loops.length);
+        final int n = reclaimedNow.size();
+        reclaimedNow.clear();
+        for (int i = 0; i < loops.length; i++) {
+            queue(i, marker);
+        }
+        counters.add(Counters.Counter.SYMBOLS_RECLAIMED, counterSlot, n);
+        return n;
     }
 
     private SymbolState state(int symbolId) {

@@ -8,7 +8,12 @@ import java.util.List;
  * newest evicted tick, so it can tell whether a resume point is still fully covered.
  */
 final class TickHistory {
-    private final EncodedTick[] ring;
+    static final int INITIAL_SLOTS = 8;
+
+    /** Grows by doubling up to {@link #capacity}: a symbol with few ticks costs few slots. */
+    private EncodedTick[] ring;
+
+    private final int capacity;
     private final long maxAgeNs;
     private int head;
     private int size;
@@ -16,7 +21,8 @@ final class TickHistory {
     private long evictedPosition;
 
     TickHistory(int capacity, long maxAgeNs) {
-        this.ring = new EncodedTick[capacity];
+        this.capacity = capacity;
+        this.ring = new EncodedTick[Math.min(capacity, INITIAL_SLOTS)];
         this.maxAgeNs = maxAgeNs;
     }
 
@@ -27,6 +33,9 @@ final class TickHistory {
             evicted(tick);
             return;
         }
+        if (size == ring.length && ring.length < capacity) {
+            grow();
+        }
         if (size == ring.length) {
             evicted(ring[head]);
             ring[head] = null;
@@ -35,6 +44,15 @@ final class TickHistory {
         }
         ring[(head + size) % ring.length] = tick;
         size++;
+    }
+
+    private void grow() {
+        final EncodedTick[] bigger = new EncodedTick[Math.min(capacity, ring.length * 2)];
+        for (int i = 0; i < size; i++) {
+            bigger[i] = ring[(head + i) % ring.length];
+        }
+        ring = bigger;
+        head = 0;
     }
 
     /** Drops ticks ingested more than the maximum age before {@code nowNs}. */

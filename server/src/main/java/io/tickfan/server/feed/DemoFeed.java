@@ -63,7 +63,18 @@ public final class DemoFeed implements AutoCloseable {
 
     public DemoFeed start() {
         startNs = System.nanoTime();
-        timer.scheduleAtFixedRate(this::emitDue, 1, 1, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        emitDue();
+                    } catch (Throwable t) {
+                        engine.fail("tickfan-demo-feed", t);
+                        throw t;
+                    }
+                },
+                1,
+                1,
+                TimeUnit.MILLISECONDS);
         return this;
     }
 

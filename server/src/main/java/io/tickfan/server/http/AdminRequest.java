@@ -21,7 +21,8 @@ final class AdminRequest {
                     ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "bad_request", "admin actions need POST");
             return;
         }
-        AuthenticatedRequest.authenticateThen(ctx, request, context, principal -> {
+        // The Authorization header only: a cookie would let any page the operator visits drain the pod.
+        AuthenticatedRequest.authenticateThen(ctx, request, context, true, principal -> {
             if (!principal.admin()) {
                 HttpResponses.sendAuthFailure(ctx, AuthResult.forbidden("admin role required"));
                 return;

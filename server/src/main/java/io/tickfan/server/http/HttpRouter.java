@@ -62,7 +62,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final String path = uri.path();
-        if (path.startsWith(ADMIN_PREFIX)) {
+        final boolean corsPath = path.equals(context.ssePath) || path.equals(context.pollPath);
+        if (ctx.pipeline().get(CorsHeaders.NAME) != null) {
+            CorsHeaders.allow(ctx.channel(), corsPath ? context.origins.corsOrigin(request) : null);
+        }
+        if (corsPath && request.method().equals(HttpMethod.OPTIONS)) {
+            CorsHeaders.preflight(ctx, request, context.origins.corsOrigin(request), http2);
+        } else if (path.startsWith(ADMIN_PREFIX)) {
             AdminRequest.handle(ctx, request, path.substring(ADMIN_PREFIX.length()), context);
         } else if (path.equals(context.wsPath)) {
             if (http2) {
@@ -80,11 +86,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             LongPollRequest.handle(ctx, request, uri, context, http2);
         } else if ((path.equals("/health") || path.equals("/ready"))
                 && request.method().equals(HttpMethod.GET)) {
-            // Liveness is always ok while the process answers; readiness turns false when draining.
-            final boolean ok = path.equals("/health") || context.isReady();
+            // Liveness is ok while the engine runs; readiness turns false when draining or failed.
+            final boolean failed = context.isFailed();
+            final boolean ok = !failed && (path.equals("/health") || context.isReady());
             final var response = HttpResponses.json(
                     ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ok ? "{\"status\":\"ok\"}" : "{\"status\":\"draining\"}");
+                    ok ? "{\"status\":\"ok\"}" : failed ? "{\"status\":\"failed\"}" : "{\"status\":\"draining\"}");
             final boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             final var future = ctx.writeAndFlush(response);

@@ -61,7 +61,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                 "http",
                 new HttpServerCodec(MAX_INITIAL_LINE, c.integer(ServerConfig.HTTP_MAX_HEADER_BYTES), MAX_CHUNK));
         p.addAfter("http", "aggregator", new HttpObjectAggregator(c.integer(ServerConfig.HTTP_MAX_REQUEST_BYTES)));
-        p.addAfter("aggregator", "router", new HttpRouter(context, false));
+        p.addAfter("aggregator", CorsHeaders.NAME, CorsHeaders.INSTANCE);
+        p.addAfter(CorsHeaders.NAME, "router", new HttpRouter(context, false));
     }
 
     private void configureHttp2(ChannelPipeline p) {
@@ -81,6 +82,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                 stream.pipeline()
                         .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
                         .addLast("aggregator", new HttpObjectAggregator(maxRequestBytes))
+                        .addLast(CorsHeaders.NAME, CorsHeaders.INSTANCE)
                         .addLast("router", new HttpRouter(context, true));
             }
         }));

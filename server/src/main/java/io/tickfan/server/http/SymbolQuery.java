@@ -14,7 +14,8 @@ import java.util.Set;
  * The {@code symbols=A,B} parameter of SSE and poll requests, validated like a WebSocket
  * subscribe: alphabet, count limits, entitlements, symbol-table capacity.
  *
- * @param symbolIds the registered ids, when valid
+ * @param symbolIds the ids, each with one hold ({@code SymbolTable.acquire}) the subscribe takes
+ *     over, when valid
  * @param status the HTTP status to refuse with, when not
  * @param reason why, when not
  */
@@ -42,18 +43,31 @@ public record SymbolQuery(int[] symbolIds, HttpResponseStatus status, String rea
         if (symbols.size() > max) {
             return refuse(HttpResponseStatus.BAD_REQUEST, "more than " + max + " symbols");
         }
-        final int[] ids = new int[symbols.size()];
-        int i = 0;
         for (String symbol : symbols) {
             if (!principal.entitlements().allows(symbol)) {
                 return refuse(HttpResponseStatus.FORBIDDEN, "not entitled to a requested symbol");
             }
-            ids[i] = context.engine.symbols().register(symbol);
-            if (ids[i++] == SymbolTable.FULL) {
+        }
+        final int[] ids = new int[symbols.size()];
+        int i = 0;
+        for (String symbol : symbols) {
+            ids[i] = context.engine.symbols().acquire(symbol);
+            if (ids[i] == SymbolTable.FULL) {
+                for (int j = 0; j < i; j++) {
+                    context.engine.releaseHold(ids[j]);
+                }
                 return refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "symbol table full");
             }
+            i++;
         }
         return new SymbolQuery(ids, null, null);
+    }
+
+    /** Gives back the holds of a valid query that will not be subscribed after all. */
+    public void release(ServerContext context) {
+        for (int id : symbolIds) {
+            context.engine.releaseHold(id);
+        }
     }
 
     private static SymbolQuery refuse(HttpResponseStatus status, String reason) {

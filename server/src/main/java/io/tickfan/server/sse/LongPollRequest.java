@@ -141,6 +141,7 @@ public final class LongPollRequest extends Subscriber implements Drainable {
             try {
                 waitMs = Math.min(waitMs, Math.max(0, Long.parseLong(wait)));
             } catch (NumberFormatException e) {
+                query.release(context);
                 HttpResponses.sendErrorAndClose(
                         ctx, HttpResponseStatus.BAD_REQUEST, "bad_request", "waitMs must be a number");
                 return;

@@ -4,9 +4,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -18,9 +20,12 @@ import java.util.concurrent.TimeUnit;
  * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
  * text frame per message: binary frames close with 1003 and fragmented messages with 4003.
  * Oversized frames (1009), invalid UTF-8 (1007, by the Utf8FrameValidator in front), unmasked
- * frames and stray continuation frames (1002) are closed before they get here.
+ * frames, stray continuation frames and close frames with a code RFC 6455 does not allow (1002)
+ * fail in the decoders and arrive as exceptions, answered here with their close code.
  */
 final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
+    private static final int MAX_CLOSE_CODE = 4999;
+
     private final WebSocketSession session;
     private final WebSocketServerHandshaker handshaker;
     private final long idleTimeoutNs;
@@ -68,7 +73,12 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
             } else if (frame instanceof PingWebSocketFrame) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
             } else if (frame instanceof CloseWebSocketFrame close) {
-                handshaker.close(ctx.channel(), close.retain());
+                if (close.statusCode() > MAX_CLOSE_CODE) {
+                    // Netty's decoder lets any code from 3000 up pass; RFC 6455 defines none past 4999.
+                    session.close(CloseCodes.PROTOCOL_ERROR, "invalid close code");
+                } else {
+                    handshaker.close(ctx.channel(), close.retain());
+                }
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             } else if (!(frame instanceof PongWebSocketFrame)) {
@@ -93,8 +103,16 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Netty's decoder has already sent the close code for a corrupted frame; a reset peer needs none.
-        // Either way this is the client's problem: no stack trace, and nobody else is affected.
-        ctx.close();
+        // A frame that breaks the protocol (unmasked, oversized, invalid UTF-8, a close frame with a
+        // code RFC 6455 does not allow...): answer with its close code, then close. The decoders
+        // are told not to, because Netty's sends no close frame at all for a bad close frame. A
+        // reset peer needs nothing. Either way the client's problem: no stack trace, nobody else hurt.
+        if (cause instanceof CorruptedWebSocketFrameException corrupted
+                && ctx.channel().isActive()) {
+            final WebSocketCloseStatus status = corrupted.closeStatus();
+            session.close(status.code(), status.reasonText());
+        } else {
+            ctx.close();
+        }
     }
 }

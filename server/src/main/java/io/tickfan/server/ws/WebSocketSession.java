@@ -227,10 +227,14 @@ final class WebSocketSession extends Subscriber implements Drainable {
                     "at most " + context.maxSubscriptions + " subscriptions per connection");
             return;
         }
+        // A hold per symbol: a name nobody published stays interest-only and goes when released.
         final int[] ids = new int[symbols.size()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = engine.symbols().register(symbols.get(i));
+            ids[i] = engine.symbols().acquire(symbols.get(i));
             if (ids[i] == SymbolTable.FULL) {
+                for (int j = 0; j < i; j++) {
+                    engine.releaseHold(ids[j]);
+                }
                 sendError(m.id, ErrorCode.CAPACITY, "the server tracks no more symbols");
                 return;
             }
@@ -326,6 +330,15 @@ final class WebSocketSession extends Subscriber implements Drainable {
                         "accepted " + i + " of " + ticks.size() + " ticks; symbol table full");
                 return;
             }
+            if (result == FanoutEngine.FAILED) {
+                sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
+                return;
+            }
+        }
+        if (engine.failed()) {
+            // Failed while this batch went in: the sequencer will not process it, so no ack.
+            sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
+            return;
         }
         send(ServerMessages.ack(m.id, m.op, null));
     }

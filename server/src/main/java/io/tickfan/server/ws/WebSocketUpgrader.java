@@ -36,8 +36,34 @@ public final class WebSocketUpgrader {
                     ctx, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade_required", "expected a WebSocket upgrade");
             return;
         }
+        if (!offersOurSubprotocol(request)) {
+            // A 101 without a Sec-WebSocket-Protocol answer is refused by browsers: say why instead.
+            HttpResponses.sendErrorAndClose(
+                    ctx,
+                    HttpResponseStatus.BAD_REQUEST,
+                    "bad_request",
+                    "Sec-WebSocket-Protocol must include " + TokenExtractor.SUBPROTOCOL + " (offer "
+                            + TokenExtractor.SUBPROTOCOL + ", bearer.<token>)");
+            return;
+        }
         AuthenticatedRequest.authenticateThen(
                 ctx, request, context, principal -> handshake(ctx, request, context, principal));
+    }
+
+    /** No subprotocol offered, or ours among those offered. */
+    private static boolean offersOurSubprotocol(FullHttpRequest request) {
+        final java.util.List<String> lines = request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (lines.isEmpty()) {
+            return true;
+        }
+        for (String line : lines) {
+            for (String p : line.split(",")) {
+                if (p.trim().equals(TokenExtractor.SUBPROTOCOL)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void handshake(
@@ -47,7 +73,8 @@ public final class WebSocketUpgrader {
                 .allowExtensions(false)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
-                .closeOnProtocolViolation(true)
+                // WebSocketFrameHandler sends the close frame: Netty sends none for a bad close frame.
+                .closeOnProtocolViolation(false)
                 .withUTF8Validator(true)
                 .build();
         final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
@@ -67,7 +94,7 @@ public final class WebSocketUpgrader {
         ctx.pipeline()
                 .addBefore("ws", "idle", new IdleStateHandler(context.wsPingIntervalMs, 0, 0, TimeUnit.MILLISECONDS))
                 // The raw handshaker (unlike WebSocketServerProtocolHandler) does not add the UTF-8 check.
-                .addBefore("ws", "utf8", new Utf8FrameValidator(true));
+                .addBefore("ws", "utf8", new Utf8FrameValidator(false));
         handshaker.handshake(ctx.channel(), request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 }

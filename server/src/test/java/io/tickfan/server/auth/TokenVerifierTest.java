@@ -8,6 +8,7 @@ import io.tickfan.server.testing.TestKeys;
 import io.tickfan.server.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The verifier alone, without sockets: every refusal has its status and stable reason. */
@@ -77,6 +78,20 @@ class TokenVerifierTest {
         assertFalse(p.entitlements().allows("AAPL.X"));
         assertFalse(p.entitlements().allows("MSFT"));
         assertTrue(p.expiresAtMs() > Instant.now().toEpochMilli());
+    }
+
+    /** {@code sym: [""]} names no symbol: it grants nothing, like {@code sym: []}. */
+    @Tag("fault")
+    @Test
+    void shouldRefuseTokenWhoseOnlyPatternIsEmpty() {
+        assertRefused(TestTokens.builder().symbols("").hs256(), 403, "token grants no symbols and no publisher role");
+    }
+
+    /** {@code sym: null} is not an absent claim: it must not grant every symbol. */
+    @Tag("fault")
+    @Test
+    void shouldRefuseNullSymbolClaimAsMalformed() {
+        assertRefused(TestTokens.builder().nullClaim("sym").hs256(), 401, "invalid claim: sym");
     }
 
     @Test
