@@ -54,7 +54,9 @@ public interface ClientListener {
 
     /**
      * An open connection closed. {@code closeCode} is the WebSocket close code the server sent, or
-     * -1 if the connection just ended.
+     * -1 if the connection just ended. A slow consumer gets 4008 when the close frame fits behind
+     * its backlog, else a reset (-1): the client handles both alike, reconnecting (with the
+     * backoff) and resuming every symbol with {@code since}.
      */
     default void onClosed(TickfanClient client, int closeCode, String reason) {}
 

@@ -5,6 +5,7 @@ import io.tickfan.client.SseListener;
 import io.tickfan.client.SseSubscription;
 import io.tickfan.client.TickStatus;
 import io.tickfan.client.TickfanClient;
+import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.ServerMessage;
 import io.tickfan.protocol.Tick;
@@ -33,6 +34,12 @@ final class FleetStats implements ClientListener, SseListener {
     final LongAdder opens = new LongAdder();
     final LongAdder reopens = new LongAdder();
     final LongAdder closes = new LongAdder();
+    /**
+     * Closes as a slow consumer: the 4008 close frame, or a connection that just ended (-1: the
+     * server resets a slow consumer whose close frame cannot pass its backlog). Counted alike.
+     */
+    final LongAdder slowConsumerCloses = new LongAdder();
+
     final LongAdder connectFailures = new LongAdder();
     final LongAdder rejects = new LongAdder();
     final LongAdder retryAfterHonoured = new LongAdder();
@@ -187,6 +194,9 @@ final class FleetStats implements ClientListener, SseListener {
     @Override
     public void onClosed(TickfanClient client, int closeCode, String reason) {
         closes.increment();
+        if (closeCode == CloseCodes.SLOW_CONSUMER || closeCode == -1) {
+            slowConsumerCloses.increment();
+        }
         openNow.decrementAndGet();
         if (armed && droppedAtNs.compareAndSet(index(client), 0, EpochNanos.now())) {
             dropped.incrementAndGet();

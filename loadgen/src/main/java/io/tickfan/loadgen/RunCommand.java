@@ -235,6 +235,7 @@ final class RunCommand extends BaseCommand {
             setup.put("stalled_clients", stalledClients);
             if (stalled != null) {
                 setup.put("stalled_open_at_end", stalledOpenAtEnd);
+                setup.put("stalled_closed_4008_or_reset", stalled.stats.slowConsumerCloses.sum());
             }
             report.put("setup", setup);
             report.put("latency", Report.latency(latency));

@@ -33,6 +33,8 @@ public final class ServerContext {
     public final int maxSubscriptions;
     public final long slowConsumerTimeoutMs;
     public final boolean directWrites;
+    public final long lagConflateMs;
+    public final long readReceiptMs;
     public final int maxSymbolsPerMessage;
     public final String ssePath;
     public final String pollPath;
@@ -78,6 +80,8 @@ public final class ServerContext {
         this.maxSubscriptions = config.integer(ServerConfig.MAX_SUBSCRIPTIONS);
         this.slowConsumerTimeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         this.directWrites = config.bool(ServerConfig.DIRECT_WRITES);
+        this.lagConflateMs = config.longValue(ServerConfig.LAG_CONFLATE_MS);
+        this.readReceiptMs = config.longValue(ServerConfig.READ_RECEIPT_MS);
         this.maxSymbolsPerMessage = config.integer(ServerConfig.MAX_SYMBOLS_PER_MESSAGE);
         this.ssePath = config.string(ServerConfig.SSE_PATH);
         this.pollPath = config.string(ServerConfig.POLL_PATH);

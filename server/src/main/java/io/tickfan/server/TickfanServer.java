@@ -135,6 +135,7 @@ public final class TickfanServer implements AutoCloseable {
         if (sendBuffer > 0) {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
         }
+        transport.boundKernelUnsent(bootstrap, config.integer(ServerConfig.KERNEL_UNSENT_BYTES));
         this.listener = bootstrap
                 .bind(config.string(ServerConfig.HOST), config.integer(ServerConfig.PORT))
                 .sync()

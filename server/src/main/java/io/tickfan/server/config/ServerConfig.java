@@ -101,6 +101,23 @@ public final class ServerConfig {
             "true",
             "Write each batch of ticks to a plain (non-TLS) epoll socket in one gathering write straight from the"
                     + " shared frames, instead of one pipeline message per tick.");
+    public static final Setting LAG_CONFLATE_MS = define(
+            "outbound.lagConflateMs",
+            "1000",
+            "How long a connection may keep bytes the kernel did not take (unwritten at every flush) before its ticks"
+                    + " are conflated, even below the high-water mark.");
+    public static final Setting KERNEL_UNSENT_BYTES = define(
+            "outbound.kernelUnsentBytes",
+            "32768",
+            "TCP_NOTSENT_LOWAT of client connections (epoll, io_uring): the kernel takes no more once this many bytes"
+                    + " wait unsent, so a stalled reader's backlog shows in the server within a fraction of a second;"
+                    + " 0 leaves it to the OS (unbounded up to the send buffer).");
+    public static final Setting READ_RECEIPT_MS = define(
+            "outbound.readReceiptMs",
+            "0",
+            "While ticks flow to a WebSocket, a ping at most this often; a pong not back within outbound.lagConflateMs"
+                    + " means the client stopped reading (bytes in kernel buffers included) and it is conflated. 0: off"
+                    + " (the default for now; 500 sees a stalled reader within about 1.5 s).");
 
     // SSE, HTTP/2, TLS, long polling
     public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");

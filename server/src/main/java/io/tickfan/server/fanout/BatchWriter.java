@@ -121,6 +121,16 @@ public final class BatchWriter {
         return true;
     }
 
+    /**
+     * Whether Netty holds bytes for {@code channel} that the kernel has not taken yet (for the
+     * age-based slow-consumer check): false for a closed channel, and for channels without an
+     * outbound buffer of their own (HTTP/2 streams, judged by their flow-control window).
+     */
+    public static boolean hasBacklog(Channel channel) {
+        final ChannelOutboundBuffer netty = channel.unsafe().outboundBuffer();
+        return netty != null && netty.totalPendingWriteBytes() != 0;
+    }
+
     /** Direct write system calls made so far (benchmarks check the path they measure). */
     public long directWrites() {
         return directWrites;

@@ -660,7 +660,7 @@ final class Sequencer implements Agent {
             }
             for (int id : c.symbolIds) {
                 final SymbolState st = states[id];
-                if (lost[st.shard] && st.seq() != 0) {
+                if (lost[st.shard] && (st.seq() != 0 || resets.contains(st))) {
                     toReset.add(st);
                 }
             }
@@ -704,7 +704,12 @@ final class Sequencer implements Agent {
     private boolean addReplyTicks(
             SymbolState st, Command c, long since, BackfillRequest backfill, List<EncodedTick> out) {
         if (st.seq() == 0) {
-            return true;
+            // No value here yet: nothing to send, unless the client holds state this numbering
+            // never gave it (another epoch, a restart; a seq ahead of none). Then an empty reset
+            // snapshot (seq 0, no fields) says so, or its next tick, seq 1, would look in order.
+            return since != ClientMessage.NO_SINCE
+                    ? c.epochMatches && since == 0
+                    : c.sincePositions == null || (c.epochMatches && sincePosition(c, st) <= frontier[st.shard]);
         }
         st.history.evictOlderThan(nowNs);
         final int replayed;

@@ -15,6 +15,12 @@ import org.agrona.collections.Int2ObjectHashMap;
  * ticks go out re-encoded with the conflated flag ({@code "cf":true}: the client's seq jumps on
  * purpose). A subscriber still lagging {@link #slowConsumerTimeoutNs()} after it started is
  * closed ({@link #closeSlowConsumer()}).
+ *
+ * <p>Lagging is judged by age as well as by bytes: a subscriber whose transport still holds bytes
+ * after every flush for {@link #lagConflateNs()} ({@link #hasBacklog()}: the kernel took none of
+ * them, its reader does not read) is conflated even below the high-water mark. At a modest rate a
+ * stalled reader would otherwise take minutes to fill the water mark. The check costs one look at
+ * the outbound buffer per flush (and a clock read while it holds bytes), never one per tick.
  */
 public abstract class Subscriber {
     static final int NOT_SUBSCRIBED = 0;
@@ -40,6 +46,15 @@ public abstract class Subscriber {
 
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
+
+    /** {@link System#nanoTime()} of the first flush since which bytes stayed unwritten; 0: none left. */
+    private long backlogSinceNs;
+
+    /** When lagging started ({@link System#nanoTime()}), valid while {@link #conflated} is set. */
+    private long lagStartNs;
+
+    /** How often a lagging subscriber looks whether it caught up or is past its timeout. */
+    static final long LAG_CHECK_NS = 100_000_000L;
 
     /** Per-symbol maximum frequency ({@code maxHz}); null while no subscription has one. */
     private Int2ObjectHashMap<Throttle> throttles;
@@ -154,15 +169,60 @@ public abstract class Subscriber {
     final void flushBatch() {
         writeQueued();
         flush();
-        if (conflated == null && !isWritable()) {
+        if (conflated == null && fallingBehind()) {
             conflated = new Int2ObjectHashMap<>();
-            schedule(this::closeIfStillLagging, slowConsumerTimeoutNs());
+            lagStartNs = System.nanoTime();
+            schedule(this::checkLag, LAG_CHECK_NS);
         }
     }
 
-    private void closeIfStillLagging() {
-        if (isLagging()) {
+    /**
+     * Past the high-water mark, or something the peer has not taken for {@link #lagConflateNs()}:
+     * bytes left unwritten at every flush ({@link #hasBacklog()}), or a read receipt asked for and
+     * not answered ({@link #unansweredSinceNs()}).
+     */
+    private boolean fallingBehind() {
+        if (!isWritable()) {
+            return true;
+        }
+        long sinceNs = 0;
+        if (hasBacklog()) {
+            if (backlogSinceNs == 0) {
+                backlogSinceNs = System.nanoTime() | 1; // never the "none" sentinel
+            }
+            sinceNs = backlogSinceNs;
+        } else {
+            backlogSinceNs = 0;
+        }
+        final long unansweredNs = unansweredSinceNs();
+        if (unansweredNs != 0 && (sinceNs == 0 || unansweredNs - sinceNs < 0)) {
+            sinceNs = unansweredNs;
+        }
+        return sinceNs != 0 && System.nanoTime() - sinceNs >= lagConflateNs();
+    }
+
+    /** Whether the peer took everything: nothing held back by Netty, no read receipt outstanding. */
+    private boolean caughtUp() {
+        return isWritable() && !hasBacklog() && unansweredSinceNs() == 0;
+    }
+
+    /**
+     * While lagging, every {@link #LAG_CHECK_NS}: back to live delivery once the transport took
+     * everything, closed past {@link #slowConsumerTimeoutNs()}. Not driven by writability alone:
+     * an age-judged lag starts while the channel is still writable.
+     */
+    private void checkLag() {
+        if (conflated == null) {
+            return; // caught up meanwhile, or closed
+        }
+        if (caughtUp()) {
+            resumeDelivery();
+        } else if (System.nanoTime() - lagStartNs >= slowConsumerTimeoutNs()) {
             closeSlowConsumer();
+            return;
+        }
+        if (conflated != null) {
+            schedule(this::checkLag, LAG_CHECK_NS);
         }
     }
 
@@ -186,11 +246,12 @@ public abstract class Subscriber {
      */
     protected final void resumeDelivery() {
         final Int2ObjectHashMap<EncodedTick> held = conflated;
-        if (held == null || !isWritable()) {
+        if (held == null || !caughtUp()) {
             return;
         }
         writeQueued();
         conflated = null;
+        backlogSinceNs = 0;
         for (EncodedTick t : held.values()) {
             deliverConflated(t);
             t.release();
@@ -255,6 +316,29 @@ public abstract class Subscriber {
 
     /** Whether the transport takes more bytes now. */
     protected abstract boolean isWritable();
+
+    /**
+     * Whether bytes written to the transport are still waiting for the peer to take them (held by
+     * Netty because the kernel would not). Default: never (the transport's writability alone).
+     */
+    protected boolean hasBacklog() {
+        return false;
+    }
+
+    /**
+     * When the oldest read receipt that the peer has not answered yet was asked for ({@link
+     * System#nanoTime()}), or 0: none outstanding. A receipt travels behind every byte written
+     * before it (a WebSocket ping), so its age is how long the peer has not read, wherever the
+     * bytes wait (kernel buffers included). Default: none asked for.
+     */
+    protected long unansweredSinceNs() {
+        return 0;
+    }
+
+    /** How long a backlog or an unanswered receipt may last before the subscriber is conflated. */
+    protected long lagConflateNs() {
+        return Long.MAX_VALUE;
+    }
 
     /**
      * Writes a batch's ticks, in order, without releasing them. The default queues each through

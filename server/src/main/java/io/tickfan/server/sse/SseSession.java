@@ -18,6 +18,7 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.session.Drainable;
+import io.tickfan.server.transport.Connections;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -101,6 +102,16 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     @Override
+    protected boolean hasBacklog() {
+        return BatchWriter.hasBacklog(ctx.channel());
+    }
+
+    @Override
+    protected long lagConflateNs() {
+        return TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs);
+    }
+
+    @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
         if (socket == null
                 || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
@@ -149,7 +160,13 @@ final class SseSession extends Subscriber implements Drainable {
         if (!closing) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             closing = true;
-            ctx.close();
+            // The end of the stream cannot pass the backlog: reset rather than leave the kernel
+            // retrying bytes for a reader that does not read (an HTTP/2 stream gets RST_STREAM).
+            if (hasBacklog()) {
+                Connections.reset(ctx.channel());
+            } else {
+                ctx.close();
+            }
         }
     }
 

@@ -1,15 +1,18 @@
 package io.tickfan.server.transport;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -62,5 +65,22 @@ public record Transport(
     public EventLoopGroup newGroup(int threads, String prefix) {
         final int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(prefix, true), ioHandlerFactory);
+    }
+
+    /**
+     * Caps the bytes the kernel holds unsent per client connection ({@code TCP_NOTSENT_LOWAT}): past
+     * it a write takes nothing more and the rest waits in Netty, where the slow-consumer check sees
+     * it. Without the cap a stalled reader hides megabytes in the socket's autotuned send buffer.
+     * NIO cannot set it: there the send buffer ({@code outbound.socketSendBufferBytes}) is the bound.
+     */
+    public void boundKernelUnsent(ServerBootstrap bootstrap, int bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        if (name.equals("epoll")) {
+            bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) bytes);
+        } else if (name.equals("io_uring")) {
+            bootstrap.childOption(IoUringChannelOption.TCP_NOTSENT_LOWAT, (long) bytes);
+        }
     }
 }

@@ -81,7 +81,9 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
                 }
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
-            } else if (!(frame instanceof PongWebSocketFrame)) {
+            } else if (frame instanceof PongWebSocketFrame) {
+                session.onPong();
+            } else {
                 ctx.close();
             }
         } finally {

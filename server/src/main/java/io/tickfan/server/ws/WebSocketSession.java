@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,6 +27,7 @@ import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.session.Drainable;
+import io.tickfan.server.transport.Connections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +45,11 @@ final class WebSocketSession extends Subscriber implements Drainable {
     private ChannelHandlerContext ctx;
     /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
     private BatchWriter.Sink socket;
+    /** When the outstanding read receipt was asked for ({@link System#nanoTime()}), or 0. */
+    private long receiptAskedNs;
+
+    private long receiptLastNs = System.nanoTime();
+
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
 
@@ -128,6 +135,16 @@ final class WebSocketSession extends Subscriber implements Drainable {
     }
 
     @Override
+    protected boolean hasBacklog() {
+        return BatchWriter.hasBacklog(ctx.channel());
+    }
+
+    @Override
+    protected long lagConflateNs() {
+        return TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs);
+    }
+
+    @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
         if (socket == null
                 || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.WEBSOCKET)) {
@@ -148,7 +165,37 @@ final class WebSocketSession extends Subscriber implements Drainable {
     }
 
     @Override
+    protected long unansweredSinceNs() {
+        return receiptAskedNs;
+    }
+
+    /**
+     * Asks for a read receipt (a ping, answered by every WebSocket client) once per {@code
+     * outbound.readReceiptMs} while ticks flow and none is outstanding. It is written after the
+     * batch, so its pong proves the client read the batch: see {@link #unansweredSinceNs()}.
+     */
+    private void askReadReceipt() {
+        final long intervalMs = context.readReceiptMs;
+        if (intervalMs <= 0 || receiptAskedNs != 0 || closing) {
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - receiptLastNs >= TimeUnit.MILLISECONDS.toNanos(intervalMs)) {
+            receiptLastNs = nowNs;
+            receiptAskedNs = nowNs | 1;
+            ctx.write(new PingWebSocketFrame(), ctx.voidPromise());
+            unflushed = true;
+        }
+    }
+
+    /** A pong: the client read everything written before the last read receipt. */
+    void onPong() {
+        receiptAskedNs = 0;
+    }
+
+    @Override
     protected void flush() {
+        askReadReceipt();
         if (unflushed) {
             unflushed = false;
             ctx.flush();
@@ -356,9 +403,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
     }
 
     /**
-     * Sends a close frame with {@code code} and closes once it is written, or after {@link
-     * #CLOSE_TIMEOUT_MS} if the peer does not read it (a slow consumer's close frame waits behind
-     * its backlog).
+     * Sends a close frame with {@code code} and closes once the kernel took it (the peer reads it
+     * after what its kernel holds), or resets the connection after {@link #CLOSE_TIMEOUT_MS} if the
+     * kernel did not take it (a slow consumer's close frame stuck behind its backlog).
      */
     void close(int code, String reason) {
         if (closing) {
@@ -366,7 +413,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
         }
         closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-        ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
     private void send(String json) {

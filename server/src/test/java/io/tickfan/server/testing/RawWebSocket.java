@@ -239,6 +239,9 @@ public final class RawWebSocket implements AutoCloseable {
     // ---- frames in --------------------------------------------------------------------------
 
     /** The next frame, or null if the server closed the connection. */
+    /** Whether {@link #readFrame} answers the server's pings (on by default, like any client). */
+    public boolean answerPings = true;
+
     public Frame readFrame(Duration timeout) {
         try {
             socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
@@ -258,6 +261,10 @@ public final class RawWebSocket implements AutoCloseable {
             }
             final byte[] payload = new byte[(int) length];
             in.readFully(payload);
+            if ((b0 & 0x0F) == OP_PING && answerPings) {
+                // What every client library does: the server's read receipts wait for it.
+                sendFrame(true, OP_PONG, payload, true);
+            }
             return new Frame((b0 & 0x80) != 0, b0 & 0x0F, payload);
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no frame from the server within " + timeout, e);
