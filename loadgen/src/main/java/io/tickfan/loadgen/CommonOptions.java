@@ -71,7 +71,7 @@ final class CommonOptions {
     @Option(
             names = "--strict",
             description =
-                    "Exit with code 3 when the run fails its checks (missing ticks, gaps, p99 over budget, clients not back).")
+                    "Exit with code 3 when the run fails its checks (missing ticks, gaps, p99 over budget); a failed storm drill always does.")
     boolean strict;
 
     @Option(

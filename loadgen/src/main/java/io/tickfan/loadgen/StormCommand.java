@@ -232,6 +232,8 @@ final class StormCommand extends BaseCommand {
             final long rejects0 = s.rejects.sum();
             final long honoured0 = s.retryAfterHonoured.sum();
             final long opens0 = s.opens.sum();
+            final Map<String, Long> failureCauses0 = FleetStats.snapshot(s.connectFailuresByCause);
+            final KernelCounters kernel0 = KernelCounters.read();
             s.arm();
             final long readyNs = EpochNanos.now();
             final AtomicReference<String> dropError = new AtomicReference<>();
@@ -243,11 +245,12 @@ final class StormCommand extends BaseCommand {
                     s.dropped.get() > 0,
                     "no client was dropped within " + dropTimeout.toSeconds() + " s"
                             + (dropError.get() == null ? "" : ": " + dropError.get()));
+            // Back means reconnected AND resubscribed: a socket without its symbols sees nothing.
+            Fleet.await(
+                    () -> s.back.get() >= s.dropped.get() && s.resumeAcks.sum() >= s.dropped.get(),
+                    reconnectTimeout.toMillis(),
+                    progress);
             final int dropped = s.dropped.get();
-            final boolean allBack =
-                    Fleet.await(() -> s.back.get() >= s.dropped.get(), reconnectTimeout.toMillis(), progress);
-            // Give the last resubscriptions a moment to be acknowledged.
-            Fleet.await(() -> s.resumeAcks.sum() >= s.back.get(), 2000, progress);
             if (publishing != null) {
                 pub.stop();
                 publishing.join(5000);
@@ -255,6 +258,7 @@ final class StormCommand extends BaseCommand {
             sampler.close();
             final double cpu1 = CpuClock.selfSeconds();
             final double server1 = CpuClock.processSeconds(common.serverPid);
+            final Map<String, Object> kernel = KernelCounters.read().since(kernel0);
 
             final long[] dropTimes = new long[n];
             final List<Long> backAfter = new ArrayList<>();
@@ -290,7 +294,10 @@ final class StormCommand extends BaseCommand {
             final long gaps = s.gaps.sum() - gaps0;
             final long duplicates = s.duplicates.sum() - dup0;
             final int back = sorted.length;
-            final boolean passed = allDropped && allBack && back == dropped && gaps == 0 && duplicates == 0;
+            final StormVerdict verdict =
+                    new StormVerdict(n, dropped, back, s.resumeAcks.sum(), s.openNow.get(), gaps, duplicates);
+            final List<String> failures = verdict.failures();
+            final boolean passed = allDropped && failures.isEmpty();
 
             final Map<String, Object> report = map();
             report.put("command", "storm");
@@ -321,12 +328,16 @@ final class StormCommand extends BaseCommand {
             storm.put("peak_connects_per_s", peakConnectsPerS);
             storm.put("connects", s.opens.sum() - opens0);
             storm.put("connect_failures", s.connectFailures.sum() - failures0);
+            storm.put(
+                    "connect_failures_by_cause",
+                    FleetStats.since(FleetStats.snapshot(s.connectFailuresByCause), failureCauses0));
             storm.put("rejects", s.rejects.sum() - rejects0);
             storm.put("rejects_by_status", RunCommand.counts(s.rejectsByStatus));
             storm.put("retry_after_honoured", s.retryAfterHonoured.sum() - honoured0);
             report.put("storm", storm);
             final Map<String, Object> resumes = map();
             resumes.put("resubscribed", s.resumeAcks.sum());
+            resumes.put("not_resubscribed", Math.max(0, dropped - s.resumeAcks.sum()));
             resumes.put("with_gaps", s.resumesWithGaps.get());
             resumes.put("gap_free", s.resumeAcks.sum() - s.resumesWithGaps.get());
             resumes.put("replayed_ticks", s.replayed.sum());
@@ -338,6 +349,8 @@ final class StormCommand extends BaseCommand {
             report.put("resumes", resumes);
             report.put("latency", Report.latency(s.latency.total()));
             report.put("cpu", cpu);
+            report.put("kernel", kernel);
+            report.put("failures", failures);
 
             final StringBuilder sum = new StringBuilder();
             sum.append(String.format(
@@ -372,10 +385,11 @@ final class StormCommand extends BaseCommand {
                     fmt(storm.get("t100_ms"))));
             sum.append(String.format(
                     Locale.ROOT,
-                    "connects %,d (peak %,.0f/s)  failed attempts %,d  rejects %,d %s  Retry-After honoured %,d%n",
+                    "connects %,d (peak %,.0f/s)  failed attempts %,d %s  rejects %,d %s  Retry-After honoured %,d%n",
                     (Long) storm.get("connects"),
                     peakConnectsPerS,
                     (Long) storm.get("connect_failures"),
+                    storm.get("connect_failures_by_cause"),
                     (Long) storm.get("rejects"),
                     storm.get("rejects_by_status"),
                     (Long) storm.get("retry_after_honoured")));
@@ -391,7 +405,11 @@ final class StormCommand extends BaseCommand {
                     gaps,
                     s.missing.sum() - missing0,
                     duplicates));
+            sum.append(KernelCounters.line(kernel));
             sum.append(cpuLine(cpu));
+            if (!failures.isEmpty()) {
+                sum.append("failed: ").append(String.join("; ", failures)).append('\n');
+            }
             return finish(
                     dir,
                     "tickfan loadgen storm (backoff " + backoff + ")",
@@ -401,6 +419,12 @@ final class StormCommand extends BaseCommand {
                     sum.toString(),
                     passed);
         }
+    }
+
+    /** A drill that fails exits non-zero, with or without --strict. */
+    @Override
+    boolean failedRunExitsNonZero() {
+        return true;
     }
 
     private void startDrop(AtomicReference<String> error) {
