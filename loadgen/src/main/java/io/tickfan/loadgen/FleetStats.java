@@ -34,6 +34,7 @@ final class FleetStats implements ClientListener, SseListener {
     final LongAdder reopens = new LongAdder();
     final LongAdder closes = new LongAdder();
     final LongAdder connectFailures = new LongAdder();
+    final LongAdder failovers = new LongAdder();
     final LongAdder rejects = new LongAdder();
     final LongAdder retryAfterHonoured = new LongAdder();
     final LongAdder errors = new LongAdder();
@@ -271,6 +272,11 @@ final class FleetStats implements ClientListener, SseListener {
             }
         });
         return m;
+    }
+
+    @Override
+    public void onFailover(TickfanClient client, java.net.URI from, java.net.URI to) {
+        failovers.increment();
     }
 
     @Override
