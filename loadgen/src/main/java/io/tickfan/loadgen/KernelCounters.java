@@ -37,7 +37,8 @@ final class KernelCounters {
         for (String[] c : COUNTERS) {
             files.computeIfAbsent(c[1], f -> {
                 try {
-                    return Files.readString(Path.of(f));
+                    // Files.readString trusts the size /proc reports (0 or 4096): read line by line.
+                    return String.join("\n", Files.readAllLines(Path.of(f)));
                 } catch (IOException | RuntimeException e) {
                     return "";
                 }

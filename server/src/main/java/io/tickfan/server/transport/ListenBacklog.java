@@ -47,7 +47,8 @@ public final class ListenBacklog {
 
     private static long read(Path file) {
         try {
-            return Long.parseLong(Files.readString(file).trim());
+            // Files.readString trusts the size /proc reports and may return a truncated value: read lines.
+            return Long.parseLong(Files.readAllLines(file).get(0).trim());
         } catch (IOException | RuntimeException e) {
             return -1;
         }
