@@ -63,6 +63,7 @@ final class FleetStats implements ClientListener, SseListener {
     final LongAdder replayed = new LongAdder();
 
     final AtomicInteger dropped = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong firstDropNs = new java.util.concurrent.atomic.AtomicLong();
     final AtomicInteger back = new AtomicInteger();
 
     FleetStats(int clients) {
@@ -81,6 +82,12 @@ final class FleetStats implements ClientListener, SseListener {
     /** From now on, record each client's first drop and first reopen after it. */
     void arm() {
         armed = true;
+    }
+
+    /** When the first client was dropped (EpochNanos), or now if none was. */
+    long firstDropNs() {
+        final long t = firstDropNs.get();
+        return t != 0 ? t : EpochNanos.now();
     }
 
     long droppedAt(int client) {
@@ -192,6 +199,7 @@ final class FleetStats implements ClientListener, SseListener {
         closes.increment();
         openNow.decrementAndGet();
         if (armed && droppedAtNs.compareAndSet(index(client), 0, EpochNanos.now())) {
+            firstDropNs.compareAndSet(0, droppedAtNs.get(index(client)));
             dropped.incrementAndGet();
         }
     }

@@ -257,10 +257,12 @@ final class StormCommand extends BaseCommand {
                     "no client was dropped within " + dropTimeout.toSeconds() + " s"
                             + (dropError.get() == null ? "" : ": " + dropError.get()));
             // Back means reconnected AND resubscribed: a socket without its symbols sees nothing.
+            // The timeout runs from the first drop, like t100.
+            final long firstDropNs = s.firstDropNs();
+            final long waitMs = Math.max(
+                    0, reconnectTimeout.toMillis() - TimeUnit.NANOSECONDS.toMillis(EpochNanos.now() - firstDropNs));
             Fleet.await(
-                    () -> s.back.get() >= s.dropped.get() && s.resumeAcks.sum() >= s.dropped.get(),
-                    reconnectTimeout.toMillis(),
-                    progress);
+                    () -> s.back.get() >= s.dropped.get() && s.resumeAcks.sum() >= s.dropped.get(), waitMs, progress);
             final int dropped = s.dropped.get();
             if (publishing != null) {
                 pub.stop();
@@ -305,8 +307,13 @@ final class StormCommand extends BaseCommand {
             final long gaps = s.gaps.sum() - gaps0;
             final long duplicates = s.duplicates.sum() - dup0;
             final int back = sorted.length;
-            final StormVerdict verdict =
-                    new StormVerdict(n, mustDrop, dropped, back, s.resumeAcks.sum(), s.openNow.get(), gaps, duplicates);
+            final long timeoutNs = reconnectTimeout.toNanos();
+            int backInTime = 0;
+            for (long t : sorted) {
+                backInTime += t <= timeoutNs ? 1 : 0;
+            }
+            final StormVerdict verdict = new StormVerdict(
+                    n, mustDrop, dropped, backInTime, s.resumeAcks.sum(), s.openNow.get(), gaps, duplicates);
             final List<String> failures = verdict.failures();
             final boolean passed = allDropped && failures.isEmpty();
 

@@ -11,7 +11,8 @@ import java.util.List;
  * @param clients clients in the fleet
  * @param mustDrop clients the drop had to take down (all of them, or those on a killed pod)
  * @param dropped clients that lost their connection after "ready"
- * @param reconnected dropped clients that completed a WebSocket handshake again
+ * @param reconnected dropped clients that completed a WebSocket handshake again within the
+ *     reconnect timeout (counted from the first drop)
  * @param resubscribed dropped clients whose resubscription after the reconnect was acknowledged
  * @param openAtEnd clients open when the drill ended
  * @param gaps gaps in seq seen after the drop
@@ -34,7 +35,7 @@ record StormVerdict(
             why.add("only " + dropped + " of the " + mustDrop + " clients expected were dropped");
         }
         if (reconnected < dropped) {
-            why.add((dropped - reconnected) + " dropped clients did not reconnect");
+            why.add((dropped - reconnected) + " dropped clients did not reconnect within the reconnect timeout");
         }
         if (resubscribed < dropped) {
             why.add((dropped - resubscribed) + " dropped clients have no resubscribe ack");
