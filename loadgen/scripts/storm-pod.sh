@@ -8,7 +8,7 @@
 #   storm-pod.sh stop NAME                SIGTERM, wait for the exit
 #
 # Environment: TICKFAN_SECRET (required), STORM_SERVER_ARGS (extra server flags, appended),
-# STORM_REDIS (default redis://127.0.0.1:6379; empty: no bridge), STORM_JAVA_OPTS (default -Xmx3g),
+# STORM_REDIS (default redis://127.0.0.1:6379; empty: no bridge), STORM_REDIS_PREFIX (key prefix), STORM_JAVA_OPTS (default -Xmx3g),
 # TICKFAN_SERVER_JAR (default server/target/tickfan-server.jar).
 set -euo pipefail
 
@@ -20,13 +20,16 @@ args=(--auth.hs256Secret="$TICKFAN_SECRET" --demo.enabled=false
   --drain.windowMs=2000 --transport.backlog=16384)
 if [ -n "$redis" ]; then
   # One key prefix for every pod of a drill: a restarted pod carries on the same numbering.
-  args+=(--redis.uri="$redis" --redis.keyPrefix="${STORM_REDIS_PREFIX:-tickfan-storm}")
+  # A busy machine may need more than the default 10 s to reach Redis at start.
+  args+=(--redis.uri="$redis" --redis.keyPrefix="${STORM_REDIS_PREFIX:-tickfan-storm}" --redis.startupTimeoutMs=30000)
 fi
 
 pidfile() { echo "/tmp/tickfan-$1.pid"; }
 
 start() {
   local name=$1 port=$2 log="/tmp/tickfan-$1.log"
+  # Empty the log first: the "ready" line of the pod this one replaces must not count.
+  : >"$log"
   # shellcheck disable=SC2086
   java ${STORM_JAVA_OPTS:--Xmx3g} -jar "$jar" --port="$port" "${args[@]}" ${STORM_SERVER_ARGS:-} >"$log" 2>&1 &
   echo $! >"$(pidfile "$name")"

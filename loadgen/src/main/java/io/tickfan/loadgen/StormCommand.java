@@ -295,13 +295,19 @@ final class StormCommand extends BaseCommand {
             final double elapsedS = (EpochNanos.now() - readyNs) / 1e9;
             final Map<String, Object> cpu = cpu(cpu0, cpu1, server0, server1, elapsedS);
             final List<Sampler.Sample> samples = sampler.samples();
+            // Over windows of at least one sample interval: a late sample followed by a prompt one
+            // would otherwise divide a burst by a few microseconds (seen on a loaded machine).
             double peakConnectsPerS = 0;
-            for (int i = 1; i < samples.size(); i++) {
-                final double dt = samples.get(i).tSec() - samples.get(i - 1).tSec();
-                if (dt > 0) {
+            final double windowS = sampleInterval.toMillis() / 1000.0;
+            for (int i = 1, j = 0; i < samples.size(); i++) {
+                while (j + 1 < i && samples.get(i).tSec() - samples.get(j + 1).tSec() >= windowS) {
+                    j++;
+                }
+                final double dt = samples.get(i).tSec() - samples.get(j).tSec();
+                if (dt >= windowS) {
                     peakConnectsPerS = Math.max(
                             peakConnectsPerS,
-                            (samples.get(i).opens() - samples.get(i - 1).opens()) / dt);
+                            (samples.get(i).opens() - samples.get(j).opens()) / dt);
                 }
             }
             final long gaps = s.gaps.sum() - gaps0;
@@ -352,6 +358,7 @@ final class StormCommand extends BaseCommand {
             storm.put("failovers", s.failovers.sum() - failovers0);
             storm.put("rejects", s.rejects.sum() - rejects0);
             storm.put("rejects_by_status", RunCommand.counts(s.rejectsByStatus));
+            storm.put("errors_by_code", RunCommand.counts(s.errorsByCode));
             storm.put("retry_after_honoured", s.retryAfterHonoured.sum() - honoured0);
             report.put("storm", storm);
             final Map<String, Object> resumes = map();

@@ -24,7 +24,7 @@ import picocli.CommandLine;
  * The CLI against a real server started in-process on port 0. Client counts and durations are
  * kept small: the machine is shared.
  */
-@Timeout(120)
+@Timeout(300)
 class LoadgenIT {
     private static final String SECRET = "loadgen-it-secret";
 
@@ -244,7 +244,7 @@ class LoadgenIT {
                         "--backoff-max",
                         "2s",
                         "--reconnect-timeout",
-                        "30s",
+                        "90s",
                         "--drop-timeout",
                         "20s",
                         "--strict"));
@@ -256,7 +256,7 @@ class LoadgenIT {
         final double t50 = r.num("storm.t50_ms");
         final double t99 = r.num("storm.t99_ms");
         final double t100 = r.num("storm.t100_ms");
-        assertTrue(0 < t50 && t50 <= t99 && t99 <= t100 && t100 < 30_000, out);
+        assertTrue(0 < t50 && t50 <= t99 && t99 <= t100 && t100 < 90_000, out);
         assertTrue(r.num("storm.peak_connects_per_s") > 0, out);
         assertTrue(r.count("storm.connects") >= 300, out);
         // The restarted server has a new epoch: every client notices and drops its stale cursors.
@@ -427,7 +427,7 @@ class LoadgenIT {
                         "--backoff-max",
                         "2s",
                         "--reconnect-timeout",
-                        "30s",
+                        "90s",
                         "--drop-timeout",
                         "20s",
                         "--strict"));
