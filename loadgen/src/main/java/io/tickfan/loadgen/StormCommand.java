@@ -251,7 +251,7 @@ final class StormCommand extends BaseCommand {
             startDrop(dropError);
 
             final int mustDrop = expectDropped > 0 ? Math.min(expectDropped, n) : n;
-            final boolean allDropped = Fleet.await(() -> s.dropped.get() >= mustDrop, dropTimeout.toMillis(), progress);
+            Fleet.await(() -> s.dropped.get() >= mustDrop, dropTimeout.toMillis(), progress);
             require(
                     s.dropped.get() > 0,
                     "no client was dropped within " + dropTimeout.toSeconds() + " s"
@@ -321,7 +321,9 @@ final class StormCommand extends BaseCommand {
             final StormVerdict verdict = new StormVerdict(
                     n, mustDrop, dropped, backInTime, s.resumeAcks.sum(), s.openNow.get(), gaps, duplicates);
             final List<String> failures = verdict.failures();
-            final boolean passed = allDropped && failures.isEmpty();
+            // Judged on the final counts: a drop that took longer than --drop-timeout but completed
+            // is slow, not failed (and a missing drop is named in the failures).
+            final boolean passed = failures.isEmpty();
 
             final Map<String, Object> report = map();
             report.put("command", "storm");
@@ -432,6 +434,11 @@ final class StormCommand extends BaseCommand {
                     gaps,
                     s.missing.sum() - missing0,
                     duplicates));
+            if (!s.errorsByCode.isEmpty()) {
+                sum.append("server errors by code: ")
+                        .append(storm.get("errors_by_code"))
+                        .append('\n');
+            }
             sum.append(KernelCounters.line(kernel));
             sum.append(cpuLine(cpu));
             if (!failures.isEmpty()) {

@@ -246,7 +246,7 @@ class LoadgenIT {
                         "--reconnect-timeout",
                         "90s",
                         "--drop-timeout",
-                        "20s",
+                        "60s",
                         "--strict"));
         assertEquals(0, code, out + err);
         final Json r = Json.read(dir.resolve("report.json"));
@@ -429,7 +429,7 @@ class LoadgenIT {
                         "--reconnect-timeout",
                         "90s",
                         "--drop-timeout",
-                        "20s",
+                        "60s",
                         "--strict"));
         assertEquals(0, code, out + err);
         final Json r = Json.read(dir.resolve("report.json"));
@@ -478,7 +478,7 @@ class LoadgenIT {
                         "--reconnect-timeout",
                         "3s",
                         "--drop-timeout",
-                        "20s"));
+                        "60s"));
         assertEquals(Loadgen.EXIT_FAILED_CHECKS, code, out + err);
         assertTrue(out.contains("verdict: FAIL") && out.contains("did not reconnect"), out);
         final Json r = Json.read(dir.resolve("report.json"));
