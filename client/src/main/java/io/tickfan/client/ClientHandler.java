@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.EpochNanos;
+import java.io.IOException;
 
 /**
  * Translates one connection's events into calls on its {@link TickfanClient}: sends the upgrade on
@@ -25,6 +26,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private int closeCode = -1;
     private String closeReason;
     private boolean opened;
+    /** The server answered the upgrade (101 or a refusal). */
+    private boolean answered;
+
+    private Throwable failure;
 
     ClientHandler(TickfanClient client, WebSocketClientHandshaker handshaker) {
         this.client = client;
@@ -61,6 +66,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onHandshakeResponse(ChannelHandlerContext ctx, FullHttpResponse response) {
+        answered = true;
         if (response.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
             try {
                 handshaker.finishHandshake(ctx.channel(), response);
@@ -83,6 +89,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (!answered) {
+            // Connected, but closed or reset before any answer to the upgrade: a failed attempt.
+            client.onHandshakeFailed(
+                    failure instanceof Exception e
+                            ? e
+                            : new IOException("connection closed before the upgrade answer"));
+        }
         client.onInactive(opened, closeCode, closeReason);
         ctx.fireChannelInactive();
     }
@@ -90,6 +103,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A reset peer or a corrupt frame ends this connection only; the client decides whether to reconnect.
+        if (failure == null) {
+            failure = cause;
+        }
         ctx.close();
     }
 }

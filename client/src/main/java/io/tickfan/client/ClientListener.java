@@ -65,4 +65,10 @@ public interface ClientListener {
      * from the server's {@code Retry-After} or close hint rather than the backoff alone.
      */
     default void onReconnectScheduled(TickfanClient client, long delayMs, boolean retryAfterHonoured) {}
+
+    /**
+     * An attempt on {@code from} failed and the client moves on to {@code to}, the next of its
+     * endpoints ({@link ClientOptions#fallbackUris()}).
+     */
+    default void onFailover(TickfanClient client, java.net.URI from, java.net.URI to) {}
 }

@@ -2,12 +2,14 @@ package io.tickfan.client;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a {@link TickfanClient} connects to and how it behaves. Immutable; the {@code with*}
  * methods return copies.
  *
- * @param uri {@code ws://host:port/ws}
+ * @param uri {@code ws://host:port/ws}, the first endpoint tried
  * @param token the JWT sent as {@code Authorization: Bearer}; null sends none
  * @param backoff reconnect policy; null means do not reconnect
  * @param localAddress source address to bind (port 0), or null to let the kernel choose
@@ -16,6 +18,10 @@ import java.net.URI;
  * @param receiveBufferBytes socket receive buffer (SO_RCVBUF, which also turns off the kernel's
  *     autotuning); 0 leaves the kernel default. A small one makes a client that stops reading push
  *     back on the server at once instead of after megabytes of kernel buffering.
+ * @param fallbackUris further endpoints (other pods of the same service), tried in order after
+ *     {@code uri}: an attempt that fails (refused, reset, timed out, closed or refused before the
+ *     upgrade) moves to the next one at once; only when every endpoint failed in a row does the
+ *     {@link Backoff} delay apply. A dropped connection first retries the endpoint it was on.
  */
 public record ClientOptions(
         URI uri,
@@ -24,13 +30,19 @@ public record ClientOptions(
         InetSocketAddress localAddress,
         int maxHz,
         int maxFramePayloadBytes,
-        int receiveBufferBytes) {
+        int receiveBufferBytes,
+        List<URI> fallbackUris) {
     /** The subprotocol of protocol v1. */
     public static final String SUBPROTOCOL = "tickfan.v1";
 
     public ClientOptions {
-        final String scheme = uri.getScheme();
-        if (!"ws".equals(scheme)) {
+        check(uri);
+        fallbackUris = List.copyOf(fallbackUris);
+        fallbackUris.forEach(ClientOptions::check);
+    }
+
+    private static void check(URI uri) {
+        if (!"ws".equals(uri.getScheme())) {
             throw new IllegalArgumentException("only ws:// URLs are supported, got " + uri);
         }
         if (uri.getHost() == null) {
@@ -40,30 +52,56 @@ public record ClientOptions(
 
     /** Reconnecting with {@link Backoff#exponential()}, no rate cap. */
     public static ClientOptions of(URI uri, String token) {
-        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0);
+        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0, List.of());
+    }
+
+    /** Like {@link #of(URI, String)} with several endpoints, tried in this order (failover). */
+    public static ClientOptions of(List<URI> uris, String token) {
+        if (uris.isEmpty()) {
+            throw new IllegalArgumentException("no URL");
+        }
+        return of(uris.get(0), token).withFallbackUris(uris.subList(1, uris.size()));
+    }
+
+    /** Every endpoint in the order tried: {@code uri} then the fallbacks. */
+    public List<URI> uris() {
+        final List<URI> all = new ArrayList<>(1 + fallbackUris.size());
+        all.add(uri);
+        all.addAll(fallbackUris);
+        return all;
+    }
+
+    public ClientOptions withFallbackUris(List<URI> fallbackUris) {
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
     public ClientOptions withBackoff(Backoff backoff) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
     public ClientOptions withLocalAddress(InetSocketAddress localAddress) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
     public ClientOptions withToken(String token) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
     public ClientOptions withMaxHz(int maxHz) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
     public ClientOptions withReceiveBufferBytes(int receiveBufferBytes) {
-        return new ClientOptions(uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes);
+        return new ClientOptions(
+                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
     }
 
-    int port() {
+    static int port(URI uri) {
         return uri.getPort() > 0 ? uri.getPort() : 80;
     }
 }

@@ -28,6 +28,7 @@ import io.tickfan.protocol.ServerMessage;
 import io.tickfan.protocol.ServerMessageDecoder;
 import io.tickfan.protocol.Tick;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -58,7 +59,10 @@ public final class TickfanClient {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final HttpHeaders upgradeHeaders;
-    private final InetSocketAddress remote;
+    /** The endpoints, in failover order, and their addresses. */
+    private final URI[] uris;
+
+    private final InetSocketAddress[] remotes;
     private final Map<String, SymbolCursor> cursors = new LinkedHashMap<>();
     /** The cursors by symbol bytes, for ticks read by the {@link TickScanner}; rebuilt with {@link #cursors}. */
     private SymbolTable symbolTable = SymbolTable.EMPTY;
@@ -77,15 +81,27 @@ public final class TickfanClient {
     private boolean gaveUp;
     private long opens;
     private int nextRequestId;
+    /** Index into {@link #uris} of the endpoint in use. */
+    private int current;
+    /** The last attempt failed before the upgrade completed (move on to the next endpoint). */
+    private boolean attemptFailed;
+    /** Attempts that failed in a row since the last open, across endpoints. */
+    private int failedInRow;
 
     private volatile Channel openChannel;
+    private volatile URI currentUri;
 
     public TickfanClient(ClientTransport transport, ClientOptions options, ClientListener listener) {
         this.options = options;
         this.listener = listener;
         this.scanTicks = !listener.wantsPrices();
         this.loop = transport.group().next();
-        this.remote = InetSocketAddress.createUnresolved(options.uri().getHost(), options.port());
+        this.uris = options.uris().toArray(new URI[0]);
+        this.remotes = new InetSocketAddress[uris.length];
+        for (int i = 0; i < uris.length; i++) {
+            remotes[i] = InetSocketAddress.createUnresolved(uris[i].getHost(), ClientOptions.port(uris[i]));
+        }
+        this.currentUri = uris[0];
         this.upgradeHeaders = new DefaultHttpHeaders();
         if (options.token() != null) {
             upgradeHeaders.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token());
@@ -102,7 +118,7 @@ public final class TickfanClient {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
-                                options.uri(),
+                                uris[current],
                                 WebSocketVersion.V13,
                                 ClientOptions.SUBPROTOCOL,
                                 false,
@@ -133,6 +149,11 @@ public final class TickfanClient {
     /** The loop this client runs on. */
     public EventLoop eventLoop() {
         return loop;
+    }
+
+    /** The endpoint this client is connected or connecting to. */
+    public URI uri() {
+        return currentUri;
     }
 
     /** Whether the WebSocket is open (handshake done, not closed). */
@@ -246,6 +267,7 @@ public final class TickfanClient {
         if (closed) {
             return;
         }
+        final InetSocketAddress remote = remotes[current];
         final ChannelFuture future = options.localAddress() == null
                 ? bootstrap.connect(remote)
                 : bootstrap.connect(remote, options.localAddress());
@@ -253,6 +275,7 @@ public final class TickfanClient {
         future.addListener(f -> {
             if (!f.isSuccess()) {
                 channel = null;
+                attemptFailed = true;
                 listener.onConnectFailed(this, f.cause());
                 scheduleReconnect();
             }
@@ -266,6 +289,7 @@ public final class TickfanClient {
     void onOpen(Channel ch) {
         openChannel = ch;
         attempt = 0;
+        failedInRow = 0;
         final boolean reconnect = opens++ > 0;
         listener.onOpen(this, reconnect);
         if (closed) {
@@ -279,6 +303,7 @@ public final class TickfanClient {
 
     void onRejected(int status, long retryAfterMs) {
         retryHintMs = retryAfterMs;
+        attemptFailed = true;
         // 401 and 403 will not change by retrying with the same token; 408, 429 and 5xx may.
         if (status >= 400 && status < 500 && status != 408 && status != 429) {
             gaveUp = true;
@@ -287,6 +312,7 @@ public final class TickfanClient {
     }
 
     void onHandshakeFailed(Exception e) {
+        attemptFailed = true;
         listener.onConnectFailed(this, e);
     }
 
@@ -307,6 +333,21 @@ public final class TickfanClient {
         if (closed || gaveUp || options.backoff() == null) {
             return;
         }
+        if (attemptFailed && uris.length > 1) {
+            // Another pod may be fine: try the next endpoint at once; back off only after a full round failed.
+            attemptFailed = false;
+            final URI from = uris[current];
+            current = (current + 1) % uris.length;
+            currentUri = uris[current];
+            listener.onFailover(this, from, uris[current]);
+            if (++failedInRow < uris.length) {
+                retryHintMs = -1;
+                reconnectTask = loop.schedule(this::doConnect, 0, TimeUnit.MILLISECONDS);
+                return;
+            }
+            failedInRow = 0;
+        }
+        attemptFailed = false;
         long delayMs = options.backoff().delayMs(attempt++);
         final boolean honoured = retryHintMs >= 0;
         if (honoured) {

@@ -13,7 +13,8 @@ final class CommonOptions {
             names = "--url",
             paramLabel = "URL",
             description =
-                    "WebSocket endpoint; repeat for several pods (clients spread round-robin). Default: ${DEFAULT-VALUE}.",
+                    "WebSocket endpoint; repeat for several pods: client i starts on pod i mod P and fails over to the"
+                            + " others in turn when an attempt fails. Default: ${DEFAULT-VALUE}.",
             defaultValue = "ws://127.0.0.1:8080/ws",
             split = ",")
     List<URI> urls = new ArrayList<>();
@@ -71,7 +72,7 @@ final class CommonOptions {
     @Option(
             names = "--strict",
             description =
-                    "Exit with code 3 when the run fails its checks (missing ticks, gaps, p99 over budget, clients not back).")
+                    "Exit with code 3 when the run fails its checks (missing ticks, gaps, p99 over budget); a failed storm drill always does.")
     boolean strict;
 
     @Option(

@@ -94,9 +94,10 @@ final class Fleet implements AutoCloseable {
             return;
         }
         for (int i = 0; i < n; i++) {
-            final URI uri = urls.get(i % urls.size());
-            ClientOptions options =
-                    ClientOptions.of(uri, tokens.apply(i)).withBackoff(backoff).withMaxHz(maxHz);
+            // Client i starts on pod i mod P and fails over to the others in turn.
+            ClientOptions options = ClientOptions.of(rotated(urls, i), tokens.apply(i))
+                    .withBackoff(backoff)
+                    .withMaxHz(maxHz);
             final int block = i / connectionsPerSource;
             if (block > 0) {
                 options = options.withLocalAddress(new InetSocketAddress("127.0.0." + (1 + block), 0));
@@ -105,6 +106,15 @@ final class Fleet implements AutoCloseable {
             client.subscribe(plan.symbolsOf(i));
             clients.add(client);
         }
+    }
+
+    /** {@code urls} starting at index {@code i mod size}, wrapping around. */
+    static List<URI> rotated(List<URI> urls, int i) {
+        final List<URI> r = new ArrayList<>(urls.size());
+        for (int k = 0; k < urls.size(); k++) {
+            r.add(urls.get((i + k) % urls.size()));
+        }
+        return r;
     }
 
     /** Sets SO_RCVBUF on every WebSocket client not yet connected (0: kernel default). */

@@ -41,6 +41,7 @@ final class FleetStats implements ClientListener, SseListener {
     final LongAdder slowConsumerCloses = new LongAdder();
 
     final LongAdder connectFailures = new LongAdder();
+    final LongAdder failovers = new LongAdder();
     final LongAdder rejects = new LongAdder();
     final LongAdder retryAfterHonoured = new LongAdder();
     final LongAdder errors = new LongAdder();
@@ -51,6 +52,8 @@ final class FleetStats implements ClientListener, SseListener {
     final AtomicInteger openNow = new AtomicInteger();
     final ConcurrentHashMap<String, LongAdder> rejectsByStatus = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
+    /** Failed connection attempts by cause: refused, timed_out, reset, closed_before_upgrade, handshake, other. */
+    final ConcurrentHashMap<String, LongAdder> connectFailuresByCause = new ConcurrentHashMap<>();
 
     private volatile long windowStartNs = Long.MAX_VALUE;
     private volatile long windowEndNs = Long.MAX_VALUE;
@@ -67,6 +70,7 @@ final class FleetStats implements ClientListener, SseListener {
     final LongAdder replayed = new LongAdder();
 
     final AtomicInteger dropped = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong firstDropNs = new java.util.concurrent.atomic.AtomicLong();
     final AtomicInteger back = new AtomicInteger();
 
     FleetStats(int clients) {
@@ -85,6 +89,12 @@ final class FleetStats implements ClientListener, SseListener {
     /** From now on, record each client's first drop and first reopen after it. */
     void arm() {
         armed = true;
+    }
+
+    /** When the first client was dropped (EpochNanos), or now if none was. */
+    long firstDropNs() {
+        final long t = firstDropNs.get();
+        return t != 0 ? t : EpochNanos.now();
     }
 
     long droppedAt(int client) {
@@ -199,6 +209,7 @@ final class FleetStats implements ClientListener, SseListener {
         }
         openNow.decrementAndGet();
         if (armed && droppedAtNs.compareAndSet(index(client), 0, EpochNanos.now())) {
+            firstDropNs.compareAndSet(0, droppedAtNs.get(index(client)));
             dropped.incrementAndGet();
         }
     }
@@ -235,6 +246,55 @@ final class FleetStats implements ClientListener, SseListener {
     @Override
     public void onConnectFailed(TickfanClient client, Throwable cause) {
         connectFailures.increment();
+        connectFailuresByCause
+                .computeIfAbsent(causeOf(cause), k -> new LongAdder())
+                .increment();
+    }
+
+    /** A connect failure's kind, from its exception (Netty's are subclasses of the JDK's). */
+    static String causeOf(Throwable cause) {
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "timed_out";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            return "refused";
+        }
+        if (cause instanceof io.netty.handler.codec.http.websocketx.WebSocketHandshakeException) {
+            return "handshake";
+        }
+        final String m = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("before the upgrade")) {
+            return "closed_before_upgrade";
+        }
+        if (m.contains("reset")) {
+            return "reset";
+        }
+        if (m.contains("refused")) {
+            return "refused";
+        }
+        return "other";
+    }
+
+    static java.util.Map<String, Long> snapshot(ConcurrentHashMap<String, LongAdder> counts) {
+        final java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        counts.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+
+    static java.util.Map<String, Long> since(java.util.Map<String, Long> now, java.util.Map<String, Long> before) {
+        final java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        now.forEach((k, v) -> {
+            final long d = v - before.getOrDefault(k, 0L);
+            if (d != 0) {
+                m.put(k, d);
+            }
+        });
+        return m;
+    }
+
+    @Override
+    public void onFailover(TickfanClient client, java.net.URI from, java.net.URI to) {
+        failovers.increment();
     }
 
     @Override

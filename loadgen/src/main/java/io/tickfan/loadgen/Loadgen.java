@@ -9,9 +9,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code loadgen}: latency and throughput runs and reconnect-storm drills against tickfan.
  *
- * <p>Exit codes: 0 the run completed (and, with {@code --strict}, passed); 1 the run could not be
+ * <p>Exit codes: 0 the run completed (and, for a storm or with {@code --strict}, passed); 1 the run could not be
  * carried out (server unreachable, token refused, timeout); 2 bad options; 3 the run completed
- * but failed its checks under {@code --strict}.
+ * but failed its checks (a storm drill always; other runs under {@code --strict}).
  */
 @Command(
         name = "loadgen",
@@ -28,10 +28,10 @@ import picocli.CommandLine.Spec;
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:completed (and passed, with --strict)",
+            "0:completed (and passed: storm always, others with --strict)",
             "1:could not run (unreachable, refused, timed out)",
             "2:bad options",
-            "3:completed but failed its checks (--strict)"
+            "3:completed but failed its checks (storm always, others with --strict)"
         })
 public final class Loadgen implements Runnable {
     static final int EXIT_OK = 0;

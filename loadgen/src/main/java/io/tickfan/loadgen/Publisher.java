@@ -85,7 +85,7 @@ final class Publisher implements AutoCloseable, ClientListener {
         final Backoff quick = Backoff.exponential(50, 2000, 2.0, 0.5);
         for (int i = 0; i < n; i++) {
             final ClientOptions options =
-                    ClientOptions.of(urls.get(i % urls.size()), token).withBackoff(quick);
+                    ClientOptions.of(Fleet.rotated(urls, i), token).withBackoff(quick);
             connections.add(new TickfanClient(transport, options, this).attach(i));
             inFlight.add(new ConcurrentLinkedQueue<>());
         }

@@ -24,7 +24,7 @@ import picocli.CommandLine;
  * The CLI against a real server started in-process on port 0. Client counts and durations are
  * kept small: the machine is shared.
  */
-@Timeout(120)
+@Timeout(300)
 class LoadgenIT {
     private static final String SECRET = "loadgen-it-secret";
 
@@ -244,9 +244,9 @@ class LoadgenIT {
                         "--backoff-max",
                         "2s",
                         "--reconnect-timeout",
-                        "30s",
+                        "90s",
                         "--drop-timeout",
-                        "20s",
+                        "60s",
                         "--strict"));
         assertEquals(0, code, out + err);
         final Json r = Json.read(dir.resolve("report.json"));
@@ -256,11 +256,13 @@ class LoadgenIT {
         final double t50 = r.num("storm.t50_ms");
         final double t99 = r.num("storm.t99_ms");
         final double t100 = r.num("storm.t100_ms");
-        assertTrue(0 < t50 && t50 <= t99 && t99 <= t100 && t100 < 30_000, out);
+        assertTrue(0 < t50 && t50 <= t99 && t99 <= t100 && t100 < 90_000, out);
         assertTrue(r.num("storm.peak_connects_per_s") > 0, out);
         assertTrue(r.count("storm.connects") >= 300, out);
         // The restarted server has a new epoch: every client notices and drops its stale cursors.
         assertEquals(300, r.count("resumes.epoch_changes"), out);
+        assertEquals(0, r.count("resumes.not_resubscribed"), out);
+        assertFalse(r.isNull("kernel.listen_overflows"), out);
         assertEquals(300, r.count("resumes.resubscribed"), out);
         assertEquals(0, r.count("resumes.gaps"), out);
         assertEquals(0, r.count("resumes.duplicates"), out);
@@ -425,9 +427,9 @@ class LoadgenIT {
                         "--backoff-max",
                         "2s",
                         "--reconnect-timeout",
-                        "30s",
+                        "90s",
                         "--drop-timeout",
-                        "20s",
+                        "60s",
                         "--strict"));
         assertEquals(0, code, out + err);
         final Json r = Json.read(dir.resolve("report.json"));
@@ -445,6 +447,51 @@ class LoadgenIT {
         assertEquals(0, r.count("resumes.gaps"), out);
         assertEquals(0, r.count("resumes.duplicates"), out);
         assertTrue(r.count("resumes.replayed_ticks") > 0, "ticks sent while away came back by replay: " + out);
+    }
+
+    @Test
+    void shouldExitNonZeroWithoutStrictWhenDroppedClientsNeverComeBack() throws Exception {
+        final Path dir = reports.resolve("storm-lost");
+        final CommandLine cl = Loadgen.commandLine();
+        // The server goes away for good: every reconnect is refused, the drill must fail.
+        ((StormCommand) cl.getSubcommands().get("storm").getCommand()).dropHook =
+                () -> server.getAndSet(null).close();
+        final int code = run(
+                cl,
+                args(
+                        "storm",
+                        dir,
+                        "--clients",
+                        "40",
+                        "--symbols",
+                        "4",
+                        "--per-client",
+                        "1",
+                        "--rate",
+                        "0",
+                        "--backoff",
+                        "exponential",
+                        "--backoff-min",
+                        "50ms",
+                        "--backoff-max",
+                        "300ms",
+                        "--reconnect-timeout",
+                        "3s",
+                        "--drop-timeout",
+                        "60s"));
+        assertEquals(Loadgen.EXIT_FAILED_CHECKS, code, out + err);
+        assertTrue(out.contains("verdict: FAIL") && out.contains("did not reconnect"), out);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals(Boolean.FALSE, r.get("passed"));
+        assertEquals(40, r.count("storm.not_reconnected"), out);
+        assertEquals(40, r.count("resumes.not_resubscribed"), out);
+        assertTrue(r.count("storm.connect_failures") >= 40, out);
+        assertTrue(r.count("storm.connect_failures_by_cause.refused") >= 40, out);
+        // Refused loopback connects are failed attempts to the kernel too (a machine-wide counter).
+        assertTrue(r.count("kernel.attempt_fails") >= 40, out);
+        assertFalse(r.isNull("kernel.listen_overflows"), out);
+        assertFalse(r.isNull("kernel.syn_retrans"), out);
+        assertTrue(out.contains("kernel (machine-wide): listen overflows"), out);
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.tickfan.server.feed.DemoFeed;
 import io.tickfan.server.http.HttpServerInitializer;
 import io.tickfan.server.http.TlsContexts;
 import io.tickfan.server.session.AdminActions;
+import io.tickfan.server.transport.ListenBacklog;
 import io.tickfan.server.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -123,10 +124,15 @@ public final class TickfanServer implements AutoCloseable {
             }
         });
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
+        final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
+        final String backlogCapped = ListenBacklog.capWarning(backlog);
+        if (backlogCapped != null) {
+            LOG.warn(backlogCapped);
+        }
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_BACKLOG, backlog)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))

@@ -22,6 +22,10 @@ public final class ServerConfig {
             "transport", "auto", "Netty transport: auto (epoll where available, else NIO), epoll, io_uring or nio.");
     public static final Setting IO_THREADS =
             define("ioThreads", "0", "Event-loop threads serving connections; 0 means one per core.");
+    public static final Setting TRANSPORT_BACKLOG = define(
+            "transport.backlog",
+            "16384",
+            "Listen backlog (SO_BACKLOG): connections the kernel queues before they are accepted. Capped by net.core.somaxconn (and SYNs by net.ipv4.tcp_max_syn_backlog); a lower cap is logged at start.");
 
     // HTTP and WebSocket
     public static final Setting WS_PATH = define("ws.path", "/ws", "Path of the WebSocket endpoint.");
