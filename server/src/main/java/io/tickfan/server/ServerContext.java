@@ -54,6 +54,8 @@ public final class ServerContext {
     public final long expiryGraceMs;
     private volatile boolean ready = true;
     private volatile AdminActions adminActions;
+    private volatile java.util.function.Supplier<String> readinessCheck = () -> null;
+    private volatile io.tickfan.server.metrics.TickfanMetrics metrics;
 
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
         this.config = config;
@@ -104,6 +106,25 @@ public final class ServerContext {
 
     public void setReady(boolean ready) {
         this.ready = ready;
+    }
+
+    /** Why {@code /ready} should answer 503 (draining, or the readiness check's reason), or null. */
+    public String notReadyReason() {
+        return ready ? readinessCheck.get() : "draining";
+    }
+
+    /** A check whose non-null answer turns readiness false (the Redis bridge heartbeat). */
+    public void setReadinessCheck(java.util.function.Supplier<String> check) {
+        this.readinessCheck = check;
+    }
+
+    /** The metrics registry, for {@code /metrics} on the main port; null before start-up ends. */
+    public io.tickfan.server.metrics.TickfanMetrics metrics() {
+        return metrics;
+    }
+
+    public void setMetrics(io.tickfan.server.metrics.TickfanMetrics metrics) {
+        this.metrics = metrics;
     }
 
     public AdminActions adminActions() {

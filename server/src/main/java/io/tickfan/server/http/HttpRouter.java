@@ -78,13 +78,20 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             SseUpgrader.upgrade(ctx, request, uri, context, http2);
         } else if (path.equals(context.pollPath)) {
             LongPollRequest.handle(ctx, request, uri, context, http2);
+        } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
+            MetricsRequest.handle(ctx, request, context);
         } else if ((path.equals("/health") || path.equals("/ready"))
                 && request.method().equals(HttpMethod.GET)) {
-            // Liveness is always ok while the process answers; readiness turns false when draining.
-            final boolean ok = path.equals("/health") || context.isReady();
+            // Liveness is always ok while the process answers; readiness turns false when draining or
+            // when the Redis bridge stopped reading (the reason says which).
+            final String notReady = path.equals("/health") ? null : context.notReadyReason();
+            final boolean ok = notReady == null;
             final var response = HttpResponses.json(
                     ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ok ? "{\"status\":\"ok\"}" : "{\"status\":\"draining\"}");
+                    ok
+                            ? "{\"status\":\"ok\"}"
+                            : "{\"status\":\"" + (notReady.equals("draining") ? "draining" : "not_ready")
+                                    + "\",\"reason\":\"" + notReady.replace("\"", "'") + "\"}");
             final boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             final var future = ctx.writeAndFlush(response);
