@@ -36,7 +36,7 @@ final class TokenMint {
                 try {
                     ttlSeconds = Long.parseLong(arg.substring("--ttlSeconds=".length()));
                 } catch (NumberFormatException e) {
-                    System.err.println("tickfan mint-token: --ttlSeconds must be a whole number, got: " + arg);
+                    System.err.println("tickfan: mint-token: --ttlSeconds must be a whole number, got: " + arg);
                     return 2;
                 }
             } else {
@@ -47,12 +47,12 @@ final class TokenMint {
         try {
             config = ServerConfig.load(rest.toArray(new String[0]), System.getenv(), System.getProperties());
         } catch (IllegalArgumentException e) {
-            System.err.println("tickfan mint-token: " + e.getMessage());
+            System.err.println("tickfan: mint-token: " + e.getMessage());
             return 2;
         }
         final String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
         if (secret.isEmpty()) {
-            System.err.println("tickfan mint-token: auth.hs256Secret is not set (config file, TICKFAN_AUTH_HS256SECRET"
+            System.err.println("tickfan: mint-token: auth.hs256Secret is not set (config file, TICKFAN_AUTH_HS256SECRET"
                     + " or --auth.hs256Secret); a server without a key makes a random one and prints its own tokens");
             return 2;
         }

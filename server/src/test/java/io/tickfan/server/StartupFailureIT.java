@@ -142,4 +142,25 @@ class StartupFailureIT {
         assertFalse(out.contains("file-secret-value"), out);
         assertFalse(out.contains("hunter2"), out);
     }
+
+    @Test
+    void shouldMintAPublisherTokenFromTheConfiguredSecret() throws Exception {
+        final Path file = dir.resolve("tickfan.properties");
+        Files.writeString(file, "auth.hs256Secret=mint-test-secret\n");
+        final Run run = run(Map.of(), "mint-token", "--config=" + file, "--sub=feed", "--roles=publisher");
+        assertEquals(0, run.exit(), run.errLines().toString());
+        final var jwt = com.auth0
+                .jwt
+                .JWT
+                .require(com.auth0.jwt.algorithms.Algorithm.HMAC256("mint-test-secret"))
+                .build()
+                .verify(run.out().strip());
+        assertEquals("feed", jwt.getSubject());
+        assertEquals(List.of("publisher"), jwt.getClaim("roles").asList(String.class));
+    }
+
+    @Test
+    void shouldRefuseToMintWithoutASecretInOneLine() throws Exception {
+        assertOneLine(run(Map.of(), "mint-token", "--sub=feed"), "auth.hs256Secret");
+    }
 }
