@@ -39,6 +39,8 @@ public final class ServerContext {
     public final Authenticator authenticator;
     public final AdmissionControl admission;
     public final SessionRegistry sessions = new SessionRegistry();
+    /** Refused upgrades and requests: counted by reason, logged at most once per reason per interval. */
+    public final io.tickfan.server.metrics.Refusals refusals;
     /** Every accepted connection (removed on close), so a shutdown can close them all. */
     public final ChannelGroup connections =
             new DefaultChannelGroup("tickfan-connections", GlobalEventExecutor.INSTANCE);
@@ -88,6 +90,7 @@ public final class ServerContext {
                 Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
                 config.integer(ServerConfig.AUTH_MAX_QUEUED));
         this.admission = admission;
+        this.refusals = new io.tickfan.server.metrics.Refusals(config.longValue(ServerConfig.LOG_REFUSAL_INTERVAL_MS));
         this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
         this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);
         this.wsIdleTimeoutMs = config.longValue(ServerConfig.WS_IDLE_TIMEOUT_MS);

@@ -289,6 +289,12 @@ public final class ServerConfig {
             "With Redis: /ready answers 503 (and says which shard) when a shard's newest heartbeat read is older than"
                     + " this, or its stream reader has not completed a read for this long plus redis.readBlockMs.");
 
+    public static final Setting LOG_REFUSAL_INTERVAL_MS = define(
+            "log.refusalIntervalMs",
+            "1000",
+            "At most one log line per refusal status and reason (401 token expired, 429, ...) per interval; the"
+                    + " refusals in between are counted and the next line says how many.");
+
     private final Map<String, String> values;
     private final Map<String, String> sources;
 

@@ -53,6 +53,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         RequestDeadlineHandler.requestComplete(ctx);
         final AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
         if (rejection != null) {
+            context.refusals.record(rejection.status(), rejection.reason());
             final FullHttpResponse response = HttpResponses.json(
                     HttpResponseStatus.valueOf(rejection.status()),
                     "{\"error\":\"rejected\",\"reason\":\"" + rejection.reason() + "\"}");

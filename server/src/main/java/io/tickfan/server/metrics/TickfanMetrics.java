@@ -60,6 +60,13 @@ public final class TickfanMetrics {
                 .help("1 when /ready answers 200, 0 when it answers 503 (draining, or the Redis bridge is wedged)")
                 .callback(cb -> cb.call(context.notReadyReason() == null ? 1 : 0))
                 .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_upgrades_refused_total")
+                .help("upgrades and requests refused before any 101 or 200, by HTTP status and reason")
+                .labelNames("status", "reason")
+                .callback(cb -> context.refusals.forEach(
+                        (status, reason, total) -> cb.call(total, Integer.toString(status), reason)))
+                .register(registry);
         registerAllocator();
         if (bridge != null) {
             registerBridge(bridge);

@@ -105,4 +105,23 @@ class MetricsIT {
         assertTrue(ok.body().contains("tickfan_ticks_sequenced_total"));
         assertFalse(ok.body().contains(TestTokens.SECRET), "no secret in any series");
     }
+
+    @Test
+    void shouldCountRefusedUpgradesByStatusAndReason() throws Exception {
+        final String series = "tickfan_upgrades_refused_total{reason=\"token expired\",status=\"401\"}";
+        final String before = get(server.server().metricsPort(), null, null).body();
+        final double was = before.contains(series) ? value(before, series) : 0;
+        for (int i = 0; i < 5; i++) {
+            final HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sse?symbols=A"))
+                            .header("Authorization", "Bearer " + TestTokens.expired())
+                            .timeout(Duration.ofSeconds(20))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, r.statusCode());
+        }
+        final String after = get(server.server().metricsPort(), null, null).body();
+        assertEquals(was + 5, value(after, series), after);
+        assertFalse(after.contains(TestTokens.expired().substring(0, 20)), "no token in a label");
+    }
 }
