@@ -65,6 +65,7 @@ class ReadinessHeartbeatIT {
             Pods.await(() -> pod.context().notReadyReason() == null, "ready after start-up");
             assertEquals(200, get(pod.port(), "/ready").statusCode());
             assertEquals(1.0, metric(pod, "tickfan_ready"));
+            assertDeployQueriesExist(pod);
 
             redis.freeze();
             try {
@@ -121,5 +122,23 @@ class ReadinessHeartbeatIT {
             assertEquals(1.0, metric(pod, "tickfan_ready"));
             client.awaitTicks("WEDGE", 5000, Duration.ofSeconds(30));
         }
+    }
+
+    /** Every metric deploy/'s alert rules and dashboard query is one a pod with a bridge exposes. */
+    private static void assertDeployQueriesExist(TickfanServer pod) throws Exception {
+        assertEquals(401, get(pod.port(), "/sse?symbols=A").statusCode()); // one refusal, so its series exists
+        final String body = get(pod.metricsPort(), "/metrics").body();
+        final java.nio.file.Path deploy = java.nio.file.Path.of("..", "deploy");
+        final String queries = java.nio.file.Files.readString(
+                        deploy.resolve("prometheus").resolve("alerts.yaml"))
+                + java.nio.file.Files.readString(deploy.resolve("grafana").resolve("tickfan-dashboard.json"));
+        final Matcher names = Pattern.compile("\\b(?:tickfan|jvm)_[a-z_]+").matcher(queries);
+        final java.util.Set<String> missing = new java.util.TreeSet<>();
+        while (names.find()) {
+            if (!Pattern.compile("(?m)^" + names.group() + "[ {]").matcher(body).find()) {
+                missing.add(names.group());
+            }
+        }
+        assertTrue(missing.isEmpty(), "deploy/ queries metrics a pod does not expose: " + missing);
     }
 }
