@@ -39,6 +39,8 @@ public final class Main {
             printConfig(config);
             return;
         }
+        io.tickfan.server.logging.LogFormat.useJson(
+                config.string(ServerConfig.LOG_FORMAT).equals("json"));
         final TickfanServer server;
         try {
             server = TickfanServer.start(config);

@@ -289,6 +289,11 @@ public final class ServerConfig {
             "With Redis: /ready answers 503 (and says which shard) when a shard's newest heartbeat read is older than"
                     + " this, or its stream reader has not completed a read for this long plus redis.readBlockMs.");
 
+    public static final Setting LOG_FORMAT = define(
+            "log.format",
+            "plain",
+            "plain, or json: one JSON object per line with ts, level, logger, thread, msg and (for an exception,"
+                    + " class and message only) error.");
     public static final Setting LOG_REFUSAL_INTERVAL_MS = define(
             "log.refusalIntervalMs",
             "1000",

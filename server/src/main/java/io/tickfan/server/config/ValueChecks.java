@@ -9,8 +9,9 @@ import java.util.Map;
  */
 final class ValueChecks {
     private static final List<String> PORTS = List.of("port", "metrics.port");
-    private static final Map<String, List<String>> CHOICES =
-            Map.of("transport", List.of("auto", "epoll", "io_uring", "nio"));
+    private static final Map<String, List<String>> CHOICES = Map.of(
+            "transport", List.of("auto", "epoll", "io_uring", "nio"),
+            "log.format", List.of("plain", "json"));
 
     private ValueChecks() {}
 
