@@ -131,7 +131,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     private void signal(String name) throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        final Process kill = new ProcessBuilder("bash", "-c", "kill -" + name + " " + process.pid())
                 .inheritIO()
                 .start();
         if (kill.waitFor() != 0) {
