@@ -45,6 +45,8 @@ public final class ServerContext {
     public final Authenticator authenticator;
     public final AdmissionControl admission;
     public final SessionRegistry sessions = new SessionRegistry();
+    /** Refused upgrades and requests: counted by reason, logged at most once per reason per interval. */
+    public final io.tickfan.server.metrics.Refusals refusals;
     /** Every accepted connection (removed on close), so a shutdown can close them all. */
     public final ChannelGroup connections =
             new DefaultChannelGroup("tickfan-connections", GlobalEventExecutor.INSTANCE);
@@ -63,6 +65,8 @@ public final class ServerContext {
     private volatile boolean failed;
 
     private volatile AdminActions adminActions;
+    private volatile java.util.function.Supplier<String> readinessCheck = () -> null;
+    private volatile io.tickfan.server.metrics.TickfanMetrics metrics;
 
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
         this.config = config;
@@ -98,6 +102,7 @@ public final class ServerContext {
                 Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
                 config.integer(ServerConfig.AUTH_MAX_QUEUED));
         this.admission = admission;
+        this.refusals = new io.tickfan.server.metrics.Refusals(config.longValue(ServerConfig.LOG_REFUSAL_INTERVAL_MS));
         this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
         this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);
         this.wsIdleTimeoutMs = config.longValue(ServerConfig.WS_IDLE_TIMEOUT_MS);
@@ -127,6 +132,28 @@ public final class ServerContext {
     public void setFailed() {
         this.failed = true;
         this.ready = false;
+    }
+
+    /** Why {@code /ready} should answer 503 (draining, or the readiness check's reason), or null. */
+    public String notReadyReason() {
+        if (failed) {
+            return "engine failed";
+        }
+        return ready ? readinessCheck.get() : "draining";
+    }
+
+    /** A check whose non-null answer turns readiness false (the Redis bridge heartbeat). */
+    public void setReadinessCheck(java.util.function.Supplier<String> check) {
+        this.readinessCheck = check;
+    }
+
+    /** The metrics registry, for {@code /metrics} on the main port; null before start-up ends. */
+    public io.tickfan.server.metrics.TickfanMetrics metrics() {
+        return metrics;
+    }
+
+    public void setMetrics(io.tickfan.server.metrics.TickfanMetrics metrics) {
+        this.metrics = metrics;
     }
 
     public AdminActions adminActions() {

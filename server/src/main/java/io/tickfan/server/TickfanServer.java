@@ -10,6 +10,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.auth.KeyFiles;
 import io.tickfan.server.auth.TokenVerifier;
+import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.BridgeSettings;
 import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.config.ServerConfig;
@@ -17,6 +18,8 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.feed.DemoFeed;
 import io.tickfan.server.http.HttpServerInitializer;
 import io.tickfan.server.http.TlsContexts;
+import io.tickfan.server.metrics.MetricsServer;
+import io.tickfan.server.metrics.TickfanMetrics;
 import io.tickfan.server.session.AdminActions;
 import io.tickfan.server.transport.ListenBacklog;
 import io.tickfan.server.transport.Transport;
@@ -46,8 +49,10 @@ public final class TickfanServer implements AutoCloseable {
     private final Channel listener;
     private final String transportName;
     private final String demoToken;
+    private final String demoPublisherToken;
     private final ServerContext context;
     private final long drainWindowMs;
+    private final MetricsServer metricsServer;
 
     /** Exit status when an engine thread failed (EX_SOFTWARE). */
     public static final int FATAL_EXIT_STATUS = 70;
@@ -57,14 +62,20 @@ public final class TickfanServer implements AutoCloseable {
 
     private TickfanServer(ServerConfig config, IntConsumer exit) throws Exception {
         this.exit = exit;
-        final Transport transport = Transport.choose(config.string(ServerConfig.TRANSPORT));
+        final Transport transport;
+        try {
+            transport = Transport.choose(config.string(ServerConfig.TRANSPORT));
+        } catch (IllegalArgumentException e) {
+            throw new StartupFailure("transport", "not usable here", e);
+        }
+        final io.netty.handler.ssl.SslContext sslContext = tls(config);
         this.transportName = transport.name();
         final String generatedSecret;
         final TokenVerifier verifier;
         {
             String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
-            final RSAPublicKey rsa = keyOrNull(config.string(ServerConfig.AUTH_RS256_PUBLIC_KEY), true);
-            final ECPublicKey ec = keyOrNull(config.string(ServerConfig.AUTH_ES256_PUBLIC_KEY), false);
+            final RSAPublicKey rsa = keyOrNull(config, ServerConfig.AUTH_RS256_PUBLIC_KEY, true);
+            final ECPublicKey ec = keyOrNull(config, ServerConfig.AUTH_ES256_PUBLIC_KEY, false);
             if (secret.isEmpty() && rsa == null && ec == null) {
                 final byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
@@ -99,7 +110,13 @@ public final class TickfanServer implements AutoCloseable {
                         config.integer(ServerConfig.MAX_PENDING_SYMBOLS)));
         engine.onFatal(this::engineFailed);
         engine.start();
-        this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
+        try {
+            this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
+        } catch (RuntimeException e) {
+            closeAfterFailure(null);
+            throw new StartupFailure(
+                    "redis.uri", "cannot start the Redis bridge at " + config.printable(ServerConfig.REDIS_URI), e);
+        }
         final AdmissionControl admission = new AdmissionControl(
                 config.integer(ServerConfig.MAX_CONNECTIONS),
                 config.integer(ServerConfig.CONNECTIONS_PER_IP),
@@ -123,6 +140,26 @@ public final class TickfanServer implements AutoCloseable {
                 return context.sessions.restartAll(drainWindowMs);
             }
         });
+        if (bridge != null) {
+            final BridgeHeartbeat heartbeat = bridge.startHeartbeat(
+                    config.longValue(ServerConfig.READY_HEARTBEAT_INTERVAL_MS),
+                    config.longValue(ServerConfig.READY_MAX_LAG_MS));
+            context.setReadinessCheck(heartbeat::notReadyReason);
+        }
+        final TickfanMetrics metrics = new TickfanMetrics(context, bridge);
+        context.setMetrics(metrics);
+        final String metricsPort = config.string(ServerConfig.METRICS_PORT);
+        if (metricsPort.isEmpty()) {
+            this.metricsServer = null;
+        } else {
+            try {
+                this.metricsServer = MetricsServer.start(
+                        transport, config.string(ServerConfig.METRICS_HOST), Integer.parseInt(metricsPort), metrics);
+            } catch (IllegalStateException e) {
+                closeAfterFailure(bridge);
+                throw new StartupFailure("metrics.host/metrics.port", e.getMessage(), e.getCause());
+            }
+        }
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
         final String backlogCapped = ListenBacklog.capWarning(backlog);
@@ -136,16 +173,23 @@ public final class TickfanServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
-                .childHandler(new HttpServerInitializer(context, TlsContexts.fromConfig(config)));
+                .childHandler(new HttpServerInitializer(context, sslContext));
         final int sendBuffer = config.integer(ServerConfig.SOCKET_SEND_BUFFER);
         if (sendBuffer > 0) {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
         }
         transport.boundKernelUnsent(bootstrap, config.integer(ServerConfig.KERNEL_UNSENT_BYTES));
-        this.listener = bootstrap
-                .bind(config.string(ServerConfig.HOST), config.integer(ServerConfig.PORT))
-                .sync()
-                .channel();
+        final String host = config.string(ServerConfig.HOST);
+        final int port = config.integer(ServerConfig.PORT);
+        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            closeAfterFailure(bridge);
+            throw new StartupFailure("host/port", "cannot bind " + host + ":" + port, bound.cause());
+        }
+        this.listener = bound.channel();
         this.demoFeed = config.bool(ServerConfig.DEMO_ENABLED)
                 ? new DemoFeed(
                                 engine,
@@ -160,6 +204,14 @@ public final class TickfanServer implements AutoCloseable {
                         .withExpiresAt(Instant.now().plus(Duration.ofDays(1)))
                         .withArrayClaim("sym", new String[] {"*"})
                         .sign(Algorithm.HMAC256(generatedSecret.getBytes(StandardCharsets.UTF_8)));
+        this.demoPublisherToken = generatedSecret == null
+                ? null
+                : TokenMint.mint(
+                        generatedSecret,
+                        "demo-publisher",
+                        new String[] {"*"},
+                        new String[] {"publisher", "admin"},
+                        Duration.ofDays(1));
         LOG.info(
                 "tickfan listening on {} (transport {}, {} io threads, epoch {})",
                 listener.localAddress(),
@@ -216,13 +268,37 @@ public final class TickfanServer implements AutoCloseable {
         return n;
     }
 
-    private static <K> K keyOrNull(String file, boolean rsa) throws Exception {
+    private static <K> K keyOrNull(ServerConfig config, io.tickfan.server.config.Setting setting, boolean rsa) {
+        final String file = config.string(setting);
         if (file.isEmpty()) {
             return null;
         }
-        @SuppressWarnings("unchecked")
-        final K key = (K) (rsa ? KeyFiles.rsaPublicKey(Path.of(file)) : KeyFiles.ecPublicKey(Path.of(file)));
-        return key;
+        try {
+            @SuppressWarnings("unchecked")
+            final K key = (K) (rsa ? KeyFiles.rsaPublicKey(Path.of(file)) : KeyFiles.ecPublicKey(Path.of(file)));
+            return key;
+        } catch (Exception e) {
+            throw new StartupFailure(setting.key(), "cannot read a public key from " + file, e);
+        }
+    }
+
+    private static io.netty.handler.ssl.SslContext tls(ServerConfig config) {
+        try {
+            return TlsContexts.fromConfig(config);
+        } catch (Exception e) {
+            throw new StartupFailure("tls.certFile/tls.keyFile", "cannot build the TLS context", e);
+        }
+    }
+
+    /** Stops what a failed start had started (the bridge, if given, the engine, the loops). */
+    private void closeAfterFailure(RedisBridge startedBridge) {
+        if (startedBridge != null) {
+            startedBridge.close();
+        }
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        engine.closeSequencer();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        engine.close();
     }
 
     /**
@@ -256,6 +332,11 @@ public final class TickfanServer implements AutoCloseable {
         return context;
     }
 
+    /** The bound {@code metrics.port}, or -1 when /metrics is served on the main port only. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     /** The bound port (useful with {@code port=0}). */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
@@ -279,6 +360,14 @@ public final class TickfanServer implements AutoCloseable {
         return demoToken;
     }
 
+    /**
+     * With a random secret (no key configured): a token with the publisher and admin roles, for a
+     * feed handler, loadgen and /metrics on the main port; else null.
+     */
+    public String demoPublisherToken() {
+        return demoPublisherToken;
+    }
+
     @Override
     public void close() {
         if (demoFeed != null) {
@@ -288,6 +377,9 @@ public final class TickfanServer implements AutoCloseable {
             bridge.close();
         }
         listener.close().syncUninterruptibly();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         context.authenticator.close();
         // Tell every client we are going (1001), then close every connection, sent or not.
         context.sessions.goAwayAll();

@@ -54,6 +54,9 @@ public final class RedisBridge implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final FanoutEngine engine;
     private final ShardEpochs epochs;
+    private final BridgeSettings settings;
+    private final RedisKeys keys;
+    private volatile BridgeHeartbeat heartbeat;
 
     private RedisBridge(FanoutEngine engine, BridgeSettings settings) {
         if (engine.positionShards() != settings.shards()) {
@@ -61,6 +64,7 @@ public final class RedisBridge implements AutoCloseable {
                     + engine.positionShards() + " for " + settings.shards() + " shards");
         }
         this.engine = engine;
+        this.settings = settings;
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
@@ -72,6 +76,7 @@ public final class RedisBridge implements AutoCloseable {
                 .build();
         this.endpoint = RedisEndpoint.create(settings, resources);
         final RedisKeys keys = new RedisKeys(settings.keyPrefix());
+        this.keys = keys;
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.startupTimeoutMs());
         final int shards = settings.shards();
         try {
@@ -204,6 +209,30 @@ public final class RedisBridge implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Starts the readiness heartbeat (see {@link BridgeHeartbeat}) on a connection of its own.
+     *
+     * @return the heartbeat, whose {@code notReadyReason()} readiness asks
+     */
+    public synchronized BridgeHeartbeat startHeartbeat(long intervalMs, long maxLagMs) {
+        if (heartbeat == null) {
+            final BridgeHeartbeat hb = new BridgeHeartbeat(
+                    readers.size(), keys, Epochs.newEpoch(), intervalMs, maxLagMs, settings.readBlockMs());
+            hb.useConnection(connect(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.startupTimeoutMs())));
+            for (StreamReader r : readers) {
+                r.reportReadsTo(hb);
+            }
+            threads.add(startThread(hb, "tickfan-redis-heartbeat"));
+            heartbeat = hb;
+        }
+        return heartbeat;
+    }
+
+    /** The readiness heartbeat, or null before {@link #startHeartbeat}. */
+    public BridgeHeartbeat heartbeat() {
+        return heartbeat;
+    }
+
     /** The engine epoch, made of the shards' epochs (see {@link ShardEpochs}). */
     public String epoch() {
         return epochs.engineEpoch();
@@ -244,6 +273,10 @@ public final class RedisBridge implements AutoCloseable {
         engine.reportDivergenceTo(null);
         for (StreamWriter w : writers) {
             w.stop();
+        }
+        final BridgeHeartbeat hb = heartbeat;
+        if (hb != null) {
+            hb.stop();
         }
         if (backfiller != null) {
             backfiller.stop();

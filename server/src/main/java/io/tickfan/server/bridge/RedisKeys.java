@@ -10,6 +10,7 @@ package io.tickfan.server.bridge;
  * tickfan:{3}:stream         stream  entries e=epoch s=symbol q=seq d=fields, MAXLEN ~ redis.maxLen
  * tickfan:{3}:seq            hash    symbol -> last seq given out
  * tickfan:{3}:writers        hash    writer id -> last append batch applied (idempotent replays)
+ * tickfan:{3}:heartbeat      stream  p=pod t=ms, MAXLEN ~ 64: readiness round trips (BridgeHeartbeat)
  * </pre>
  */
 final class RedisKeys {
@@ -33,5 +34,9 @@ final class RedisKeys {
 
     String writers(int shard) {
         return prefix + ":{" + shard + "}:writers";
+    }
+
+    String heartbeat(int shard) {
+        return prefix + ":{" + shard + "}:heartbeat";
     }
 }

@@ -50,6 +50,7 @@ final class StreamReader implements Runnable {
     private final AtomicLongArray readBack;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
+    private volatile BridgeHeartbeat heartbeat;
     private String epoch;
     private String lastId = START;
     private String lastSymbol;
@@ -94,6 +95,11 @@ final class StreamReader implements Runnable {
         running = false;
     }
 
+    /** Stamps each completed XREAD there, for readiness. */
+    void reportReadsTo(BridgeHeartbeat hb) {
+        this.heartbeat = hb;
+    }
+
     @Override
     public void run() {
         final XReadArgs args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
@@ -109,6 +115,10 @@ final class StreamReader implements Runnable {
                     }
                 }
                 final List<StreamMessage<String, String>> entries = read(args);
+                final BridgeHeartbeat hb = heartbeat;
+                if (hb != null) {
+                    hb.readReturned(shard, BridgeHeartbeat.idMillis(entries));
+                }
                 if (entries != null) {
                     for (StreamMessage<String, String> m : entries) {
                         if (!running) {

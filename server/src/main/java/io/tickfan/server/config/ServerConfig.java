@@ -312,10 +312,46 @@ public final class ServerConfig {
             "Lines logged per minute for each kind of client-caused error (bad TLS handshake, reset); the rest"
                     + " are counted and summed up in the next line.");
 
+    // Operations: metrics, readiness
+    public static final Setting METRICS_PORT = define(
+            "metrics.port",
+            "",
+            "Port of an unauthenticated /metrics listener (keep it off the clients' Service); empty serves /metrics"
+                    + " on the main port to admin-role tokens only; 0 picks a free port.");
+    public static final Setting METRICS_HOST =
+            define("metrics.host", "0.0.0.0", "Address the metrics.port listener binds.");
+    public static final Setting READY_HEARTBEAT_INTERVAL_MS = define(
+            "ready.heartbeatIntervalMs",
+            "1000",
+            "With Redis: how often this pod appends a heartbeat to each shard's heartbeat stream and reads back the"
+                    + " newest one.");
+    public static final Setting READY_MAX_LAG_MS = define(
+            "ready.maxLagMs",
+            "5000",
+            "With Redis: /ready answers 503 (and says which shard) when a shard's newest heartbeat read is older than"
+                    + " this, or its stream reader has not completed a read for this long plus redis.readBlockMs.");
+
+    public static final Setting LOG_FORMAT = define(
+            "log.format",
+            "plain",
+            "plain, or json: one JSON object per line with ts, level, logger, thread, msg and (for an exception,"
+                    + " class and message only) error.");
+    public static final Setting LOG_REFUSAL_INTERVAL_MS = define(
+            "log.refusalIntervalMs",
+            "1000",
+            "At most one log line per refusal status and reason (401 token expired, 429, ...) per interval; the"
+                    + " refusals in between are counted and the next line says how many.");
+
     private final Map<String, String> values;
+    private final Map<String, String> sources;
 
     private ServerConfig(Map<String, String> values) {
+        this(values, new LinkedHashMap<>());
+    }
+
+    private ServerConfig(Map<String, String> values, Map<String, String> sources) {
         this.values = values;
+        this.sources = sources;
     }
 
     /** Every setting, in documentation order. */
@@ -335,40 +371,35 @@ public final class ServerConfig {
      * @throws IllegalArgumentException naming the bad argument or key
      */
     public static ServerConfig load(String[] args, Map<String, String> env, java.util.Properties props) {
-        final Map<String, String> values = defaultValues();
+        final ConfigSources.Resolved resolved = ConfigSources.resolve(SETTINGS, args, env, props);
+        final ServerConfig config = new ServerConfig(resolved.values(), resolved.sources());
         for (Setting s : SETTINGS) {
-            final String fromEnv = env.get(s.envName());
-            if (fromEnv != null) {
-                values.put(s.key(), fromEnv);
+            try {
+                config.validate(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (from " + config.source(s) + ")");
             }
-            final String fromProps = props.getProperty("tickfan." + s.key());
-            if (fromProps != null) {
-                values.put(s.key(), fromProps);
-            }
-        }
-        for (String arg : args) {
-            if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
-                throw new IllegalArgumentException("expected --key=value, got: " + arg);
-            }
-            final int eq = arg.indexOf('=');
-            final String key = arg.substring(2, eq);
-            if (!values.containsKey(key)) {
-                throw new IllegalArgumentException("unknown setting: " + key + " (see docs/configuration.md)");
-            }
-            values.put(key, arg.substring(eq + 1));
-        }
-        final ServerConfig config = new ServerConfig(values);
-        for (Setting s : SETTINGS) {
-            config.validate(s);
         }
         return config;
+    }
+
+    /** Where the value of {@code s} came from: default, file, env, property or flag (with the name). */
+    public String source(Setting s) {
+        return sources.getOrDefault(s.key(), "set in code");
+    }
+
+    /** The value of {@code s} fit to print or log: secrets and URI passwords redacted. */
+    public String printable(Setting s) {
+        return ConfigSources.redact(s, string(s));
     }
 
     /** A copy with {@code key} set to {@code value}; for tests and embedding. */
     public ServerConfig with(Setting setting, Object value) {
         final Map<String, String> copy = new LinkedHashMap<>(values);
         copy.put(setting.key(), String.valueOf(value));
-        final ServerConfig config = new ServerConfig(copy);
+        final Map<String, String> copiedSources = new LinkedHashMap<>(sources);
+        copiedSources.remove(setting.key());
+        final ServerConfig config = new ServerConfig(copy, copiedSources);
         config.validate(setting);
         return config;
     }
@@ -405,6 +436,7 @@ public final class ServerConfig {
                 throw new IllegalArgumentException(s.key() + " must be a whole number, got: " + value, e);
             }
         }
+        ValueChecks.check(s, value);
     }
 
     private static Map<String, String> defaultValues() {

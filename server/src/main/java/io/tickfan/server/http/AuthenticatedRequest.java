@@ -52,12 +52,14 @@ public final class AuthenticatedRequest {
                 if (result.isOk()) {
                     next.accept(result.principal());
                 } else if (result.status() == 503) {
+                    context.refusals.record(503, result.reason());
                     final var response = HttpResponses.json(
                             HttpResponseStatus.SERVICE_UNAVAILABLE,
                             "{\"error\":\"busy\",\"reason\":\"" + result.reason() + "\"}");
                     response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
                     HttpResponses.sendAndClose(ctx, response);
                 } else {
+                    context.refusals.record(result.status(), result.reason());
                     HttpResponses.sendAuthFailure(ctx, result);
                 }
             } finally {

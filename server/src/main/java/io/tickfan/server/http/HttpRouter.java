@@ -53,6 +53,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         RequestDeadlineHandler.requestComplete(ctx);
         final AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
         if (rejection != null) {
+            context.refusals.record(rejection.status(), rejection.reason());
             final FullHttpResponse response = HttpResponses.json(
                     HttpResponseStatus.valueOf(rejection.status()),
                     "{\"error\":\"rejected\",\"reason\":\"" + rejection.reason() + "\"}");
@@ -84,14 +85,23 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             SseUpgrader.upgrade(ctx, request, uri, context, http2);
         } else if (path.equals(context.pollPath)) {
             LongPollRequest.handle(ctx, request, uri, context, http2);
+        } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
+            MetricsRequest.handle(ctx, request, context);
         } else if ((path.equals("/health") || path.equals("/ready"))
                 && request.method().equals(HttpMethod.GET)) {
-            // Liveness is ok while the engine runs; readiness turns false when draining or failed.
+            // Liveness is ok while the engine runs; readiness turns false when draining, when the
+            // engine failed, or when the Redis bridge stopped reading (the reason says which).
             final boolean failed = context.isFailed();
-            final boolean ok = !failed && (path.equals("/health") || context.isReady());
+            final String notReady = failed ? "engine failed" : path.equals("/health") ? null : context.notReadyReason();
+            final boolean ok = notReady == null;
             final var response = HttpResponses.json(
                     ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ok ? "{\"status\":\"ok\"}" : failed ? "{\"status\":\"failed\"}" : "{\"status\":\"draining\"}");
+                    ok
+                            ? "{\"status\":\"ok\"}"
+                            : failed
+                                    ? "{\"status\":\"failed\"}"
+                                    : "{\"status\":\"" + (notReady.equals("draining") ? "draining" : "not_ready")
+                                            + "\",\"reason\":\"" + notReady.replace("\"", "'") + "\"}");
             final boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             final var future = ctx.writeAndFlush(response);

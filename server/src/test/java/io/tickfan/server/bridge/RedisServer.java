@@ -120,6 +120,25 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP by PID: the process keeps its sockets open and answers nothing (a wedged Redis). */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT by PID, after {@link #freeze()}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("bash", "-c", "kill -" + name + " " + process.pid())
+                .inheritIO()
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     String uri() {
         return "redis://127.0.0.1:" + port;
     }

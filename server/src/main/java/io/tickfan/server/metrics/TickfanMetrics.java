@@ -1,0 +1,172 @@
+package io.tickfan.server.metrics;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tickfan.server.ServerContext;
+import io.tickfan.server.bridge.BridgeHeartbeat;
+import io.tickfan.server.bridge.RedisBridge;
+import io.tickfan.server.fanout.Counters;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/**
+ * The server's Prometheus registry. Every value is read at scrape time from state the server keeps
+ * anyway (the engine's {@link Counters}, admission, sessions, the bridge, Netty's allocator), so
+ * the hot path pays nothing for it. Names: {@code tickfan_} prefix, counters end in {@code
+ * _total}, base units (seconds, bytes). Labels never carry a token, subject or client address.
+ *
+ * <p>Each engine counter becomes {@code tickfan_<counter name in lower case>_total} with the
+ * counter's description as help, so a counter added to the enum shows up without a change here.
+ */
+public final class TickfanMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ExpositionFormats formats = ExpositionFormats.init();
+
+    /** What one scrape answers: the body and its content type. */
+    public record Scrape(byte[] body, String contentType) {}
+
+    public TickfanMetrics(ServerContext context, RedisBridge bridge) {
+        JvmMetrics.builder().register(registry);
+        final Counters counters = context.engine.counters();
+        for (Counters.Counter c : Counters.Counter.values()) {
+            CounterWithCallback.builder()
+                    .name("tickfan_" + c.name().toLowerCase(Locale.ROOT) + "_total")
+                    .help(c.description())
+                    .callback(cb -> cb.call(counters.get(c)))
+                    .register(registry);
+        }
+        GaugeWithCallback.builder()
+                .name("tickfan_connections")
+                .help("open client connections (all transports, admitted and not yet closed)")
+                .callback(cb -> cb.call(context.admission.openConnections()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_sessions")
+                .help("open WebSocket and SSE sessions (reachable by a drain)")
+                .callback(cb -> cb.call(context.sessions.size()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_ready")
+                .help("1 when /ready answers 200, 0 when it answers 503 (draining, or the Redis bridge is wedged)")
+                .callback(cb -> cb.call(context.notReadyReason() == null ? 1 : 0))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_upgrades_refused_total")
+                .help("upgrades and requests refused before any 101 or 200, by HTTP status and reason")
+                .labelNames("status", "reason")
+                .callback(cb -> context.refusals.forEach(
+                        (status, reason, total) -> cb.call(total, Integer.toString(status), reason)))
+                .register(registry);
+        registerAllocator();
+        if (bridge != null) {
+            registerBridge(bridge);
+        }
+    }
+
+    private void registerAllocator() {
+        final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        if (!(alloc instanceof ByteBufAllocatorMetricProvider provider)) {
+            return;
+        }
+        final ByteBufAllocatorMetric metric = provider.metric();
+        GaugeWithCallback.builder()
+                .name("tickfan_netty_allocator_used_bytes")
+                .help("bytes held by Netty's default buffer allocator")
+                .labelNames("memory")
+                .callback(cb -> {
+                    cb.call(metric.usedDirectMemory(), "direct");
+                    cb.call(metric.usedHeapMemory(), "heap");
+                })
+                .register(registry);
+        if (alloc instanceof PooledByteBufAllocator pooled) {
+            GaugeWithCallback.builder()
+                    .name("tickfan_netty_allocator_pinned_bytes")
+                    .help("bytes of pooled buffers currently in use (pinned) in Netty's pooled allocator")
+                    .labelNames("memory")
+                    .callback(cb -> {
+                        cb.call(pooled.pinnedDirectMemory(), "direct");
+                        cb.call(pooled.pinnedHeapMemory(), "heap");
+                    })
+                    .register(registry);
+        }
+    }
+
+    private void registerBridge(RedisBridge bridge) {
+        GaugeWithCallback.builder()
+                .name("tickfan_bridge_degraded_mode")
+                .help(
+                        "1 while ticks published here to some shard are numbered locally (that shard's Redis unreachable)")
+                .callback(cb -> cb.call(bridge.isDegraded() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_bridge_writer_up")
+                .help("1 when every shard's writer is connected and appending")
+                .callback(cb -> cb.call(bridge.isWriterUp() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_bridge_heartbeat_age_seconds")
+                .help("time since the shard's last heartbeat round trip (append and read back)")
+                .labelNames("shard")
+                .callback(cb -> perShard(bridge, (hb, s) -> cb.call(hb.heartbeatAgeSeconds(s), Integer.toString(s))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_bridge_reader_idle_seconds")
+                .help("time since the shard's stream reader last completed an XREAD (at most redis.readBlockMs when"
+                        + " healthy)")
+                .labelNames("shard")
+                .callback(cb -> perShard(bridge, (hb, s) -> cb.call(hb.readerQuietSeconds(s), Integer.toString(s))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_bridge_read_lag_seconds")
+                .help("age of the newest stream entry the shard's reader read, when it read it (Redis clock vs pod"
+                        + " clock)")
+                .labelNames("shard")
+                .callback(cb -> perShard(bridge, (hb, s) -> cb.call(hb.readLagSeconds(s), Integer.toString(s))))
+                .register(registry);
+    }
+
+    private interface ShardValue {
+        void accept(BridgeHeartbeat hb, int shard);
+    }
+
+    private static void perShard(RedisBridge bridge, ShardValue value) {
+        final BridgeHeartbeat hb = bridge.heartbeat();
+        if (hb == null) {
+            return;
+        }
+        for (int s = 0; s < hb.shards(); s++) {
+            value.accept(hb, s);
+        }
+    }
+
+    /**
+     * Scrapes every metric in the format the {@code Accept} header asks for: OpenMetrics when it
+     * says so, else the Prometheus text format.
+     */
+    public Scrape scrape(String accept) {
+        final ExpositionFormatWriter writer = accept != null && accept.contains("application/openmetrics-text")
+                ? formats.getOpenMetricsTextFormatWriter()
+                : formats.getPrometheusTextFormatWriter();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        try {
+            writer.write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Scrape(out.toByteArray(), writer.getContentType());
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+}
