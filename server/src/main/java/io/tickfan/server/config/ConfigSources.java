@@ -18,7 +18,7 @@ import java.util.Properties;
  * where each value came from, for {@code --print-config} and for error messages.
  *
  * <p>The file holds one {@code key=value} per line, {@code #} starts a comment line, the keys are
- * the flags' (decision 0006). An unknown or repeated key stops the start-up with the file and line.
+ * the flags' (decision 0008). An unknown or repeated key stops the start-up with the file and line.
  */
 final class ConfigSources {
     static final String CONFIG_FLAG = "config";
