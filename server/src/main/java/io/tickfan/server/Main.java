@@ -29,6 +29,9 @@ public final class Main {
         final String host =
                 config.string(ServerConfig.HOST).equals("0.0.0.0") ? "localhost" : config.string(ServerConfig.HOST);
         System.out.println("tickfan ready: ws://" + host + ":" + server.port() + config.string(ServerConfig.WS_PATH));
+        if (config.bool(ServerConfig.DEMO_ENABLED)) {
+            System.out.println("demo page: http://" + host + ":" + server.port() + "/");
+        }
         if (server.demoToken() != null) {
             System.out.println("no auth key configured: made a random HS256 secret for this run. Demo token (24 h):");
             System.out.println("  " + server.demoToken());

@@ -138,6 +138,8 @@ public final class TickfanServer implements AutoCloseable {
                         .withExpiresAt(Instant.now().plus(Duration.ofDays(1)))
                         .withArrayClaim("sym", new String[] {"*"})
                         .sign(Algorithm.HMAC256(generatedSecret.getBytes(StandardCharsets.UTF_8)));
+        // The demo page fetches this same printed token; only a throwaway secret's token is ever served.
+        context.setDemoPageToken(demoFeed == null ? null : demoToken);
         LOG.info(
                 "tickfan listening on {} (transport {}, {} io threads, epoch {})",
                 listener.localAddress(),
