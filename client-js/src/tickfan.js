@@ -575,18 +575,23 @@ class SseDriver {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line === '') {
+          if (id !== null || data !== null) this.retryMs = null;
           this._event(id, data);
           id = data = null;
-        } else if (line.startsWith('data: ')) data = line.slice(6);
+        } else if (line.startsWith('retry: ')) this.retryMs = Number(line.slice(7));
+        else if (line.startsWith('data: ')) data = line.slice(6);
         else if (line.startsWith('id: ')) id = line.slice(4);
         else if (line === 'id:') id = '';
       }
     }
     this.stop();
-    this.c._ended(this, 'SSE stream ended');
+    // A retry: record just before the end is the server's drain hint (its own jittered delay).
+    const last = this.retryMs;
+    this.c._ended(this, 'SSE stream ended' + (last != null ? '; retry ' + last + ' ms' : ''), last != null && this.events > 1 ? { delayMs: last } : {});
   }
   _event(id, data) {
     const c = this.c;
+    this.events = (this.events || 0) + 1;
     if (data) c.options.onMessage?.('sse', data, id);
     const before = c._pos;
     if (id) {

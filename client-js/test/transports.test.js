@@ -107,8 +107,13 @@ for (const [name, want] of [
     await until(() => rec.bySym.get('AAPL')?.length > 20, 20000, 'ticks');
     assert.equal(rec.bySym.get('AAPL')[0].snap, true);
     const before = rec.bySym.get('AAPL').length;
-    await admin(s.url, 'disconnect');
-    c.drop(); // polling has no session to cut: the client drops, and both resume from the position held
+    const told = (await admin(s.url, 'disconnect')).sessions;
+    if (want === 'sse') {
+      assert.ok(told >= 1, 'the SSE stream is a session the server can send away');
+      await until(() => rec.of('state').some((e) => e.state === 'reconnecting' && /retry/.test(e.reason)), 10000, 'the drop with its retry hint');
+    } else {
+      c.drop(); // a poll is no session to cut: the client drops, and resumes from the position held
+    }
     await until(() => rec.bySym.get('AAPL').length > before + 40 && rec.bySym.get('MSFT').length > 40, 20000, 'ticks after resume');
     rec.assertContiguous('AAPL');
     rec.assertContiguous('MSFT');

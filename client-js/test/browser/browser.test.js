@@ -91,7 +91,8 @@ for (const [name, server, want] of [
     assert.equal(await page.evaluate(() => tickfan.transport), want);
     if (want !== 'ws') assert.match(await page.textContent('#reason'), /unavailable/);
     const n = await ticksOf(page, 'AAPL');
-    await admin(s.url, 'disconnect');
+    const told = (await admin(s.url, 'disconnect')).sessions;
+    if (want !== 'poll') assert.ok(told >= 1, 'sessions told: ' + told);
     if (want === 'poll') await page.click('#drop'); // a poll is no session: drop it from the page too
     await until(async () => (await page.evaluate(() => window.rec.states)).some((s) => s.startsWith('reconnecting')), 15000, 'the drop');
     await until(async () => (await ticksOf(page, 'AAPL')) > n + 20, 30000, 'resumed ticks');

@@ -55,6 +55,8 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     void start(int[] symbolIds, ResumePoint resume) {
+        // Registered like a WebSocket session, so a drain or /admin/disconnect reaches SSE streams too.
+        context.sessions.add(this);
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, context.sseRetryMs);
         write(retry);
