@@ -83,13 +83,13 @@ export async function admin(url, action) {
 }
 
 /** Resolves when check() returns a truthy value (polled), or rejects after timeoutMs. */
-export async function until(check, timeoutMs = 20000, what = 'condition') {
+export async function until(check, timeoutMs = 20000, what = 'condition', intervalMs = 20) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
     if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
