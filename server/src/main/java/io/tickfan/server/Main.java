@@ -101,6 +101,9 @@ public final class Main {
                 + config.string(ServerConfig.WS_PATH) + ", http://" + base + config.string(ServerConfig.SSE_PATH)
                 + ", /health, /ready, /metrics"
                 + (server.metricsPort() > 0 ? " (metrics on port " + server.metricsPort() + ")" : ""));
+        if (config.bool(ServerConfig.DEMO_ENABLED)) {
+            System.out.println("demo page: http://" + base + "/");
+        }
         if (server.demoToken() != null) {
             System.out.println("no auth key configured: made a random HS256 secret for this run (never printed)."
                     + " Tokens valid 24 h:");

@@ -60,6 +60,10 @@ public final class ServerContext {
     public final double publisherMessageBurst;
     public final int rateViolationsBeforeClose;
     public final long expiryGraceMs;
+    /** Whether the demo feed runs: the demo page and its token endpoint are served only then. */
+    public final boolean demoEnabled;
+
+    private volatile String demoPageToken;
     private volatile boolean ready = true;
     /** An engine thread failed: liveness and readiness are false until the process exits. */
     private volatile boolean failed;
@@ -112,6 +116,16 @@ public final class ServerContext {
         this.publisherMessageBurst = config.integer(ServerConfig.PUBLISHER_MESSAGE_BURST);
         this.rateViolationsBeforeClose = config.integer(ServerConfig.RATE_VIOLATIONS);
         this.expiryGraceMs = config.longValue(ServerConfig.AUTH_EXPIRY_GRACE_MS);
+        this.demoEnabled = config.bool(ServerConfig.DEMO_ENABLED);
+    }
+
+    /** The read-only demo token the demo page may fetch, or null (a key is configured: never). */
+    public String demoPageToken() {
+        return demoPageToken;
+    }
+
+    public void setDemoPageToken(String token) {
+        this.demoPageToken = token;
     }
 
     /** Whether the server takes new clients (false while draining). */

@@ -212,6 +212,8 @@ public final class TickfanServer implements AutoCloseable {
                         new String[] {"*"},
                         new String[] {"publisher", "admin"},
                         Duration.ofDays(1));
+        // The demo page fetches this same printed token; only a throwaway secret's token is ever served.
+        context.setDemoPageToken(demoFeed == null ? null : demoToken);
         LOG.info(
                 "tickfan listening on {} (transport {}, {} io threads, epoch {})",
                 listener.localAddress(),

@@ -108,6 +108,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             if (!keepAlive) {
                 future.addListener(ChannelFutureListener.CLOSE);
             }
+        } else if (DemoPage.serves(path, context)) {
+            DemoPage.handle(ctx, request, path, context, http2);
         } else {
             HttpResponses.sendErrorAndClose(ctx, HttpResponseStatus.NOT_FOUND, "not_found", "no such path");
         }

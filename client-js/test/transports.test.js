@@ -1,0 +1,213 @@
+// The client against real servers: each transport, fallback, resume, reset, refresh, refusals.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TickfanClient } from '../src/tickfan.js';
+import { startServer, token, admin, until, Recorder } from './support/server.js';
+import { Collector } from './support/contract.js';
+
+const FEED = ['--demo.symbols=20', '--demo.ticksPerSecond=1000'];
+const POLL = ['--poll.requestsPerSecondPerIp=200', '--poll.burst=400'];
+const contract = new Collector();
+const servers = [];
+const clients = [];
+
+async function server(extra = [], opts) {
+  const s = await startServer([...FEED, ...POLL, ...extra], opts);
+  servers.push(s);
+  return s;
+}
+
+function client(url, options = {}) {
+  const c = new TickfanClient({ url, token: token(), onMessage: contract.onMessage, minBackoffMs: 50, maxBackoffMs: 500, ...options });
+  clients.push(c);
+  return c;
+}
+
+// Started once, in parallel: a JVM start is the slowest step of this suite on a busy machine.
+let main, sseOnly, pollOnly;
+before(async () => {
+  [main, sseOnly, pollOnly] = await Promise.all([
+    server(['--auth.expiryGraceMs=200', '--auth.leewaySeconds=0']),
+    server(['--ws.path=/off']),
+    server(['--ws.path=/off', '--sse.path=/off2']),
+  ]);
+});
+
+after(async () => {
+  for (const c of clients) c.close();
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+test('WebSocket: subscribe resolves on the ack, then a snapshot and contiguous live ticks with exact decimals', async () => {
+  const s = main;
+  const c = client(s.url);
+  const rec = new Recorder(c);
+  await c.subscribe(['AAPL', 'EUR/USD']);
+  assert.equal(c.transport, 'ws');
+  await until(() => rec.bySym.get('AAPL')?.length > 20 && rec.bySym.get('EUR/USD')?.length > 20, 20000, 'live ticks');
+  const first = rec.bySym.get('AAPL')[0];
+  assert.equal(first.snap, true);
+  assert.equal(rec.of('transport')[0].name, 'ws');
+  rec.assertContiguous('AAPL');
+  rec.assertContiguous('EUR/USD');
+  const t = rec.bySym.get('AAPL').at(-1);
+  assert.match(t.text('bid'), /^\d+(\.\d{1,8})?$/);
+  assert.equal(Number(t.text('bid')), t.bid);
+  assert.match(t.text('ingest'), /^\d{19}$/);
+  await c.unsubscribe('EUR/USD');
+  const n = rec.bySym.get('EUR/USD').length;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(rec.bySym.get('EUR/USD').length, n, 'no EUR/USD tick after the unsubscribe ack');
+  await assert.rejects(c.subscribe('bad symbol!'), (e) => e.code === 'bad_symbol');
+  assert.deepEqual(rec.of('reset'), []);
+  assert.deepEqual(rec.of('gap'), []);
+
+  // maxHz: at most that many updates per second, the seq jumps on purpose and is no gap.
+  const slow = client(s.url);
+  const srec = new Recorder(slow);
+  await slow.subscribe('MSFT', { maxHz: 2 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const got = srec.bySym.get('MSFT')?.length ?? 0;
+  assert.ok(got >= 2 && got <= 7, 'maxHz 2 over 2 s delivered ' + got);
+  assert.deepEqual(srec.of('gap'), []);
+  slow.close();
+
+  // Resume after a server-side disconnect (4001 with retry_ms): no gap, no duplicate, no reset.
+  const before = rec.bySym.get('AAPL').length;
+  assert.ok((await admin(s.url, 'disconnect')).sessions >= 1);
+  await until(() => rec.of('state').some((e) => e.state === 'reconnecting'), 10000, 'the disconnect');
+  await until(() => rec.bySym.get('AAPL').length > before + 50, 20000, 'ticks after the resume');
+  rec.assertContiguous('AAPL');
+  assert.deepEqual(rec.of('reset'), []);
+  assert.equal(c.transport, 'ws');
+});
+
+test('a symbol outside the token is refused with not_entitled, the others keep flowing', async () => {
+  const s = main;
+  const c = client(s.url, { token: token({ sym: ['AAPL'] }) });
+  await c.subscribe('AAPL');
+  await assert.rejects(c.subscribe('MSFT'), (e) => e.code === 'not_entitled');
+  const rec = new Recorder(c);
+  await until(() => rec.bySym.get('AAPL')?.length > 3, 10000, 'AAPL ticks');
+});
+
+for (const [name, want] of [
+  ['SSE when WebSocket is refused', 'sse'],
+  ['long polling when WebSocket and SSE are refused', 'poll'],
+]) {
+  test('falls back to ' + name + ', says why, and resumes after a server-side disconnect', async () => {
+    const s = want === 'sse' ? sseOnly : pollOnly;
+    const c = client(s.url);
+    const rec = new Recorder(c);
+    await c.subscribe(['AAPL', 'MSFT']);
+    assert.equal(c.transport, want);
+    const ev = rec.of('transport').at(-1);
+    assert.equal(ev.name, want);
+    assert.match(ev.reason, /unavailable/);
+    await until(() => rec.bySym.get('AAPL')?.length > 20, 20000, 'ticks');
+    assert.equal(rec.bySym.get('AAPL')[0].snap, true);
+    const before = rec.bySym.get('AAPL').length;
+    const told = (await admin(s.url, 'disconnect')).sessions;
+    if (want === 'sse') {
+      assert.ok(told >= 1, 'the SSE stream is a session the server can send away');
+      await until(() => rec.of('state').some((e) => e.state === 'reconnecting' && /retry/.test(e.reason)), 10000, 'the drop with its retry hint');
+    } else {
+      c.drop(); // a poll is no session to cut: the client drops, and resumes from the position held
+    }
+    await until(() => rec.bySym.get('AAPL').length > before + 40 && rec.bySym.get('MSFT').length > 40, 20000, 'ticks after resume');
+    rec.assertContiguous('AAPL');
+    rec.assertContiguous('MSFT');
+    assert.deepEqual(rec.of('reset'), []);
+    assert.equal(c.transport, want);
+  });
+}
+
+test('the client can switch transports: to SSE (new position: an explicit reset) and back to WebSocket (gap-free by seq)', async () => {
+  const s = main;
+  const c = client(s.url);
+  const rec = new Recorder(c);
+  await c.subscribe('AAPL');
+  await until(() => rec.bySym.get('AAPL')?.length > 5, 10000, 'ticks');
+  c.switchTransport('sse');
+  await until(() => c.transport === 'sse' && rec.bySym.get('AAPL').length > 30, 20000, 'SSE ticks');
+  assert.ok(rec.of('reset').every((e) => /could not resume/.test(e.reason)), 'a skipped range is reported');
+  const resets = rec.of('reset').length;
+  c.switchTransport('ws');
+  const n = rec.bySym.get('AAPL').length;
+  await until(() => c.transport === 'ws' && rec.bySym.get('AAPL').length > n + 30, 20000, 'WS ticks');
+  assert.equal(rec.of('reset').length, resets, 'SSE to WebSocket resumes by seq');
+  const seqs = rec.bySym.get('AAPL').map((t) => t.seq);
+  assert.ok(seqs.every((q, i) => !i || q > seqs[i - 1]), 'never a duplicate or a step back');
+});
+
+test('after a server restart (new epoch) every symbol gets an explicit reset, on each transport', async () => {
+  const s1 = await server([], {});
+  const port = s1.port;
+  const ws = client(s1.url);
+  const sse = client(s1.url, { transports: ['sse'] });
+  const poll = client(s1.url, { transports: ['poll'] });
+  const recs = [ws, sse, poll].map((c) => new Recorder(c));
+  await Promise.all([ws, sse, poll].map((c) => c.subscribe(['AAPL', 'MSFT'])));
+  await until(() => recs.every((r) => r.bySym.get('MSFT')?.length > 3), 20000, 'ticks');
+  await s1.stop();
+  await server([], { port });
+  for (const r of recs) {
+    await until(() => r.of('reset').length >= 2, 30000, 'resets');
+    const resets = r.of('reset');
+    assert.deepEqual(resets.map((e) => e.sym).sort(), ['AAPL', 'MSFT']);
+    assert.equal(resets[0].tick.reset, true);
+    await until(() => r.ticks.at(-1).seq > 3, 20000, 'ticks of the new epoch');
+  }
+});
+
+test('the token is refreshed before exp with the refresh op, and the connection outlives the first token', async () => {
+  const s = main; // auth.expiryGraceMs=200: a connection without a refresh would close 4002 at 4.2 s
+  let calls = 0;
+  const c = client(s.url, {
+    token: undefined,
+    refreshBeforeMs: 2500,
+    getToken: async () => (calls++, token({ expSec: 4 })),
+  });
+  const rec = new Recorder(c);
+  // A refresh the server refuses (another subject) surfaces as an error event.
+  let badCalls = 0;
+  const bad = client(s.url, { token: undefined, refreshBeforeMs: 2500, getToken: async () => token({ expSec: 4, sub: badCalls++ ? 'someone-else' : 'test' }) });
+  const brec = new Recorder(bad);
+  await Promise.all([c.subscribe('AAPL'), bad.subscribe('AAPL')]);
+  await new Promise((r) => setTimeout(r, 5500));
+  assert.ok(calls >= 2, 'getToken called ' + calls + ' times');
+  assert.deepEqual(rec.of('state').filter((e) => e.state === 'reconnecting'), [], 'never reconnected');
+  assert.deepEqual(rec.of('error'), []);
+  const n = rec.ticks.length;
+  await until(() => rec.ticks.length > n + 5, 5000, 'ticks after the first exp');
+  await until(() => brec.of('error').length, 8000, 'the refused refresh');
+  assert.equal(brec.of('error')[0].code, 'bad_token');
+});
+
+test('a refused token (401) stops the client: an error event and no reconnect loop', async () => {
+  const s = main;
+  let attempts = 0;
+  const c = client(s.url, {
+    token: token({ secret: 'not-the-server-secret' }),
+    fetch: (...a) => (attempts++, fetch(...a)),
+    WebSocket: class extends WebSocket {
+      constructor(...a) {
+        super(...a);
+        attempts++;
+      }
+    },
+  });
+  const rec = new Recorder(c);
+  await assert.rejects(c.subscribe('AAPL'), (e) => e.code === 'unauthorized' && e.status === 401);
+  assert.equal(c.state, 'failed');
+  const n = attempts;
+  assert.ok(n >= 2 && n <= 3, 'ws then sse: ' + n);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(attempts, n, 'no further attempt');
+  assert.equal(rec.of('error')[0].code, 'unauthorized');
+});
+
+test('every message the server sent in this suite matches docs/asyncapi.yaml', () => {
+  contract.assertValid(assert);
+  for (const kind of ['ws', 'sse', 'poll']) assert.ok(contract.count[kind] > 10, kind + ' messages seen: ' + contract.count[kind]);
+});

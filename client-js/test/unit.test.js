@@ -1,0 +1,57 @@
+// Client logic without a server: backoff bounds, exact decimals, gap detection and its resume.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TickfanClient, Tick, backoffDelay } from '../src/tickfan.js';
+
+test('full-jitter backoff stays within [0, min(max, min * 2^attempt))', () => {
+  assert.equal(backoffDelay(0, 250, 15000, () => 0.999999), 249);
+  assert.equal(backoffDelay(3, 250, 15000, () => 0.5), 1000);
+  assert.equal(backoffDelay(40, 250, 15000, () => 0.999999), 14999);
+  assert.equal(backoffDelay(5, 250, 15000, () => 0), 0);
+});
+
+test('Tick.text gives the number as the server wrote it, beyond what a double holds', () => {
+  const t = new Tick('{"type":"tick","sym":"X","seq":1,"ts":1795435394737057032,"ingest":1795435394737057833,"bid":0.1,"ask":12345678901.12345678}');
+  assert.equal(t.text('ask'), '12345678901.12345678');
+  assert.equal(t.text('ts'), '1795435394737057032');
+  assert.equal(t.text('last'), undefined);
+  assert.equal(t.bid, 0.1);
+});
+
+function wired() {
+  const c = new TickfanClient({ url: 'http://127.0.0.1:1', token: 'x' });
+  const sent = [];
+  c.transport = 'ws';
+  c.epoch = 'e1';
+  c._conn = { open: true, send: (m) => sent.push(m), stop() {} };
+  c._subs.set('A', { maxHz: 0, seq: 0, epoch: null });
+  const events = [];
+  for (const type of ['tick', 'gap', 'reset']) c.on(type, (e) => events.push([type, e.seq ?? e.from ?? e.sym]));
+  const tick = (seq, extra = '') => c._tick('{"type":"tick","sym":"A","seq":' + seq + ',"ts":0,"ingest":0' + extra + '}');
+  return { c, sent, events, tick };
+}
+
+test('a seq jump is a gap: the client drops that tick and resumes the symbol with since', () => {
+  const { sent, events, tick } = wired();
+  tick(5, ',"snap":true');
+  tick(6);
+  tick(9);
+  assert.deepEqual(events, [['tick', 5], ['tick', 6], ['gap', 7]]);
+  assert.deepEqual(sent, [
+    { op: 'unsubscribe', symbols: ['A'] },
+    { op: 'subscribe', symbols: ['A'], since: { A: 6 }, epoch: 'e1' },
+  ]);
+  tick(7);
+  tick(6); // a duplicate of what the replay or the live stream already gave
+  tick(8);
+  assert.deepEqual(events.slice(3), [['tick', 7], ['tick', 8]]);
+});
+
+test('cf and reset are not gaps; a reset is an explicit event', () => {
+  const { events, tick, c } = wired();
+  tick(5, ',"snap":true');
+  tick(9, ',"cf":true');
+  c.epoch = 'e2';
+  tick(1, ',"snap":true,"reset":true');
+  assert.deepEqual(events, [['tick', 5], ['tick', 9], ['reset', 'A'], ['tick', 1]]);
+});
