@@ -60,6 +60,14 @@ public final class AdmissionControl {
         return null;
     }
 
+    /**
+     * While draining, the refusal for a new session on a connection admitted before the drain (an
+     * HTTP/2 stream, a keep-alive request); null otherwise.
+     */
+    public Rejection drainingRejection() {
+        return draining ? new Rejection(503, "draining", drainRetryAfterSeconds) : null;
+    }
+
     /** An admitted connection closed. */
     public void release() {
         open.decrementAndGet();

@@ -51,7 +51,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         RequestDeadlineHandler.requestComplete(ctx);
-        final AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
+        final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        final String path = uri.path();
+        AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
+        if (rejection == null
+                && !request.method().equals(HttpMethod.OPTIONS)
+                && (path.equals(context.wsPath) || path.equals(context.ssePath) || path.equals(context.pollPath))) {
+            // Admission judged the connection; a drain that began since refuses its new sessions too.
+            rejection = context.admission.drainingRejection();
+        }
         if (rejection != null) {
             context.refusals.record(rejection.status(), rejection.reason());
             final FullHttpResponse response = HttpResponses.json(
@@ -61,8 +69,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             HttpResponses.sendAndClose(ctx, response);
             return;
         }
-        final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        final String path = uri.path();
         final boolean corsPath = path.equals(context.ssePath) || path.equals(context.pollPath);
         if (ctx.pipeline().get(CorsHeaders.NAME) != null) {
             CorsHeaders.allow(ctx.channel(), corsPath ? context.origins.corsOrigin(request) : null);

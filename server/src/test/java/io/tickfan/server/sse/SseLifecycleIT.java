@@ -94,6 +94,26 @@ class SseLifecycleIT {
         }
     }
 
+    /** Admission judges connections; an HTTP/2 connection opened before a drain must not take new streams. */
+    @Test
+    void shouldRefuseNewStreamsOnAnOpenHttp2ConnectionWhileDraining() throws Exception {
+        try (TickfanServer server = start(5000);
+                H2TestClient h2 = new H2TestClient(server.port())) {
+            final H2TestClient.Stream before = h2.get("/sse?symbols=LC.D", TestTokens.valid(), true);
+            TestTicks.await(() -> before.status == 200);
+
+            assertEquals(200, admin(server, "drain").statusCode());
+            TestTicks.await(() -> before.ended);
+
+            final H2TestClient.Stream sse = h2.get("/sse?symbols=LC.D", TestTokens.valid(), true);
+            final H2TestClient.Stream poll = h2.get("/poll?symbols=LC.D&waitMs=100", TestTokens.valid(), true);
+            TestTicks.await(() -> sse.ended && poll.ended);
+            assertEquals(503, sse.status, sse.body.toString());
+            assertEquals(503, poll.status, poll.body.toString());
+            assertEquals(0, server.context().sessions.size());
+        }
+    }
+
     @Test
     void shouldEndSseStreamsAtTokenExpiryPlusGraceWithATokenExpiredError() throws Exception {
         final long graceMs = 500;
