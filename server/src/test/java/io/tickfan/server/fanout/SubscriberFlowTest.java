@@ -47,8 +47,8 @@ class SubscriberFlowTest {
         s.flushBatch();
         assertEquals(List.of("1", "2"), s.written, "the batch that found the transport full is still written");
         assertTrue(s.isLagging());
-        assertEquals(1, s.tasks.size(), "the slow-consumer timer is armed");
-        assertEquals(TimeUnit.SECONDS.toNanos(5), s.delays.get(0));
+        assertEquals(1, s.tasks.size(), "the lag check is armed");
+        assertEquals(Subscriber.LAG_CHECK_NS, s.delays.get(0));
 
         s.offer(tick(A, 3));
         s.offer(tick(A, 4));
@@ -80,7 +80,31 @@ class SubscriberFlowTest {
         s.offer(tick(A, 2));
         s.flushBatch();
         s.runTasks();
+        assertEquals(0, s.slowCloses, "lagging, but not for slowConsumerTimeoutNs yet");
+        assertEquals(1, s.tasks.size(), "checked again later");
+        s.timeoutNs = 0;
+        s.runTasks();
         assertEquals(1, s.slowCloses);
+        assertTrue(s.tasks.isEmpty(), "no check after the close");
+    }
+
+    @Test
+    void shouldConflateAWritableSubscriberWhoseBacklogOutlivesTheLagLimit() {
+        s.backlog = true;
+        s.offer(tick(A, 1));
+        s.flushBatch();
+        assertFalse(s.isLagging(), "a backlog younger than the limit is a burst");
+        s.lagConflateNs = 0;
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        assertTrue(s.isLagging(), "bytes the peer has not taken for the limit: lagging while writable");
+        s.offer(tick(A, 3));
+        s.flushBatch();
+        assertEquals(List.of("1", "2"), s.written);
+        s.backlog = false;
+        s.runTasks();
+        assertFalse(s.isLagging(), "the check sees it caught up");
+        assertEquals(List.of("1", "2", "3 cf"), s.written);
     }
 
     @Test
@@ -129,6 +153,9 @@ class SubscriberFlowTest {
         final List<Runnable> tasks = new ArrayList<>();
         final List<Long> delays = new ArrayList<>();
         boolean writable = true;
+        boolean backlog;
+        long lagConflateNs = Long.MAX_VALUE;
+        long timeoutNs = TimeUnit.SECONDS.toNanos(5);
         int slowCloses;
 
         void runTasks() {
@@ -166,8 +193,18 @@ class SubscriberFlowTest {
         }
 
         @Override
+        protected boolean hasBacklog() {
+            return backlog;
+        }
+
+        @Override
+        protected long lagConflateNs() {
+            return lagConflateNs;
+        }
+
+        @Override
         protected long slowConsumerTimeoutNs() {
-            return TimeUnit.SECONDS.toNanos(5);
+            return timeoutNs;
         }
 
         @Override
