@@ -53,6 +53,7 @@ public final class RedisBridge implements AutoCloseable {
     private final StreamBackfiller backfiller;
     private final List<Thread> threads = new ArrayList<>();
     private final FanoutEngine engine;
+    private volatile boolean closing;
     private final ShardEpochs epochs;
     private final BridgeSettings settings;
     private final RedisKeys keys;
@@ -202,8 +203,23 @@ public final class RedisBridge implements AutoCloseable {
         }
     }
 
-    private static Thread startThread(Runnable r, String name) {
-        final Thread t = new Thread(r, name);
+    /**
+     * A bridge thread that throws out of its loop is a bug or an exhausted JVM, not a Redis fault
+     * (those are handled inside the loops): the engine fails fast, as for the sequencer. After
+     * {@link #close} an escaping exception is the shutdown's and is ignored.
+     */
+    private Thread startThread(Runnable r, String name) {
+        final Thread t = new Thread(
+                () -> {
+                    try {
+                        r.run();
+                    } catch (Throwable e) {
+                        if (!closing) {
+                            engine.fail(name, e);
+                        }
+                    }
+                },
+                name);
         t.setDaemon(true);
         t.start();
         return t;
@@ -267,6 +283,7 @@ public final class RedisBridge implements AutoCloseable {
     /** Stops reading and appending (ticks still buffered are dropped) and closes the connections. */
     @Override
     public void close() {
+        closing = true;
         engine.routePublishesTo(null);
         engine.backfillFrom(null);
         engine.waitForCatchUp(0, 0);
