@@ -162,10 +162,6 @@ public final class TickfanServer implements AutoCloseable {
         }
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
-        final String backlogCapped = ListenBacklog.capWarning(backlog);
-        if (backlogCapped != null) {
-            LOG.warn(backlogCapped);
-        }
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -190,6 +186,11 @@ public final class TickfanServer implements AutoCloseable {
             throw new StartupFailure("host/port", "cannot bind " + host + ":" + port, bound.cause());
         }
         this.listener = bound.channel();
+        // Once listening (a start that fails says one thing: why it failed).
+        final String backlogCapped = ListenBacklog.capWarning(backlog);
+        if (backlogCapped != null) {
+            LOG.warn(backlogCapped);
+        }
         this.demoFeed = config.bool(ServerConfig.DEMO_ENABLED)
                 ? new DemoFeed(
                                 engine,
