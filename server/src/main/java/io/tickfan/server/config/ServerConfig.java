@@ -112,7 +112,7 @@ public final class ServerConfig {
                     + " are conflated, even below the high-water mark.");
     public static final Setting KERNEL_UNSENT_BYTES = define(
             "outbound.kernelUnsentBytes",
-            "32768",
+            "0",
             "TCP_NOTSENT_LOWAT of client connections (epoll, io_uring): the kernel takes no more once this many bytes"
                     + " wait unsent, so a stalled reader's backlog shows in the server within a fraction of a second;"
                     + " 0 leaves it to the OS (unbounded up to the send buffer).");
