@@ -196,7 +196,11 @@ final class StormCommand extends BaseCommand {
                         "publisher could not connect to " + common.urls + ": "
                                 + (pub.fatalError.get() == null ? "timed out" : pub.fatalError.get()));
                 pub.prime();
-                require(Fleet.await(() -> pub.inFlightBatches() == 0, timeoutMs, progress), "priming timed out");
+                require(
+                        Fleet.await(() -> pub.inFlightBatches() == 0, timeoutMs, progress)
+                                && pub.fatalError.get() == null,
+                        "priming the symbols failed: "
+                                + (pub.fatalError.get() == null ? "timed out" : pub.fatalError.get()));
             }
             final FleetStats s = fleet.stats;
             progress.line(() -> String.format(

@@ -547,4 +547,29 @@ class LoadgenIT {
         assertEquals(1, code, err);
         assertTrue(err.contains("forbidden"), err);
     }
+
+    @Test
+    void shouldStopStormWithClearMessageWhenTokenLacksPublisherRole() {
+        // The publish refusal must stop the storm at priming, not leave it waiting for baselines
+        // of symbols nobody published ("clients not ready after 20 s").
+        final String subscriberOnly = Tokens.mint(SECRET, "x", false, java.time.Duration.ofMinutes(5));
+        final int code = run(
+                Loadgen.commandLine(),
+                "storm",
+                "--url",
+                url(),
+                "--token",
+                subscriberOnly,
+                "--quiet",
+                "--clients",
+                "2",
+                "--rate",
+                "10",
+                "--connect-timeout",
+                "20s",
+                "--report-dir",
+                reports.resolve("storm-forbidden").toString());
+        assertEquals(1, code, err);
+        assertTrue(err.contains("priming the symbols failed") && err.contains("forbidden"), err);
+    }
 }
