@@ -441,6 +441,7 @@ class LoadgenIT {
         // The server kept its history: same epoch, every resume is an exact replay.
         assertEquals(0, r.count("resumes.epoch_changes"), out);
         assertEquals(300, r.count("resumes.resubscribed"), out);
+        assertEquals(List.of(), r.get("resumes.not_resubscribed_clients"), out);
         assertEquals(300, r.count("resumes.gap_free"), out);
         assertEquals(0, r.count("resumes.with_gaps"), out);
         assertEquals(0, r.count("resumes.resets"), out);
