@@ -62,6 +62,9 @@ final class FleetStats implements ClientListener, SseListener {
     private final AtomicLongArray droppedAtNs;
     private final AtomicLongArray backAtNs;
     private final AtomicLongArray resumeAcked;
+    /** Per client, its latest connection event once armed: what the storm report says of clients not back. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<String> lastEvent;
+
     private volatile boolean armed;
     private final java.util.concurrent.atomic.AtomicIntegerArray gappedAfterDrop;
     /** Clients that saw a gap or a reset after coming back (their resume was not a full replay). */
@@ -77,6 +80,7 @@ final class FleetStats implements ClientListener, SseListener {
         this.droppedAtNs = new AtomicLongArray(clients);
         this.backAtNs = new AtomicLongArray(clients);
         this.resumeAcked = new AtomicLongArray(clients);
+        this.lastEvent = new java.util.concurrent.atomic.AtomicReferenceArray<>(clients);
         this.gappedAfterDrop = new java.util.concurrent.atomic.AtomicIntegerArray(clients);
     }
 
@@ -195,6 +199,7 @@ final class FleetStats implements ClientListener, SseListener {
         }
         if (armed) {
             final int i = index(client);
+            lastEvent.set(i, "open");
             if (droppedAtNs.get(i) != 0 && backAtNs.compareAndSet(i, 0, EpochNanos.now())) {
                 back.incrementAndGet();
             }
@@ -208,6 +213,7 @@ final class FleetStats implements ClientListener, SseListener {
             slowConsumerCloses.increment();
         }
         openNow.decrementAndGet();
+        note(client, "closed " + closeCode + " " + reason);
         if (armed && droppedAtNs.compareAndSet(index(client), 0, EpochNanos.now())) {
             firstDropNs.compareAndSet(0, droppedAtNs.get(index(client)));
             dropped.incrementAndGet();
@@ -230,6 +236,7 @@ final class FleetStats implements ClientListener, SseListener {
     @Override
     public void onError(TickfanClient client, ServerMessage error) {
         errors.increment();
+        note(client, "error " + error.code + ": " + error.message);
         errorsByCode
                 .computeIfAbsent(String.valueOf(error.code), k -> new LongAdder())
                 .increment();
@@ -238,6 +245,7 @@ final class FleetStats implements ClientListener, SseListener {
     @Override
     public void onRejected(TickfanClient client, int status, long retryAfterMs) {
         rejects.increment();
+        note(client, "rejected " + status);
         rejectsByStatus
                 .computeIfAbsent(Integer.toString(status), k -> new LongAdder())
                 .increment();
@@ -246,6 +254,7 @@ final class FleetStats implements ClientListener, SseListener {
     @Override
     public void onConnectFailed(TickfanClient client, Throwable cause) {
         connectFailures.increment();
+        note(client, "connect failed: " + causeOf(cause));
         connectFailuresByCause
                 .computeIfAbsent(causeOf(cause), k -> new LongAdder())
                 .increment();
@@ -302,6 +311,27 @@ final class FleetStats implements ClientListener, SseListener {
         if (honoured) {
             retryAfterHonoured.increment();
         }
+    }
+
+    private void note(TickfanClient client, String event) {
+        if (armed && client != null) {
+            lastEvent.set(index(client), event);
+        }
+    }
+
+    /**
+     * The first {@code max} clients dropped since {@link #arm()} whose resubscribe was not acked,
+     * each as "client N: back|not back, last event ..." (the storm report names them).
+     */
+    java.util.List<String> notResubscribed(int max) {
+        final java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < droppedAtNs.length() && out.size() < max; i++) {
+            if (droppedAtNs.get(i) != 0 && resumeAcked.get(i) == 0) {
+                out.add("client " + i + ": " + (backAtNs.get(i) != 0 ? "back" : "not back") + ", last event "
+                        + lastEvent.get(i));
+            }
+        }
+        return out;
     }
 
     private static int index(TickfanClient client) {

@@ -261,8 +261,14 @@ final class Publisher implements AutoCloseable, ClientListener {
 
     @Override
     public void onError(TickfanClient client, ServerMessage error) {
+        final boolean backPressured = ErrorCode.BACK_PRESSURED.wireName().equals(error.code);
+        if (!backPressured) {
+            // Before the batch leaves the in-flight queue: whoever sees the queue empty (priming
+            // done) then sees the error too, and does not go on as if the symbols were published.
+            fatalError.compareAndSet(null, error.code + ": " + error.message);
+        }
         final Batch b = inFlight.get((Integer) client.attachment()).poll();
-        if (ErrorCode.BACK_PRESSURED.wireName().equals(error.code)) {
+        if (backPressured) {
             final Matcher m = ACCEPTED.matcher(String.valueOf(error.message));
             settle(b, m.find() ? Integer.parseInt(m.group(1)) : 0);
             return;
@@ -270,7 +276,6 @@ final class Publisher implements AutoCloseable, ClientListener {
         if (b != null) {
             settle(b, 0);
         }
-        fatalError.compareAndSet(null, error.code + ": " + error.message);
     }
 
     @Override

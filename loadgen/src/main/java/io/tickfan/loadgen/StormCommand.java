@@ -196,7 +196,11 @@ final class StormCommand extends BaseCommand {
                         "publisher could not connect to " + common.urls + ": "
                                 + (pub.fatalError.get() == null ? "timed out" : pub.fatalError.get()));
                 pub.prime();
-                require(Fleet.await(() -> pub.inFlightBatches() == 0, timeoutMs, progress), "priming timed out");
+                require(
+                        Fleet.await(() -> pub.inFlightBatches() == 0, timeoutMs, progress)
+                                && pub.fatalError.get() == null,
+                        "priming the symbols failed: "
+                                + (pub.fatalError.get() == null ? "timed out" : pub.fatalError.get()));
             }
             final FleetStats s = fleet.stats;
             progress.line(() -> String.format(
@@ -366,6 +370,7 @@ final class StormCommand extends BaseCommand {
             final Map<String, Object> resumes = map();
             resumes.put("resubscribed", s.resumeAcks.sum());
             resumes.put("not_resubscribed", Math.max(0, dropped - s.resumeAcks.sum()));
+            resumes.put("not_resubscribed_clients", s.notResubscribed(20));
             resumes.put("with_gaps", s.resumesWithGaps.get());
             resumes.put("gap_free", s.resumeAcks.sum() - s.resumesWithGaps.get());
             resumes.put("replayed_ticks", s.replayed.sum());
@@ -441,6 +446,12 @@ final class StormCommand extends BaseCommand {
             }
             sum.append(KernelCounters.line(kernel));
             sum.append(cpuLine(cpu));
+            final List<String> notResubscribed = s.notResubscribed(20);
+            if (!notResubscribed.isEmpty()) {
+                sum.append("not resubscribed: ")
+                        .append(String.join("; ", notResubscribed))
+                        .append('\n');
+            }
             if (!failures.isEmpty()) {
                 sum.append("failed: ").append(String.join("; ", failures)).append('\n');
             }

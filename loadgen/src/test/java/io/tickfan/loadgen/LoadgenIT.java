@@ -441,6 +441,7 @@ class LoadgenIT {
         // The server kept its history: same epoch, every resume is an exact replay.
         assertEquals(0, r.count("resumes.epoch_changes"), out);
         assertEquals(300, r.count("resumes.resubscribed"), out);
+        assertEquals(List.of(), r.get("resumes.not_resubscribed_clients"), out);
         assertEquals(300, r.count("resumes.gap_free"), out);
         assertEquals(0, r.count("resumes.with_gaps"), out);
         assertEquals(0, r.count("resumes.resets"), out);
@@ -546,5 +547,30 @@ class LoadgenIT {
                 reports.resolve("forbidden").toString());
         assertEquals(1, code, err);
         assertTrue(err.contains("forbidden"), err);
+    }
+
+    @Test
+    void shouldStopStormWithClearMessageWhenTokenLacksPublisherRole() {
+        // The publish refusal must stop the storm at priming, not leave it waiting for baselines
+        // of symbols nobody published ("clients not ready after 20 s").
+        final String subscriberOnly = Tokens.mint(SECRET, "x", false, java.time.Duration.ofMinutes(5));
+        final int code = run(
+                Loadgen.commandLine(),
+                "storm",
+                "--url",
+                url(),
+                "--token",
+                subscriberOnly,
+                "--quiet",
+                "--clients",
+                "2",
+                "--rate",
+                "10",
+                "--connect-timeout",
+                "20s",
+                "--report-dir",
+                reports.resolve("storm-forbidden").toString());
+        assertEquals(1, code, err);
+        assertTrue(err.contains("priming the symbols failed") && err.contains("forbidden"), err);
     }
 }
