@@ -15,7 +15,8 @@ import org.agrona.collections.IntArrayList;
  *       #register}). Kept for the life of the process, at most {@code maxSymbols}. Lookups are
  *       lock-free reads.
  *   <li><b>interest-only</b>: subscribed to ({@link #acquire}) but never published. Counted by holds
- *       (one per subscribing connection), at most {@code maxPending} at once, and retired when the
+ *       (one per subscribing connection), at most {@code maxPending} at once (ids still on their
+ *       way back to the free list included), and retired when the
  *       last hold goes ({@link #release}): its name leaves the map at once; its id returns to the
  *       free list ({@link #free}) only once the sequencer and every event loop have moved past it,
  *       so no reply or command for the old name can meet a new name under the same id.
@@ -41,6 +42,9 @@ public final class SymbolTable {
     private int nextId;
     private int publishedCount;
     private int pendingCount;
+    /** Retired interest-only ids not yet back on the free list: they still take room. */
+    private int retiring;
+
     private long reclaimed;
 
     /**
@@ -119,7 +123,9 @@ public final class SymbolTable {
         synchronized (this) {
             Entry e = ids.get(symbol);
             if (e == null) {
-                if (pendingCount == maxPending) {
+                // Ids on their way back (retired, not yet past every loop) count too: without them
+                // a fast churn of new names would hand out ids past the table's capacity.
+                if (pendingCount + retiring >= maxPending) {
                     return FULL;
                 }
                 e = allocate(symbol);
@@ -147,6 +153,7 @@ public final class SymbolTable {
         ids.remove(names[id]);
         entries[id] = null;
         pendingCount--;
+        retiring++;
         return true;
     }
 
@@ -156,6 +163,7 @@ public final class SymbolTable {
             names[id] = null;
             asciiNames[id] = null;
             freeIds.addInt(id);
+            retiring--;
             reclaimed++;
         }
     }

@@ -54,4 +54,20 @@ class SymbolTableTest {
         assertEquals(a, table.acquire("A"));
         assertFalse(table.release(a));
     }
+
+    /** A churn of new names faster than reclaim must answer FULL, never hand out an id past capacity. */
+    @Test
+    void shouldCountIdsOnTheirWayBackAgainstThePendingBound() {
+        final SymbolTable table = new SymbolTable(1, 2);
+        final int a = table.acquire("A");
+        final int b = table.acquire("B");
+        assertTrue(table.release(a) && table.release(b), "both retired, not yet freed");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(SymbolTable.FULL, table.acquire("N" + i), "retired ids still take room");
+        }
+        assertTrue(table.register("P") >= 0, "a publisher still gets its own room");
+        table.free(new int[] {a, b});
+        assertTrue(table.acquire("C") >= 0);
+        assertTrue(table.acquire("D") >= 0);
+    }
 }
