@@ -270,6 +270,11 @@ public final class ServerConfig {
             "500",
             "How long appends to Redis may fail or go unanswered before the pod numbers and delivers ticks"
                     + " published to it locally (degraded mode) while it keeps buffering them for Redis.");
+    public static final Setting REDIS_REJOIN_MATCH_TICKS = define(
+            "redis.rejoinMatchTicks",
+            "65536",
+            "Newest ticks (over all symbols) whose digests a pod keeps so that, when Redis restarts empty,"
+                    + " the ticks a publishing pod resends into the new epoch are not delivered twice.");
     public static final Setting REDIS_BACKFILL_MAX_ENTRIES = define(
             "redis.backfillMaxEntries",
             "4096",
