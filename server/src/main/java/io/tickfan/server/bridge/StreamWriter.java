@@ -128,7 +128,7 @@ final class StreamWriter implements Runnable {
 
     private long unreadTicks;
     /**
-     * Batches this pod's reader read back in the last {@code redis.degradedAfterMs}, up to half of
+     * Batches this pod's reader read back in the last {@code redis.rejoinResendMs}, up to half of
      * {@code redis.rejoinMatchTicks} ticks: another pod's reader may be behind this one's, so a Redis restarted empty gets these
      * again too; every pod drops by digest the ones it delivered (decision 0003).
      */
@@ -548,7 +548,7 @@ final class StreamWriter implements Runnable {
             readLately.addLast(b);
             readLatelyTicks += b.ticks.size();
         }
-        final long oldNs = System.nanoTime() - degradedAfterNs;
+        final long oldNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
         while (!readLately.isEmpty()
                 && (readLatelyTicks > settings.rejoinMatchTicks() / 2
                         || readLately.peekFirst().readBackNs - oldNs < 0)) {
