@@ -24,7 +24,9 @@ public record BridgeSettings(
         int backfillMaxTicks,
         int backfillMaxPending,
         long resumeCatchUpMs,
-        int resumeCatchUpMaxPending) {
+        int resumeCatchUpMaxPending,
+        int rejoinMatchTicks,
+        long rejoinResendMs) {
 
     public BridgeSettings {
         if (shards < 1 || shards > SseEvents.MAX_POSITION_SHARDS) {
@@ -38,7 +40,7 @@ public record BridgeSettings(
         if (backfillMaxEntries < 1 || backfillMaxTicks < 1 || backfillMaxPending < 1) {
             throw new IllegalArgumentException("redis backfill bounds must be at least 1");
         }
-        if (resumeCatchUpMs < 0 || resumeCatchUpMaxPending < 0) {
+        if (resumeCatchUpMs < 0 || resumeCatchUpMaxPending < 0 || rejoinMatchTicks < 0 || rejoinResendMs < 0) {
             throw new IllegalArgumentException("redis.resumeCatchUp* must not be negative");
         }
         if (batchTicks > StreamEntries.MAX_TICKS_PER_ENTRY) {
@@ -73,6 +75,8 @@ public record BridgeSettings(
                 c.integer(ServerConfig.REDIS_BACKFILL_MAX_TICKS),
                 c.integer(ServerConfig.REDIS_BACKFILL_MAX_PENDING),
                 c.longValue(ServerConfig.REDIS_RESUME_CATCH_UP_MS),
-                c.integer(ServerConfig.REDIS_RESUME_CATCH_UP_MAX_PENDING));
+                c.integer(ServerConfig.REDIS_RESUME_CATCH_UP_MAX_PENDING),
+                c.integer(ServerConfig.REDIS_REJOIN_MATCH_TICKS),
+                c.longValue(ServerConfig.REDIS_REJOIN_RESEND_MS));
     }
 }

@@ -134,7 +134,7 @@ public final class RedisBridge implements AutoCloseable {
             final ShardRouter router = new ShardRouter(writers, engine.symbols());
             engine.backfillFrom(backfiller::request);
             engine.waitForCatchUp(settings.resumeCatchUpMs(), settings.resumeCatchUpMaxPending());
-            engine.limitLocalNumbering(settings.outboundBufferTicks());
+            engine.limitLocalNumbering(settings.outboundBufferTicks(), settings.rejoinMatchTicks());
             engine.reportDivergenceTo(router::diverged);
             engine.routePublishesTo(router::offer);
         } catch (RuntimeException e) {

@@ -60,7 +60,34 @@ final class StreamWriter implements Runnable {
     private static final long QUIET_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** A published tick waiting for Redis; {@code tick} is the writer's own copy (ingest time included). */
-    private record Pending(int symbolId, String symbol, Tick tick) {
+    private static final class Pending {
+        final int symbolId;
+        final String symbol;
+        final Tick tick;
+        /**
+         * Handed to this pod's ring already: degraded mode can end and begin again before Redis
+         * answers (a flapping connection), and a tick must reach the local ring once.
+         */
+        boolean deliveredHere;
+
+        Pending(int symbolId, String symbol, Tick tick) {
+            this.symbolId = symbolId;
+            this.symbol = symbol;
+            this.tick = tick;
+        }
+
+        int symbolId() {
+            return symbolId;
+        }
+
+        String symbol() {
+            return symbol;
+        }
+
+        Tick tick() {
+            return tick;
+        }
+
         long publisherSeq() {
             return tick.seq;
         }
@@ -71,6 +98,7 @@ final class StreamWriter implements Runnable {
         final ArrayDeque<Pending> ticks;
         RedisFuture<Long> result;
         long sentNs;
+        long readBackNs;
 
         Batch(long number, ArrayDeque<Pending> ticks) {
             this.number = number;
@@ -99,6 +127,14 @@ final class StreamWriter implements Runnable {
     private final ArrayDeque<Batch> unread = new ArrayDeque<>();
 
     private long unreadTicks;
+    /**
+     * Batches this pod's reader read back in the last {@code redis.rejoinResendMs}, up to half of
+     * {@code redis.rejoinMatchTicks} ticks: another pod's reader may be behind this one's, so a Redis restarted empty gets these
+     * again too; every pod drops by digest the ones it delivered (decision 0003).
+     */
+    private final ArrayDeque<Batch> readLately = new ArrayDeque<>();
+
+    private long readLatelyTicks;
     private final AtomicLongArray readBack;
     /** Divergence markers to append ("symbol,from,to"); the sequencer offers, this thread appends. */
     private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
@@ -274,18 +310,28 @@ final class StreamWriter implements Runnable {
     private void deliverPendingLocally() {
         forgetReadBack();
         for (Batch b : unread) {
-            b.ticks.forEach(this::deliverLocally);
+            if (!readBack(b)) {
+                b.ticks.forEach(this::deliverLocally);
+            }
         }
         for (Batch b : inFlight) {
-            b.ticks.forEach(this::deliverLocally);
+            if (!readBack(b)) {
+                b.ticks.forEach(this::deliverLocally);
+            }
         }
         for (Batch b : retry) {
-            b.ticks.forEach(this::deliverLocally);
+            if (!readBack(b)) {
+                b.ticks.forEach(this::deliverLocally);
+            }
         }
         buffer.forEach(this::deliverLocally);
     }
 
     private void deliverLocally(Pending p) {
+        if (p.deliveredHere) {
+            return;
+        }
+        p.deliveredHere = true;
         while (local.offer(p.symbolId(), p.tick(), p.tick().ingestTimeNs) != IngestRing.OK) {
             // The ingest ring is full: wait for the sequencer rather than skip a tick this pod must number.
             if (!running) {
@@ -484,6 +530,11 @@ final class StreamWriter implements Runnable {
         }
     }
 
+    /** Whether this pod's reader has read {@code b} back from Redis (batches are read in order). */
+    private boolean readBack(Batch b) {
+        return b.number <= readBack.get(shard);
+    }
+
     /** Drops the batches the shard's reader has read back (batches complete in order). */
     private void forgetReadBack() {
         while (!unread.isEmpty()) {
@@ -493,6 +544,15 @@ final class StreamWriter implements Runnable {
             }
             unread.pollFirst();
             unreadTicks -= b.ticks.size();
+            b.readBackNs = System.nanoTime();
+            readLately.addLast(b);
+            readLatelyTicks += b.ticks.size();
+        }
+        final long oldNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
+        while (!readLately.isEmpty()
+                && (readLatelyTicks > settings.rejoinMatchTicks() / 2
+                        || readLately.peekFirst().readBackNs - oldNs < 0)) {
+            readLatelyTicks -= readLately.pollFirst().ticks.size();
         }
     }
 
@@ -519,6 +579,28 @@ final class StreamWriter implements Runnable {
         }
     }
 
+    /**
+     * A new epoch: Redis restarted empty, so the batches it applied lately are gone from it, perhaps
+     * before some pod read them. Those not read back here, and those read back lately (another pod's
+     * reader may be behind), go to the front of the retry queue, in Redis's order, and are numbered
+     * again in the new epoch; every pod's sequencer drops by digest those it delivered already.
+     */
+    private void requeueUnread() {
+        forgetReadBack();
+        while (!unread.isEmpty()) {
+            final Batch b = unread.pollLast();
+            retryBufferedTicks += b.ticks.size();
+            retry.addFirst(b);
+        }
+        unreadTicks = 0;
+        while (!readLately.isEmpty()) {
+            final Batch b = readLately.pollLast();
+            retryBufferedTicks += b.ticks.size();
+            retry.addFirst(b);
+        }
+        readLatelyTicks = 0;
+    }
+
     private void resync() {
         if (!inFlight.isEmpty()) {
             return; // wait until every outstanding batch has an answer (or timed out)
@@ -530,7 +612,11 @@ final class StreamWriter implements Runnable {
         }
         try {
             sha = control.loadScript(AppendScript.LUA, keys.stream(shard));
+            final String previous = epoch;
             epoch = Epochs.establish(control.sync(), keys.epoch(shard));
+            if (previous != null && !previous.equals(epoch)) {
+                requeueUnread();
+            }
             up = true;
             backoff.reset();
             if (everUp) {

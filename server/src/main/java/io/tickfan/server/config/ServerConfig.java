@@ -270,6 +270,16 @@ public final class ServerConfig {
             "500",
             "How long appends to Redis may fail or go unanswered before the pod numbers and delivers ticks"
                     + " published to it locally (degraded mode) while it keeps buffering them for Redis.");
+    public static final Setting REDIS_REJOIN_MATCH_TICKS = define(
+            "redis.rejoinMatchTicks",
+            "65536",
+            "Newest ticks (over all symbols) whose digests a pod keeps so that, when Redis restarts empty,"
+                    + " the ticks a publishing pod resends into the new epoch are not delivered twice.");
+    public static final Setting REDIS_REJOIN_RESEND_MS = define(
+            "redis.rejoinResendMs",
+            "2000",
+            "When Redis restarts empty, a pod resends the batches its reader read back within this long"
+                    + " before (another pod's reader may have been behind) as well as those not read back.");
     public static final Setting REDIS_BACKFILL_MAX_ENTRIES = define(
             "redis.backfillMaxEntries",
             "4096",

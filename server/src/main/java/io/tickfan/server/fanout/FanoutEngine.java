@@ -385,10 +385,13 @@ public final class FanoutEngine implements AutoCloseable {
 
     /**
      * The bridge: at most {@code ticks} locally numbered ticks (over all symbols) are remembered to be
-     * confirmed against Redis's numbering; beyond, they end in reset. Call before routing publishes.
+     * confirmed against Redis's numbering; beyond, they end in reset. The digests of the newest
+     * {@code rejoinMatchTicks} ticks are kept for a Redis restarted empty (decision 0003). Call
+     * before routing publishes.
      */
-    public void limitLocalNumbering(int ticks) {
+    public void limitLocalNumbering(int ticks, int rejoinMatchTicks) {
         sequencer.localLedgerMax = ticks;
+        sequencer.keepRecentDigests(rejoinMatchTicks);
     }
 
     /**

@@ -88,6 +88,16 @@ final class Sequencer implements Agent {
 
     private long orderAtLastCatchUpScan;
     private long localLedgerUsed;
+    /**
+     * Digests (and symbol ids) of the newest ticks sequenced, a ring: when a shard's Redis restarts
+     * empty, a publishing pod resends the batches its own reader had not read back, and some of
+     * them other pods had delivered already (see rejoined). Null until the bridge sets a size.
+     */
+    private volatile long[] recentDigests;
+
+    private volatile int[] recentSymbols;
+    private long recentCount;
+
     private boolean bridgedThisCycle;
 
     private final int historyCapacity;
@@ -195,8 +205,12 @@ final class Sequencer implements Agent {
         // A bridged tick carries a position every pod derives from its stream entry id; otherwise count.
         final long carried = ring.currentPosition();
         final boolean local = bridgedThisCycle && carried == 0;
-        if (st.localFrom != 0 && !local && reconciled(st, tick, carried)) {
+        if (!local
+                && (st.rejoining ? rejoined(st, tick, carried) : st.localFrom != 0 && reconciled(st, tick, carried))) {
             return;
+        }
+        if (local && st.rejoining && st.localFrom == 0) {
+            endRejoin(st, st.rejoinSeq); // numbered here alone again: the seq-based ledger takes over
         }
         final long seq;
         if (tick.seq != 0) {
@@ -216,6 +230,8 @@ final class Sequencer implements Agent {
         last.seq = seq;
         if (local) {
             recordLocal(st, seq, tick);
+        } else if (carried > 0) {
+            rememberRecent(st.id, tick);
         }
         final int space = st.shard;
         if (carried > 0) {
@@ -269,6 +285,7 @@ final class Sequencer implements Agent {
             final long at = seq - st.ledgerBase;
             if (at < st.ledgerSize && st.ledger[(int) at] == digest(tick)) {
                 counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
+                rememberRecent(st.id, tick);
                 if (carried > frontier[st.shard]) {
                     frontier[st.shard] = carried;
                 }
@@ -327,6 +344,115 @@ final class Sequencer implements Agent {
         localLedgerUsed++;
     }
 
+    /**
+     * A tick of Redis's new epoch for a symbol this pod numbered alone when Redis restarted empty.
+     * The writer resends, in order, every tick it delivered here that Redis may have lost, so Redis
+     * numbers them afresh: one whose digest is in the ledger (at or after the last match; ticks
+     * dropped from the buffer leave holes) was delivered already and is dropped, its new seq noted.
+     * When the ledger is used up, or at the first tick not delivered here, Redis's numbering takes
+     * over: history restarts and the next delivered tick carries {@code reset}.
+     *
+     * @return true when the tick was consumed (delivered here before)
+     */
+    private boolean rejoined(SymbolState st, Tick tick, long carried) {
+        final long d = digest(tick);
+        for (int i = st.ledgerNext; i < st.ledgerSize; i++) {
+            if (st.ledger[i] == d) {
+                counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
+                rememberRecent(st.id, tick); // may be resent again if Redis restarts empty again
+                st.ledgerNext = i + 1;
+                st.rejoinSeq = tick.seq;
+                if (carried > frontier[st.shard]) {
+                    frontier[st.shard] = carried;
+                }
+                if (st.ledgerNext == st.ledgerSize) {
+                    endRejoin(st, st.rejoinSeq);
+                }
+                return true;
+            }
+        }
+        endRejoin(st, tick.seq - 1);
+        return false;
+    }
+
+    private void endRejoin(SymbolState st, long seq) {
+        st.rejoining = false;
+        st.history.restart();
+        dropCachedSnapshot(st);
+        st.last.seq = seq;
+        endLocal(st);
+        st.resetPending = true;
+    }
+
+    /** Any thread, before publishes flow: keep the digests of the newest {@code ticks} ticks. */
+    void keepRecentDigests(int ticks) {
+        if (ticks > 0) {
+            recentSymbols = new int[ticks];
+            recentDigests = new long[ticks];
+        }
+    }
+
+    private void rememberRecent(int symbolId, Tick raw) {
+        final long[] digests = recentDigests;
+        if (digests != null) {
+            final int at = (int) (recentCount++ % digests.length);
+            digests[at] = digest(raw);
+            recentSymbols[at] = symbolId;
+        }
+    }
+
+    /**
+     * A new epoch: for every symbol rejoining, the ticks of it Redis had numbered last (oldest
+     * first) go in front of its ledger (empty, or this pod's local range), so a resent one is
+     * dropped, not delivered again. {@code ledgerBase} moves back with them, so {@link
+     * #recordLocal} still appends at the right index.
+     */
+    private void rejoinFromRecent(SymbolState[] bySymbol) {
+        final long[] digests = recentDigests;
+        final int[] syms = recentSymbols;
+        final int[] count = new int[bySymbol.length];
+        final long from = digests == null ? 0 : Math.max(0, recentCount - digests.length);
+        if (digests != null) {
+            for (long i = from; i < recentCount; i++) {
+                final int id = syms[(int) (i % digests.length)];
+                if (id >= 0 && id < bySymbol.length && bySymbol[id] != null && bySymbol[id].rejoining) {
+                    count[id]++;
+                }
+            }
+        }
+        final int[] filled = new int[bySymbol.length];
+        for (SymbolState st : bySymbol) {
+            if (st == null || !st.rejoining) {
+                continue;
+            }
+            final int n = count[st.id];
+            if (n > 0) {
+                final long[] ledger = new long[Math.max(16, n + st.ledgerSize * 2)];
+                if (st.ledgerSize > 0) {
+                    System.arraycopy(st.ledger, 0, ledger, n, st.ledgerSize);
+                }
+                st.ledger = ledger;
+                st.ledgerSize += n;
+                st.ledgerBase -= n;
+                localLedgerUsed += n;
+            }
+            st.ledgerNext = 0;
+            if (st.ledgerSize == 0) {
+                st.rejoining = false; // nothing of it recently: nothing to match
+            }
+        }
+        if (digests != null) {
+            for (long i = from; i < recentCount; i++) {
+                final int at = (int) (i % digests.length);
+                final int id = syms[at];
+                if (id >= 0 && id < bySymbol.length && count[id] > 0) {
+                    bySymbol[id].ledger[filled[id]++] = digests[at];
+                    syms[at] = -1; // of the old epoch: never matched again
+                }
+            }
+        }
+    }
+
     private void endLocal(SymbolState st) {
         localLedgerUsed -= st.ledgerSize;
         st.localFrom = 0;
@@ -374,14 +500,29 @@ final class Sequencer implements Agent {
                 continue;
             }
             dropCachedSnapshot(st);
+            if (kind == CONTROL_NEW_EPOCH && st.localFrom != 0 && st.ledgerSize > 0) {
+                // Delivered here alone, perhaps lost by Redis and resent: matched by content, not again.
+                if (!st.rejoining) {
+                    st.rejoining = true;
+                    st.rejoinSeq = 0;
+                }
+                st.history.evictAll();
+                continue;
+            }
             if (kind == CONTROL_NEW_EPOCH) {
                 st.history.restart();
                 st.last.seq = 0;
                 endLocal(st);
+                st.rejoining = true; // a candidate for rejoinFromRecent
+                st.ledgerNext = 0;
+                st.rejoinSeq = 0;
             } else {
                 st.history.evictAll();
             }
             st.resetPending = true;
+        }
+        if (kind == CONTROL_NEW_EPOCH) {
+            rejoinFromRecent(states);
         }
     }
 

@@ -40,6 +40,15 @@ final class SymbolState {
     int ledgerSize;
     long ledgerBase;
     /**
+     * Redis restarted empty while this symbol had a local range: Redis's ticks of the new epoch are
+     * matched against the ledger by content from {@link #ledgerNext} on (see Sequencer.rejoined).
+     */
+    boolean rejoining;
+
+    int ledgerNext;
+    /** While rejoining: Redis's seq, in the new epoch, of the newest tick matched in the ledger. */
+    long rejoinSeq;
+    /**
      * Seqs some pod handed out alone that Redis numbered differently: a WebSocket resume point in
      * {@code [refusedFrom, refusedTo]} may hold other content than this pod's, so it gets reset.
      */

@@ -38,6 +38,7 @@ public final class BridgeMeasure {
             case "standalone" -> standaloneThroughput(seconds);
             case "latency" -> latency(rate, seconds);
             case "outage" -> outage(rate, seconds);
+            case "rejoin" -> rejoin(rate, seconds);
             default -> throw new IllegalArgumentException(what);
         }
         System.exit(0);
@@ -328,6 +329,54 @@ public final class BridgeMeasure {
                     a.engine().counters().get(Counters.Counter.BRIDGE_DROPPED),
                     (caughtUp - restartedAt) / 1e6,
                     (caughtUp - killedAt) / 1e9,
+                    a.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS),
+                    b.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS));
+        }
+    }
+
+    /**
+     * Redis SIGKILLed for {@code seconds} and restarted empty under load published on A: the longest
+     * silence a client on A sees from the restart on (the re-join), and what it received.
+     */
+    private static void rejoin(int rate, int seconds) throws Exception {
+        try (RedisServer redis = RedisServer.start(false);
+                TickfanServer a = pod(redis);
+                TickfanServer b = pod(redis)) {
+            final Sampler onA = new Sampler(rate / SYMBOLS * (seconds + 20) + 1000);
+            final WebSocket wsA = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + TestTokens.valid())
+                    .buildAsync(URI.create("ws://127.0.0.1:" + a.port() + "/ws"), onA)
+                    .join();
+            wsA.sendText("{\"op\":\"subscribe\",\"id\":\"1\",\"symbols\":[\"M0\"]}", true)
+                    .join();
+            final int[] ids = ids(a);
+            final Tick t = tick();
+            final AtomicLong published = new AtomicLong();
+            final Thread load = new Thread(() -> pace(a, ids, t, rate, seconds + 8, published), "load");
+            load.start();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
+            redis.kill();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+            final long degradedSilenceMs = onA.maxSilenceNs.get() / 1_000_000;
+            redis.start();
+            onA.reset();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(4));
+            final long rejoinSilenceMs = onA.maxSilenceNs.get() / 1_000_000;
+            final long afterRestart = onA.received.get();
+            load.join();
+            wsA.abort();
+            System.out.printf(
+                    "rejoin: %d s down at %d ticks/s, restarted empty; client on A: longest silence before the"
+                            + " restart %d ms, in the 4 s after it %d ms (%d ticks of M0 received), resets %d; A"
+                            + " confirmed %d, reconnects %d, B reconnects %d%n",
+                    seconds,
+                    rate,
+                    degradedSilenceMs,
+                    rejoinSilenceMs,
+                    afterRestart,
+                    onA.resets.get(),
+                    a.engine().counters().get(Counters.Counter.BRIDGE_LOCAL_CONFIRMED),
                     a.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS),
                     b.engine().counters().get(Counters.Counter.BRIDGE_RECONNECTS));
         }
