@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SubscribeAckReclaimTest {
     private static final int NAMES = 6;
     private static final int SUBSCRIBERS_PER_LOOP = 6;
-    private static final int ROUNDS = 400;
+    private static final int ROUNDS = 2000;
 
     private MultiThreadIoEventLoopGroup loops;
     private FanoutEngine engine;
