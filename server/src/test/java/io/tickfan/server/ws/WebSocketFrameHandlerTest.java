@@ -1,0 +1,169 @@
+package io.tickfan.server.ws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.tickfan.server.config.ServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An upgraded connection's frames, as bytes through the real decoders: each way of breaking
+ * protocol v1 ends in its close code (the frame handler answers what the decoders report), and
+ * the connection closes with it.
+ */
+class WebSocketFrameHandlerTest {
+    private static final int MAX_FRAME_BYTES = 256;
+
+    private EmbeddedWebSocket ws;
+
+    private void open(long idleTimeoutMs) {
+        ws = new EmbeddedWebSocket(c -> c.with(ServerConfig.WS_MAX_FRAME_BYTES, MAX_FRAME_BYTES)
+                .with(ServerConfig.WS_IDLE_TIMEOUT_MS, idleTimeoutMs));
+        assertTrue(ws.upgrade().startsWith("HTTP/1.1 101"));
+    }
+
+    private void open() {
+        open(60_000);
+    }
+
+    @AfterEach
+    void close() {
+        ws.close();
+    }
+
+    /** The one frame the server answered with, released; asserts it was a close with {@code code}. */
+    private void assertClosedWith(int code) {
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            assertEquals(1, frames.size(), frames.toString());
+            final CloseWebSocketFrame close = assertInstanceOf(CloseWebSocketFrame.class, frames.get(0));
+            assertEquals(code, close.statusCode(), close.reasonText());
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+        assertFalse(ws.http.channel.isActive());
+        assertEquals(0, ws.http.context.sessions.size(), "the session left the registry");
+    }
+
+    @Test
+    void shouldCloseAFragmentedMessageWith4003() {
+        open();
+        ws.send(new TextWebSocketFrame(false, 0, Unpooled.copiedBuffer("{\"op\":", StandardCharsets.UTF_8)));
+        assertClosedWith(4003);
+    }
+
+    @Test
+    void shouldCloseAStrayContinuationFrameWith1002() {
+        open();
+        ws.send(new ContinuationWebSocketFrame(Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
+        assertClosedWith(1002);
+    }
+
+    @Test
+    void shouldCloseABinaryFrameWith1003() {
+        open();
+        ws.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
+        assertClosedWith(1003);
+    }
+
+    @Test
+    void shouldCloseAnOversizedFrameWith1009() {
+        open();
+        ws.send(new TextWebSocketFrame("x".repeat(MAX_FRAME_BYTES + 1)));
+        assertClosedWith(1009);
+    }
+
+    @Test
+    void shouldCloseInvalidUtf8With1007() {
+        open();
+        ws.send(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'})));
+        assertClosedWith(1007);
+    }
+
+    @Test
+    void shouldCloseAnUnmaskedFrameWith1002() {
+        open();
+        ws.sendUnmasked(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"1\"}"));
+        assertClosedWith(1002);
+    }
+
+    @Test
+    void shouldCloseACloseFrameWithACodeBeyond4999With1002() {
+        open();
+        ws.send(new CloseWebSocketFrame(5000, "no such code"));
+        assertClosedWith(1002);
+    }
+
+    @Test
+    void shouldEchoANormalCloseAndClose() {
+        open();
+        ws.send(new CloseWebSocketFrame(1000, "bye"));
+        assertClosedWith(1000);
+    }
+
+    @Test
+    void shouldAnswerAPingWithItsPayload() {
+        open();
+        ws.send(new PingWebSocketFrame(Unpooled.copiedBuffer("hb-7", StandardCharsets.US_ASCII)));
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            assertEquals(1, frames.size());
+            final PongWebSocketFrame pong = assertInstanceOf(PongWebSocketFrame.class, frames.get(0));
+            assertEquals("hb-7", pong.content().toString(StandardCharsets.US_ASCII));
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+        assertTrue(ws.http.channel.isActive());
+    }
+
+    @Test
+    void shouldHandAWholeTextMessageToTheSession() {
+        open();
+        ws.send(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"4\"}"));
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            assertEquals(1, frames.size());
+            final String text =
+                    assertInstanceOf(TextWebSocketFrame.class, frames.get(0)).text();
+            assertTrue(text.startsWith("{\"type\":\"pong\",\"id\":\"4\""), text);
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+    }
+
+    @Test
+    void shouldPingAConnectionSilentForThePingInterval() {
+        open();
+        ws.http.channel.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            assertEquals(1, frames.size());
+            assertInstanceOf(PingWebSocketFrame.class, frames.get(0));
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+        assertTrue(ws.http.channel.isActive());
+    }
+
+    @Test
+    void shouldCloseAConnectionSilentForTheIdleTimeoutWith1001() throws InterruptedException {
+        open(1);
+        Thread.sleep(5); // the handler reads the real clock; 1 ms of idle timeout is long past
+        ws.http.channel.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        assertClosedWith(1001);
+    }
+}

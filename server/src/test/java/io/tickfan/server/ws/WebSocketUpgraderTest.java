@@ -1,0 +1,100 @@
+package io.tickfan.server.ws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.ChannelPipeline;
+import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.testing.TestTokens;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The token, the origin and the subprotocol are checked before any 101: a refused client gets JSON. */
+class WebSocketUpgraderTest {
+    private final EmbeddedWebSocket ws =
+            new EmbeddedWebSocket(c -> c.with(ServerConfig.ALLOWED_ORIGINS, "https://app.example"));
+
+    @AfterEach
+    void close() {
+        ws.close();
+    }
+
+    /** Sends the upgrade request and returns the answer; asserts no session was set up. */
+    private String refused(String request) {
+        ws.http.send(request);
+        final String answer = ws.http.written();
+        assertFalse(answer.startsWith("HTTP/1.1 101"), answer);
+        assertNull(ws.http.channel.pipeline().get("ws"), "no WebSocket handler");
+        assertEquals(0, ws.http.context.sessions.size());
+        assertFalse(ws.http.channel.isActive(), "a refused upgrade closes the connection");
+        return answer;
+    }
+
+    @Test
+    void shouldUpgradeSelectingOurSubprotocolWithoutEchoingTheToken() {
+        final String token = TestTokens.valid();
+        ws.http.send(ws.upgradeRequest("tickfan.v1, bearer." + token));
+        final String answer = ws.http.written();
+        assertTrue(answer.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), answer);
+        assertTrue(
+                answer.toLowerCase(java.util.Locale.ROOT).contains("sec-websocket-protocol: tickfan.v1\r\n"), answer);
+        assertFalse(answer.contains(token), "the token is never echoed");
+        final ChannelPipeline p = ws.http.channel.pipeline();
+        assertNotNull(p.get("ws"));
+        assertNotNull(p.get("utf8"));
+        assertNotNull(p.get("idle"));
+        assertNull(p.get("router"), "the router replaced itself");
+        assertNull(p.get("aggregator"));
+        assertEquals(1, ws.http.context.sessions.size());
+    }
+
+    @Test
+    void shouldRefuseAMissingTokenWith401() {
+        final String answer = refused(ws.upgradeRequest("tickfan.v1"));
+        assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+        assertTrue(answer.contains("missing token"), answer);
+    }
+
+    @Test
+    void shouldRefuseABadSignatureWith401() {
+        assertTrue(refused(ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.badSignature()))
+                .startsWith("HTTP/1.1 401"));
+    }
+
+    @Test
+    void shouldRefuseAnExpiredTokenWith401() {
+        assertTrue(refused(ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.expired()))
+                .startsWith("HTTP/1.1 401"));
+    }
+
+    @Test
+    void shouldRefuseAnOriginNotAllowedWith403BeforeLookingAtTheToken() {
+        final String answer =
+                refused(ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.valid(), "Origin: https://evil.example"));
+        assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        assertTrue(answer.contains("origin not allowed"), answer);
+    }
+
+    @Test
+    void shouldAcceptAnAllowedOrigin() {
+        ws.http.send(ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.valid(), "Origin: https://app.example"));
+        assertTrue(ws.http.written().startsWith("HTTP/1.1 101"));
+    }
+
+    @Test
+    void shouldRefuseAnUpgradeWithoutOurSubprotocolWith400() {
+        final String answer = refused(ws.upgradeRequest("chat, bearer." + TestTokens.valid()));
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("Sec-WebSocket-Protocol must include tickfan.v1"), answer);
+    }
+
+    @Test
+    void shouldAnswer426ToAPlainGetOnTheWebSocketPath() {
+        final String answer = refused(io.tickfan.server.http.EmbeddedHttp.get(
+                ws.http.context.wsPath, "Authorization: Bearer " + TestTokens.valid()));
+        assertTrue(answer.startsWith("HTTP/1.1 426"), answer);
+    }
+}
