@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -78,6 +79,9 @@ public final class FanoutEngine implements AutoCloseable {
     private final Sequencer sequencer;
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
+    /** Set when the sequencer is driven by hand ({@link #invoker}) instead of its own thread. */
+    private AgentInvoker invoker;
+
     private final int positionShards;
     private final AtomicInteger nextEpochSlot = new AtomicInteger();
     private volatile String epoch;
@@ -291,6 +295,22 @@ public final class FanoutEngine implements AutoCloseable {
             return t;
         });
         return this;
+    }
+
+    /**
+     * Instead of {@link #start}: the sequencer's duty cycle runs on the caller's thread, one cycle
+     * per {@link AgentInvoker#invoke()}, so tests and benchmarks step the engine without a thread
+     * and without reaching into the package. Call once, then invoke from one thread only; {@link
+     * #closeSequencer} closes it.
+     */
+    public AgentInvoker invoker() {
+        if (invoker != null) {
+            throw new IllegalStateException("the sequencer already has an invoker");
+        }
+        final AgentInvoker hand = new AgentInvoker(t -> fail(sequencer.roleName(), t), null, sequencer);
+        hand.start();
+        invoker = hand;
+        return hand;
     }
 
     /** The dispatcher of the event loop {@code loop}. */
@@ -601,6 +621,9 @@ public final class FanoutEngine implements AutoCloseable {
     public void closeSequencer() {
         sequencer.stop();
         runner.close();
+        if (invoker != null) {
+            invoker.close();
+        }
         if (failure != null) {
             // An Error ends the runner's thread without onClose; the thread is gone now, so release here.
             sequencer.onClose();
