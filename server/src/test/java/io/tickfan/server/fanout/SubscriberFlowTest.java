@@ -133,6 +133,81 @@ class SubscriberFlowTest {
         assertEquals("6", s.written.get(3));
     }
 
+    @Test
+    void shouldConflateAThrottledValueThatComesDueWhileLagging() {
+        s.setMaxHz(A, 1);
+        s.offer(tick(A, 1));
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        assertEquals(List.of("1"), s.written);
+        s.writable = false;
+        s.offer(tick(B, 3));
+        s.flushBatch();
+        assertTrue(s.isLagging());
+        s.runTasks(); // the throttle's timer, then the lag check
+        assertEquals(List.of("1", "3"), s.written, "due, but the transport is full: held with the conflated");
+        s.writable = true;
+        s.resumeDelivery();
+        assertEquals(List.of("1", "3", "2 cf"), s.written);
+    }
+
+    @Test
+    void shouldConflateAReaderThatLeavesAReadReceiptUnansweredPastTheLagLimit() {
+        s.lagConflateNs = TimeUnit.SECONDS.toNanos(1);
+        s.unansweredSinceNs = System.nanoTime();
+        s.offer(tick(A, 1));
+        s.flushBatch();
+        assertFalse(s.isLagging(), "a receipt younger than the limit is in flight");
+        s.unansweredSinceNs = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        assertTrue(s.isLagging(), "writable, no backlog, but the reader has not read for the limit");
+        s.offer(tick(A, 3));
+        s.flushBatch();
+        s.runTasks();
+        assertTrue(s.isLagging(), "still unanswered: still conflated");
+        assertEquals(List.of("1", "2"), s.written);
+        s.unansweredSinceNs = 0;
+        s.runTasks();
+        assertFalse(s.isLagging());
+        assertEquals(List.of("1", "2", "3 cf"), s.written);
+    }
+
+    @Test
+    void shouldThrottleEachSymbolOnItsOwnInterval() {
+        s.setMaxHz(A, 1);
+        s.setMaxHz(B, 50);
+        s.offer(tick(A, 1));
+        s.offer(tick(B, 2));
+        s.offer(tick(A, 3));
+        s.offer(tick(B, 4));
+        s.flushBatch();
+        assertEquals(List.of("1", "2"), s.written);
+        assertEquals(2, s.tasks.size(), "one timer per throttled symbol");
+        assertTrue(s.delays.get(0) > TimeUnit.MILLISECONDS.toNanos(20), "A waits up to 1 s: " + s.delays);
+        assertTrue(s.delays.get(1) <= TimeUnit.MILLISECONDS.toNanos(20), "B waits up to 20 ms: " + s.delays);
+    }
+
+    @Test
+    void shouldReleaseEveryHeldTickOnCloseAndIgnoreTimersThatFireAfter() {
+        s.setMaxHz(A, 1);
+        s.offer(tick(A, 1));
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        s.writable = false;
+        s.offer(tick(B, 3));
+        s.flushBatch();
+        s.offer(tick(B, 4));
+        s.flushBatch();
+        assertEquals(2, made.get(1).refCnt(), "the pending throttled value is held");
+        assertEquals(2, made.get(3).refCnt(), "the conflated value is held");
+        s.release();
+        assertEquals(1, made.get(1).refCnt());
+        assertEquals(1, made.get(3).refCnt());
+        s.runTasks();
+        assertEquals(List.of("1", "3"), s.written, "nothing sent by a timer after the close");
+    }
+
     private EncodedTick tick(int symbolId, long seq) {
         final Tick t = new Tick();
         t.seq = seq;
@@ -155,6 +230,7 @@ class SubscriberFlowTest {
         boolean writable = true;
         boolean backlog;
         long lagConflateNs = Long.MAX_VALUE;
+        long unansweredSinceNs;
         long timeoutNs = TimeUnit.SECONDS.toNanos(5);
         int slowCloses;
 
@@ -195,6 +271,11 @@ class SubscriberFlowTest {
         @Override
         protected boolean hasBacklog() {
             return backlog;
+        }
+
+        @Override
+        protected long unansweredSinceNs() {
+            return unansweredSinceNs;
         }
 
         @Override
