@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -53,11 +54,7 @@ public final class MetricsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
-                                .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
-                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new ScrapeHandler(metrics));
+                        initPipeline(ch.pipeline(), metrics);
                     }
                 })
                 .bind(host, port)
@@ -67,6 +64,14 @@ public final class MetricsServer implements AutoCloseable {
             throw new IllegalStateException("cannot bind " + host + ":" + port, bound.cause());
         }
         return new MetricsServer(group, bound.channel());
+    }
+
+    /** A scrape connection's handlers (package-private for tests on an embedded channel). */
+    static void initPipeline(ChannelPipeline p, TickfanMetrics metrics) {
+        p.addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
+                .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new ScrapeHandler(metrics));
     }
 
     public int port() {
