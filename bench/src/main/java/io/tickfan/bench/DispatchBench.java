@@ -8,14 +8,13 @@ import io.tickfan.bench.support.EventLoopThreads;
 import io.tickfan.bench.support.Forks;
 import io.tickfan.bench.support.Slowdown;
 import io.tickfan.protocol.Tick;
-import io.tickfan.server.fanout.BenchAccess;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.SequencerInvoker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.Agent;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -78,7 +77,7 @@ public class DispatchBench {
         public void setUp() {
             group = new EmbeddedLoops(loops);
             final FanoutEngine engine = Engines.create(group, 16);
-            final Agent sequencer = BenchAccess.sequencer(engine);
+            final SequencerInvoker sequencer = engine.invoker();
             final int n = subscribers();
             busy = new LoopDispatcher[Math.min(loops, n)];
             for (int i = 0; i < busy.length; i++) {
@@ -109,13 +108,9 @@ public class DispatchBench {
             }
         }
 
-        private void drive(Agent sequencer) {
-            try {
-                while (sequencer.doWork() > 0) {
-                    group.runPendingTasks();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        private void drive(SequencerInvoker sequencer) {
+            while (sequencer.invoke() > 0) {
+                group.runPendingTasks();
             }
             group.runPendingTasks();
         }
@@ -126,12 +121,12 @@ public class DispatchBench {
             final EncodedTick t = tick;
             for (int r = 0; r < Slowdown.REPEAT; r++) {
                 for (LoopDispatcher d : loopsWithSubscribers) {
-                    if (!BenchAccess.offer(d, t.retain())) {
+                    if (!SequencerInvoker.queue(d, t.retain())) {
                         throw new IllegalStateException("loop inbox full");
                     }
                 }
                 for (LoopDispatcher d : loopsWithSubscribers) {
-                    BenchAccess.wake(d);
+                    SequencerInvoker.wake(d);
                 }
                 group.runPendingTasks();
             }

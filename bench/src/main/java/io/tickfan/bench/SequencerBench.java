@@ -6,11 +6,9 @@ import io.tickfan.bench.support.EventLoopThreads;
 import io.tickfan.bench.support.Forks;
 import io.tickfan.bench.support.Slowdown;
 import io.tickfan.protocol.Tick;
-import io.tickfan.server.fanout.BenchAccess;
 import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.fanout.SequencerInvoker;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.Agent;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,15 +46,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SequencerBench {
     private static final int HISTORY = 256;
 
-    private IngestRing.TickHandler step;
+    private SequencerInvoker sequencer;
     private int symbolId;
     private Tick tick;
 
     @Setup
     public void setUp() {
         final FanoutEngine engine = Engines.create(new EmbeddedLoops(1), HISTORY);
-        final Agent sequencer = BenchAccess.sequencer(engine);
-        step = BenchAccess.sequencerStep(sequencer);
+        sequencer = engine.invoker();
         symbolId = engine.symbols().register(Engines.SYMBOL);
         tick = Engines.quoteAndTrade(Engines.SYMBOL);
         for (int i = 0; i < HISTORY * 2; i++) {
@@ -76,6 +73,6 @@ public class SequencerBench {
         Engines.advance(tick);
         tick.ingestTimeNs = tick.exchangeTimeNs;
         tick.seq = 0;
-        step.onTick(symbolId, tick);
+        sequencer.sequence(symbolId, tick);
     }
 }

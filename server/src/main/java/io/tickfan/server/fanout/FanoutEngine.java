@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -80,7 +79,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final WakeableIdleStrategy idle;
     private final AgentRunner runner;
     /** Set when the sequencer is driven by hand ({@link #invoker}) instead of its own thread. */
-    private AgentInvoker invoker;
+    private SequencerInvoker invoker;
 
     private final int positionShards;
     private final AtomicInteger nextEpochSlot = new AtomicInteger();
@@ -298,19 +297,17 @@ public final class FanoutEngine implements AutoCloseable {
     }
 
     /**
-     * Instead of {@link #start}: the sequencer's duty cycle runs on the caller's thread, one cycle
-     * per {@link AgentInvoker#invoke()}, so tests and benchmarks step the engine without a thread
-     * and without reaching into the package. Call once, then invoke from one thread only; {@link
-     * #closeSequencer} closes it.
+     * Instead of {@link #start}: the sequencer runs on the caller's thread, one duty cycle per
+     * {@link SequencerInvoker#invoke()}, so tests and benchmarks step the engine without a thread
+     * and without reaching into the package. A failure is handled as on the sequencer's thread.
+     * Call once; {@link #closeSequencer} closes it.
      */
-    public AgentInvoker invoker() {
+    public SequencerInvoker invoker() {
         if (invoker != null) {
             throw new IllegalStateException("the sequencer already has an invoker");
         }
-        final AgentInvoker hand = new AgentInvoker(t -> fail(sequencer.roleName(), t), null, sequencer);
-        hand.start();
-        invoker = hand;
-        return hand;
+        invoker = new SequencerInvoker(sequencer, t -> fail(sequencer.roleName(), t));
+        return invoker;
     }
 
     /** The dispatcher of the event loop {@code loop}. */

@@ -169,6 +169,11 @@ final class Sequencer implements Agent {
         return work;
     }
 
+    /** One tick as if drained from the ring, outside a duty cycle ({@link SequencerInvoker#sequence}). */
+    void sequence(int symbolId, Tick tick) {
+        onTick(symbolId, tick);
+    }
+
     /** Any thread: stop waiting on full loop queues, so the runner can close. */
     void stop() {
         stopping = true;

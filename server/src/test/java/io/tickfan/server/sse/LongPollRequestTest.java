@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.fanout.SequencerInvoker;
 import io.tickfan.server.http.EmbeddedHttp;
 import io.tickfan.server.http.RequestDeadlineHandler;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.AgentInvoker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class LongPollRequestTest {
     private final EmbeddedHttp http = new EmbeddedHttp(
                     c -> c.with(ServerConfig.POLL_RATE, 1).with(ServerConfig.POLL_BURST, 1))
             .connectionPipeline();
-    private final AgentInvoker sequencer = http.engine.invoker();
+    private final SequencerInvoker sequencer = http.engine.invoker();
 
     @AfterEach
     void close() {

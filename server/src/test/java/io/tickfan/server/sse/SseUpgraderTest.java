@@ -11,9 +11,9 @@ import io.tickfan.protocol.Tick;
 import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.fanout.SequencerInvoker;
 import io.tickfan.server.http.EmbeddedHttp;
 import io.tickfan.server.testing.TestTokens;
-import org.agrona.concurrent.AgentInvoker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class SseUpgraderTest {
     private EmbeddedHttp http = new EmbeddedHttp(c -> c).connectionPipeline();
-    private AgentInvoker sequencer = http.engine.invoker();
+    private SequencerInvoker sequencer = http.engine.invoker();
 
     @AfterEach
     void close() {
