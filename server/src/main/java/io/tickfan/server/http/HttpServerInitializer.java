@@ -1,8 +1,8 @@
 package io.tickfan.server.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.handler.ssl.SslContext;
 import io.tickfan.server.ServerContext;
@@ -16,7 +16,7 @@ import io.tickfan.server.config.ServerConfig;
  * ProtocolDetector}, which tells HTTP/2 (the connection preface: h2 over TLS after ALPN, or h2c
  * with prior knowledge) from HTTP/1.1 (WebSocket upgrades, SSE, polling).
  */
-public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
+public final class HttpServerInitializer extends ChannelInitializer<Channel> {
     private final ServerContext context;
     private final SslContext sslContext;
     private final AdmissionHandler admission;
@@ -32,7 +32,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         final ChannelPipeline p = ch.pipeline();
         p.addLast("admission", admission);
         p.addLast(RequestDeadlineHandler.NAME, new RequestDeadlineHandler(context.requestTimeoutMs));
