@@ -47,6 +47,8 @@ public final class ServerContext {
     public final SessionRegistry sessions = new SessionRegistry();
     /** Refused upgrades and requests: counted by reason, logged at most once per reason per interval. */
     public final io.tickfan.server.metrics.Refusals refusals;
+    /** Time from a decoded request to its answer, per loop and outcome (for {@code /metrics}). */
+    public final io.tickfan.server.metrics.UpgradeTimings upgradeTimings;
     /** Every accepted connection (removed on close), so a shutdown can close them all. */
     public final ChannelGroup connections =
             new DefaultChannelGroup("tickfan-connections", GlobalEventExecutor.INSTANCE);
@@ -106,6 +108,7 @@ public final class ServerContext {
                 Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
                 config.integer(ServerConfig.AUTH_MAX_QUEUED));
         this.admission = admission;
+        this.upgradeTimings = new io.tickfan.server.metrics.UpgradeTimings(engine);
         this.refusals = new io.tickfan.server.metrics.Refusals(config.longValue(ServerConfig.LOG_REFUSAL_INTERVAL_MS));
         this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
         this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);

@@ -10,13 +10,18 @@ import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.LoopDispatcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -67,10 +72,53 @@ public final class TickfanMetrics {
                 .callback(cb -> context.refusals.forEach(
                         (status, reason, total) -> cb.call(total, Integer.toString(status), reason)))
                 .register(registry);
+        registerEngine(context);
         registerAllocator();
         if (bridge != null) {
             registerBridge(bridge);
         }
+    }
+
+    private void registerEngine(ServerContext context) {
+        final FanoutEngine engine = context.engine;
+        GaugeWithCallback.builder()
+                .name("tickfan_symbols")
+                .help("symbols in the table: published (kept for the process's life) and interest-only (subscribed,"
+                        + " never published; reclaimed when the last holder leaves)")
+                .labelNames("kind")
+                .callback(cb -> {
+                    cb.call(engine.symbols().publishedCount(), "published");
+                    cb.call(engine.symbols().pendingCount(), "interest_only");
+                })
+                .register(registry);
+        final List<LoopDispatcher> loops = engine.dispatchers();
+        GaugeWithCallback.builder()
+                .name("tickfan_loop_queue_depth")
+                .help("ticks and replies queued by the sequencer for an event loop and not yet written")
+                .labelNames("loop")
+                .callback(cb -> {
+                    for (LoopDispatcher d : loops) {
+                        cb.call(d.queueDepth(), Integer.toString(d.index()));
+                    }
+                })
+                .register(registry);
+        registry.register(new RecorderHistogram(
+                "tickfan_tick_latency_seconds",
+                "ingest (publish accepted, on the publishing pod) to written on a subscriber's socket; one live"
+                        + " tick sampled per event-loop batch",
+                List.of(new RecorderHistogram.Series(
+                        Labels.EMPTY,
+                        loops.stream().map(LoopDispatcher::tickLatency).toList()))));
+        final List<RecorderHistogram.Series> outcomes = new ArrayList<>();
+        for (int i = 0; i < UpgradeTimings.OUTCOMES.length; i++) {
+            outcomes.add(new RecorderHistogram.Series(
+                    Labels.of("outcome", UpgradeTimings.OUTCOMES[i]), context.upgradeTimings.recorders(i)));
+        }
+        registry.register(new RecorderHistogram(
+                "tickfan_upgrade_duration_seconds",
+                "decoded request to answer (101/200 or refusal) for WebSocket upgrades, SSE streams and polls,"
+                        + " token verification included; refusals before the token check (429) are not timed",
+                outcomes));
     }
 
     private void registerAllocator() {

@@ -84,6 +84,14 @@ class MetricsIT {
             assertTrue(value(during, "tickfan_deliveries_total") >= deliveredBefore + 20, during);
             assertTrue(value(during, "tickfan_connections") >= 1, during);
             assertTrue(value(during, "tickfan_sessions") >= 1, during);
+            assertTrue(value(during, "tickfan_symbols{kind=\"published\"}") >= 1, during);
+            assertTrue(during.contains("tickfan_loop_queue_depth{loop=\"0\"}"), during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_count") >= 1, "a tick was sampled:\n" + during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_bucket{le=\"+Inf\"}") >= 1, during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_sum") > 0, during);
+            assertTrue(
+                    value(during, "tickfan_upgrade_duration_seconds_count{outcome=\"ok\"}") >= 1,
+                    "the upgrade was timed:\n" + during);
         }
     }
 
@@ -109,8 +117,10 @@ class MetricsIT {
     @Test
     void shouldCountRefusedUpgradesByStatusAndReason() throws Exception {
         final String series = "tickfan_upgrades_refused_total{reason=\"token expired\",status=\"401\"}";
+        final String timed = "tickfan_upgrade_duration_seconds_count{outcome=\"refused\"}";
         final String before = get(server.server().metricsPort(), null, null).body();
         final double was = before.contains(series) ? value(before, series) : 0;
+        final double timedBefore = value(before, timed);
         for (int i = 0; i < 5; i++) {
             final HttpResponse<String> r = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sse?symbols=A"))
@@ -122,6 +132,7 @@ class MetricsIT {
         }
         final String after = get(server.server().metricsPort(), null, null).body();
         assertEquals(was + 5, value(after, series), after);
+        assertEquals(timedBefore + 5, value(after, timed), after);
         assertFalse(after.contains(TestTokens.expired().substring(0, 20)), "no token in a label");
     }
 }
