@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class LatencyRecorder {
     /** Upper bounds, ns: 50 us to 1 s, then +Inf. Wide enough for a loaded 2-core VM. */
-    static final long[] BOUNDS_NS = {
+    private static final long[] BOUNDS_NS = {
         50_000L,
         100_000L,
         250_000L,
@@ -44,15 +44,20 @@ public final class LatencyRecorder {
     }
 
     /** Adds this recorder's non-cumulative bucket counts to {@code counts} and returns its sum in ns. */
-    long addTo(long[] counts) {
+    public long addTo(long[] counts) {
         for (int i = 0; i < counts.length; i++) {
             counts[i] += cells.get(i);
         }
         return cells.get(SUM);
     }
 
+    /** Upper bound of bucket {@code i} in ns ({@code i < buckets() - 1}; the last bucket is +Inf). */
+    public static long boundNs(int i) {
+        return BOUNDS_NS[i];
+    }
+
     /** Bucket count including +Inf. */
-    static int buckets() {
+    public static int buckets() {
         return BOUNDS_NS.length + 1;
     }
 }

@@ -1,8 +1,6 @@
 package io.tickfan.server.metrics;
 
 import io.netty.util.concurrent.EventExecutor;
-import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.LoopDispatcher;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +12,14 @@ import java.util.Map;
  */
 public final class UpgradeTimings {
     /** Outcome label values, in recorder order. */
-    static final String[] OUTCOMES = {"ok", "refused"};
+    public static final List<String> OUTCOMES = List.of("ok", "refused");
 
     private final Map<EventExecutor, LatencyRecorder[]> byLoop = new IdentityHashMap<>();
 
-    public UpgradeTimings(FanoutEngine engine) {
-        for (LoopDispatcher d : engine.dispatchers()) {
-            byLoop.put(d.eventLoop(), new LatencyRecorder[] {new LatencyRecorder(), new LatencyRecorder()});
+    /** @param loops the event loops that answer requests */
+    public UpgradeTimings(List<? extends EventExecutor> loops) {
+        for (EventExecutor loop : loops) {
+            byLoop.put(loop, new LatencyRecorder[] {new LatencyRecorder(), new LatencyRecorder()});
         }
     }
 
@@ -33,7 +32,7 @@ public final class UpgradeTimings {
     }
 
     /** The recorders of one outcome ({@link #OUTCOMES} index), every loop's. */
-    List<LatencyRecorder> recorders(int outcome) {
+    public List<LatencyRecorder> recorders(int outcome) {
         return byLoop.values().stream().map(r -> r[outcome]).toList();
     }
 }

@@ -1,14 +1,15 @@
-package io.tickfan.server.metrics;
+package io.tickfan.server.metrics.prometheus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.tickfan.server.metrics.LatencyRecorder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class LatencyRecorderTest {
+class RecorderHistogramTest {
     @Test
     void shouldSumRecordersIntoCumulativeSecondsBuckets() {
         final LatencyRecorder a = new LatencyRecorder();

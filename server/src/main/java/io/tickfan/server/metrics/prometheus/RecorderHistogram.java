@@ -1,10 +1,11 @@
-package io.tickfan.server.metrics;
+package io.tickfan.server.metrics.prometheus;
 
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.tickfan.server.metrics.LatencyRecorder;
 import java.util.List;
 
 /**
@@ -48,8 +49,8 @@ final class RecorderHistogram implements Collector {
 
     private static double[] boundsSeconds() {
         final double[] b = new double[LatencyRecorder.buckets()];
-        for (int i = 0; i < LatencyRecorder.BOUNDS_NS.length; i++) {
-            b[i] = LatencyRecorder.BOUNDS_NS[i] / 1e9;
+        for (int i = 0; i < b.length - 1; i++) {
+            b[i] = LatencyRecorder.boundNs(i) / 1e9;
         }
         b[b.length - 1] = Double.POSITIVE_INFINITY;
         return b;

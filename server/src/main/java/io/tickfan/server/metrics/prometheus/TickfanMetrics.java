@@ -1,4 +1,4 @@
-package io.tickfan.server.metrics;
+package io.tickfan.server.metrics.prometheus;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
@@ -17,6 +17,8 @@ import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.metrics.MetricsScraper;
+import io.tickfan.server.metrics.UpgradeTimings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,12 +35,9 @@ import java.util.Locale;
  * <p>Each engine counter becomes {@code tickfan_<counter name in lower case>_total} with the
  * counter's description as help, so a counter added to the enum shows up without a change here.
  */
-public final class TickfanMetrics {
+public final class TickfanMetrics implements MetricsScraper {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ExpositionFormats formats = ExpositionFormats.init();
-
-    /** What one scrape answers: the body and its content type. */
-    public record Scrape(byte[] body, String contentType) {}
 
     public TickfanMetrics(ServerContext context, RedisBridge bridge) {
         JvmMetrics.builder().register(registry);
@@ -110,9 +109,9 @@ public final class TickfanMetrics {
                         Labels.EMPTY,
                         loops.stream().map(LoopDispatcher::tickLatency).toList()))));
         final List<RecorderHistogram.Series> outcomes = new ArrayList<>();
-        for (int i = 0; i < UpgradeTimings.OUTCOMES.length; i++) {
+        for (int i = 0; i < UpgradeTimings.OUTCOMES.size(); i++) {
             outcomes.add(new RecorderHistogram.Series(
-                    Labels.of("outcome", UpgradeTimings.OUTCOMES[i]), context.upgradeTimings.recorders(i)));
+                    Labels.of("outcome", UpgradeTimings.OUTCOMES.get(i)), context.upgradeTimings.recorders(i)));
         }
         registry.register(new RecorderHistogram(
                 "tickfan_upgrade_duration_seconds",
@@ -201,6 +200,7 @@ public final class TickfanMetrics {
      * Scrapes every metric in the format the {@code Accept} header asks for: OpenMetrics when it
      * says so, else the Prometheus text format.
      */
+    @Override
     public Scrape scrape(String accept) {
         final ExpositionFormatWriter writer = accept != null && accept.contains("application/openmetrics-text")
                 ? formats.getOpenMetricsTextFormatWriter()
