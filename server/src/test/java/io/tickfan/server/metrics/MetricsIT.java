@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
@@ -17,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -48,16 +45,6 @@ class MetricsIT {
                 .matcher(body);
         assertTrue(m.find(), "no series " + series + " in:\n" + body);
         return Double.parseDouble(m.group(1));
-    }
-
-    private static String adminToken() {
-        return JWT.create()
-                .withSubject("ops")
-                .withIssuer(TestTokens.ISSUER)
-                .withAudience(TestTokens.AUDIENCE)
-                .withExpiresAt(Instant.now().plusSeconds(300))
-                .withArrayClaim("roles", new String[] {"admin"})
-                .sign(Algorithm.HMAC256(TestTokens.SECRET.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -108,7 +95,7 @@ class MetricsIT {
     void shouldServeMainPortMetricsToAdminTokensOnly() throws Exception {
         assertEquals(401, get(server.port(), null, null).statusCode());
         assertEquals(403, get(server.port(), null, TestTokens.valid()).statusCode());
-        final HttpResponse<String> ok = get(server.port(), null, adminToken());
+        final HttpResponse<String> ok = get(server.port(), null, TestTokens.admin());
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("tickfan_ticks_sequenced_total"));
         assertFalse(ok.body().contains(TestTokens.SECRET), "no secret in any series");
