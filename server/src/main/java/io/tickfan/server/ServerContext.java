@@ -47,6 +47,8 @@ public final class ServerContext {
     public final SessionRegistry sessions = new SessionRegistry();
     /** Refused upgrades and requests: counted by reason, logged at most once per reason per interval. */
     public final io.tickfan.server.metrics.Refusals refusals;
+    /** Time from a decoded request to its answer, per loop and outcome (for {@code /metrics}). */
+    public final io.tickfan.server.metrics.UpgradeTimings upgradeTimings;
     /** Every accepted connection (removed on close), so a shutdown can close them all. */
     public final ChannelGroup connections =
             new DefaultChannelGroup("tickfan-connections", GlobalEventExecutor.INSTANCE);
@@ -70,7 +72,7 @@ public final class ServerContext {
 
     private volatile AdminActions adminActions;
     private volatile java.util.function.Supplier<String> readinessCheck = () -> null;
-    private volatile io.tickfan.server.metrics.TickfanMetrics metrics;
+    private volatile io.tickfan.server.metrics.MetricsScraper metrics;
 
     public ServerContext(ServerConfig config, FanoutEngine engine, TokenVerifier verifier, AdmissionControl admission) {
         this.config = config;
@@ -106,6 +108,8 @@ public final class ServerContext {
                 Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
                 config.integer(ServerConfig.AUTH_MAX_QUEUED));
         this.admission = admission;
+        this.upgradeTimings = new io.tickfan.server.metrics.UpgradeTimings(
+                engine.dispatchers().stream().map(d -> d.eventLoop()).toList());
         this.refusals = new io.tickfan.server.metrics.Refusals(config.longValue(ServerConfig.LOG_REFUSAL_INTERVAL_MS));
         this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
         this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);
@@ -162,11 +166,11 @@ public final class ServerContext {
     }
 
     /** The metrics registry, for {@code /metrics} on the main port; null before start-up ends. */
-    public io.tickfan.server.metrics.TickfanMetrics metrics() {
+    public io.tickfan.server.metrics.MetricsScraper metrics() {
         return metrics;
     }
 
-    public void setMetrics(io.tickfan.server.metrics.TickfanMetrics metrics) {
+    public void setMetrics(io.tickfan.server.metrics.MetricsScraper metrics) {
         this.metrics = metrics;
     }
 

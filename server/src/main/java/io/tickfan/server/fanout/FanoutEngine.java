@@ -310,6 +310,11 @@ public final class FanoutEngine implements AutoCloseable {
         return invoker;
     }
 
+    /** Every event loop's dispatcher, in loop order (a copy). */
+    public List<LoopDispatcher> dispatchers() {
+        return List.of(dispatchers);
+    }
+
     /** The dispatcher of the event loop {@code loop}. */
     public LoopDispatcher dispatcher(EventLoop loop) {
         final LoopDispatcher d = dispatcherByLoop.get(loop);

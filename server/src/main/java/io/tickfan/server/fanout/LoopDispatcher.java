@@ -1,6 +1,8 @@
 package io.tickfan.server.fanout;
 
 import io.netty.channel.EventLoop;
+import io.tickfan.protocol.EpochNanos;
+import io.tickfan.server.metrics.LatencyRecorder;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -31,6 +33,13 @@ public final class LoopDispatcher {
     private final BatchWriter batchWriter = new BatchWriter();
     private final Counters counters;
     private long deliveries;
+    /**
+     * Ingest-to-write latency, sampled: one live tick per drain (the first that had a subscriber
+     * here), measured after the drain's flushes. One clock read per drain, never per delivery.
+     */
+    private final LatencyRecorder tickLatency = new LatencyRecorder();
+
+    private long sampleIngestNs;
 
     LoopDispatcher(int index, EventLoop loop, int queueCapacity, int drainLimit, Counters counters) {
         this.index = index;
@@ -46,6 +55,16 @@ public final class LoopDispatcher {
 
     public EventLoop eventLoop() {
         return loop;
+    }
+
+    /** Any thread: events queued for this loop and not yet drained (approximate while it moves). */
+    public int queueDepth() {
+        return inbox.size();
+    }
+
+    /** Ingest-to-write latency of this loop's sampled ticks; read from any thread. */
+    public LatencyRecorder tickLatency() {
+        return tickLatency;
     }
 
     // ---- sequencer thread -------------------------------------------------------------------
@@ -92,6 +111,10 @@ public final class LoopDispatcher {
             drained++;
         }
         flushAll();
+        if (sampleIngestNs != 0) {
+            tickLatency.record(EpochNanos.now() - sampleIngestNs);
+            sampleIngestNs = 0;
+        }
         releaseDrained();
         counters.add(Counters.Counter.DELIVERIES, index, deliveries);
         deliveries = 0;
@@ -113,6 +136,9 @@ public final class LoopDispatcher {
             markDirty(s);
         }
         deliveries += size;
+        if (sampleIngestNs == 0) {
+            sampleIngestNs = tick.tick().ingestTimeNs;
+        }
     }
 
     private void onReply(SubscribeReply reply) {

@@ -34,8 +34,10 @@ public final class AuthenticatedRequest {
             ServerContext context,
             boolean headerOnly,
             Consumer<Principal> next) {
+        final long startNs = System.nanoTime();
         if (!context.origins.permits(request, !headerOnly && context.tokenExtractor.carriedByCookie(request))) {
             HttpResponses.sendErrorAndClose(ctx, HttpResponseStatus.FORBIDDEN, "forbidden", "origin not allowed");
+            context.upgradeTimings.record(ctx.executor(), false, startNs);
             return;
         }
         final String token = headerOnly
@@ -62,6 +64,7 @@ public final class AuthenticatedRequest {
                     context.refusals.record(result.status(), result.reason());
                     HttpResponses.sendAuthFailure(ctx, result);
                 }
+                context.upgradeTimings.record(ctx.executor(), result.isOk(), startNs);
             } finally {
                 request.release();
             }

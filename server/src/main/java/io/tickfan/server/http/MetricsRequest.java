@@ -5,8 +5,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.AuthResult;
-import io.tickfan.server.metrics.MetricsServer;
-import io.tickfan.server.metrics.TickfanMetrics;
+import io.tickfan.server.metrics.MetricsScraper;
+import io.tickfan.server.metrics.prometheus.MetricsServer;
 
 /**
  * {@code GET /metrics} on the main port, for tokens with the {@code admin} role (the clients' port
@@ -21,7 +21,7 @@ final class MetricsRequest {
                 HttpResponses.sendAuthFailure(ctx, AuthResult.forbidden("admin role required"));
                 return;
             }
-            final TickfanMetrics metrics = context.metrics();
+            final MetricsScraper metrics = context.metrics();
             if (metrics == null) {
                 HttpResponses.sendErrorAndClose(
                         ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "starting", "metrics not ready yet");

@@ -72,13 +72,13 @@ public final class Refusals {
     }
 
     /** Calls {@code sink} with each status, reason and total, for the metrics. */
-    void forEach(TotalSink sink) {
+    public void forEach(TotalSink sink) {
         for (Entry e : entries.values()) {
             sink.accept(e.status, e.reason, e.total.sum());
         }
     }
 
-    interface TotalSink {
+    public interface TotalSink {
         void accept(int status, String reason, long total);
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.protocol.ClientMessageEncoder;
 import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.Decimals;
@@ -84,16 +82,6 @@ class HardeningIT {
                 Thread.onSpinWait();
             }
         }
-    }
-
-    private static String adminToken() {
-        return JWT.create()
-                .withSubject("ops")
-                .withIssuer(TestTokens.ISSUER)
-                .withAudience(TestTokens.AUDIENCE)
-                .withExpiresAt(Instant.now().plusSeconds(300))
-                .withArrayClaim("roles", new String[] {"admin"})
-                .sign(Algorithm.HMAC256(TestTokens.SECRET.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -381,7 +369,7 @@ class HardeningIT {
                 final HttpResponse<String> drain = HttpClient.newHttpClient()
                         .send(
                                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/admin/drain"))
-                                        .header("Authorization", "Bearer " + adminToken())
+                                        .header("Authorization", "Bearer " + TestTokens.admin())
                                         .POST(HttpRequest.BodyPublishers.noBody())
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());

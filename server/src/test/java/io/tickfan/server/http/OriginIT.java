@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.testing.RawWebSocket;
@@ -16,9 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,11 +93,7 @@ class OriginIT {
     /** Admin actions: the Authorization header only, never a cookie a browser would send by itself. */
     @Test
     void shouldTakeAdminTokenFromAuthorizationHeaderOnly() throws Exception {
-        final String admin = JWT.create()
-                .withSubject("ops")
-                .withExpiresAt(Instant.now().plusSeconds(300))
-                .withArrayClaim("roles", new String[] {"admin"})
-                .sign(Algorithm.HMAC256(TestTokens.SECRET.getBytes(StandardCharsets.UTF_8)));
+        final String admin = TestTokens.admin();
         // An unknown action answers 404 only after the token passed, so nothing is drained here.
         final HttpResponse<String> byCookie = send(HttpRequest.newBuilder(uri(open, "/admin/nothing"))
                 .header("Cookie", COOKIE + "=" + admin)

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
@@ -17,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -50,16 +47,6 @@ class MetricsIT {
         return Double.parseDouble(m.group(1));
     }
 
-    private static String adminToken() {
-        return JWT.create()
-                .withSubject("ops")
-                .withIssuer(TestTokens.ISSUER)
-                .withAudience(TestTokens.AUDIENCE)
-                .withExpiresAt(Instant.now().plusSeconds(300))
-                .withArrayClaim("roles", new String[] {"admin"})
-                .sign(Algorithm.HMAC256(TestTokens.SECRET.getBytes(StandardCharsets.UTF_8)));
-    }
-
     @Test
     void shouldExposeCountersThatMoveWithTraffic() throws Exception {
         final int port = server.server().metricsPort();
@@ -84,6 +71,14 @@ class MetricsIT {
             assertTrue(value(during, "tickfan_deliveries_total") >= deliveredBefore + 20, during);
             assertTrue(value(during, "tickfan_connections") >= 1, during);
             assertTrue(value(during, "tickfan_sessions") >= 1, during);
+            assertTrue(value(during, "tickfan_symbols{kind=\"published\"}") >= 1, during);
+            assertTrue(during.contains("tickfan_loop_queue_depth{loop=\"0\"}"), during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_count") >= 1, "a tick was sampled:\n" + during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_bucket{le=\"+Inf\"}") >= 1, during);
+            assertTrue(value(during, "tickfan_tick_latency_seconds_sum") > 0, during);
+            assertTrue(
+                    value(during, "tickfan_upgrade_duration_seconds_count{outcome=\"ok\"}") >= 1,
+                    "the upgrade was timed:\n" + during);
         }
     }
 
@@ -100,7 +95,7 @@ class MetricsIT {
     void shouldServeMainPortMetricsToAdminTokensOnly() throws Exception {
         assertEquals(401, get(server.port(), null, null).statusCode());
         assertEquals(403, get(server.port(), null, TestTokens.valid()).statusCode());
-        final HttpResponse<String> ok = get(server.port(), null, adminToken());
+        final HttpResponse<String> ok = get(server.port(), null, TestTokens.admin());
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("tickfan_ticks_sequenced_total"));
         assertFalse(ok.body().contains(TestTokens.SECRET), "no secret in any series");
@@ -109,8 +104,10 @@ class MetricsIT {
     @Test
     void shouldCountRefusedUpgradesByStatusAndReason() throws Exception {
         final String series = "tickfan_upgrades_refused_total{reason=\"token expired\",status=\"401\"}";
+        final String timed = "tickfan_upgrade_duration_seconds_count{outcome=\"refused\"}";
         final String before = get(server.server().metricsPort(), null, null).body();
         final double was = before.contains(series) ? value(before, series) : 0;
+        final double timedBefore = value(before, timed);
         for (int i = 0; i < 5; i++) {
             final HttpResponse<String> r = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sse?symbols=A"))
@@ -122,6 +119,7 @@ class MetricsIT {
         }
         final String after = get(server.server().metricsPort(), null, null).body();
         assertEquals(was + 5, value(after, series), after);
+        assertEquals(timedBefore + 5, value(after, timed), after);
         assertFalse(after.contains(TestTokens.expired().substring(0, 20)), "no token in a label");
     }
 }

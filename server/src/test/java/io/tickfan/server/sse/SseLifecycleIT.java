@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.testing.TestTokens;
@@ -146,13 +145,7 @@ class SseLifecycleIT {
     }
 
     private static HttpResponse<String> admin(TickfanServer server, String action) throws Exception {
-        final String token = JWT.create()
-                .withSubject("ops")
-                .withIssuer(TestTokens.ISSUER)
-                .withAudience(TestTokens.AUDIENCE)
-                .withExpiresAt(Instant.now().plusSeconds(300))
-                .withArrayClaim("roles", new String[] {"admin"})
-                .sign(Algorithm.HMAC256(TestTokens.SECRET.getBytes(StandardCharsets.UTF_8)));
+        final String token = TestTokens.admin();
         return HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/admin/" + action))

@@ -43,6 +43,17 @@ public final class TestTokens {
         return builder().subject("feed").publisher().hs256();
     }
 
+    /** HS256 with the admin role only (subject "ops", no symbols): drain, disconnect, metrics. */
+    public static String admin() {
+        return JWT.create()
+                .withSubject("ops")
+                .withIssuer(ISSUER)
+                .withAudience(AUDIENCE)
+                .withExpiresAt(Instant.now().plusSeconds(300))
+                .withArrayClaim("roles", new String[] {"admin"})
+                .sign(Algorithm.HMAC256(SECRET.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** HS256 entitled to {@code patterns} only. */
     public static String entitledTo(String... patterns) {
         return builder().symbols(patterns).hs256();

@@ -1,4 +1,4 @@
-package io.tickfan.server.metrics;
+package io.tickfan.server.metrics.prometheus;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.tickfan.server.metrics.MetricsScraper;
 import io.tickfan.server.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * @throws IllegalStateException with the bind failure as cause when the port cannot be bound
      */
-    public static MetricsServer start(Transport transport, String host, int port, TickfanMetrics metrics) {
+    public static MetricsServer start(Transport transport, String host, int port, MetricsScraper metrics) {
         final EventLoopGroup group = transport.newGroup(1, "tickfan-metrics");
         final var bound = new ServerBootstrap()
                 .group(group)
@@ -85,8 +86,8 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** A scrape's HTTP response; the caller writes (and so releases) it. */
-    public static FullHttpResponse response(TickfanMetrics metrics, FullHttpRequest request) {
-        final TickfanMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+    public static FullHttpResponse response(MetricsScraper metrics, FullHttpRequest request) {
+        final MetricsScraper.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
         final FullHttpResponse response = new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(scrape.body()));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, scrape.contentType());
@@ -95,9 +96,9 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private static final class ScrapeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final TickfanMetrics metrics;
+        private final MetricsScraper metrics;
 
-        ScrapeHandler(TickfanMetrics metrics) {
+        ScrapeHandler(MetricsScraper metrics) {
             this.metrics = metrics;
         }
 

@@ -1,4 +1,4 @@
-package io.tickfan.server.metrics;
+package io.tickfan.server.metrics.prometheus;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
@@ -10,13 +10,20 @@ import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.metrics.MetricsScraper;
+import io.tickfan.server.metrics.UpgradeTimings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -28,12 +35,9 @@ import java.util.Locale;
  * <p>Each engine counter becomes {@code tickfan_<counter name in lower case>_total} with the
  * counter's description as help, so a counter added to the enum shows up without a change here.
  */
-public final class TickfanMetrics {
+public final class TickfanMetrics implements MetricsScraper {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ExpositionFormats formats = ExpositionFormats.init();
-
-    /** What one scrape answers: the body and its content type. */
-    public record Scrape(byte[] body, String contentType) {}
 
     public TickfanMetrics(ServerContext context, RedisBridge bridge) {
         JvmMetrics.builder().register(registry);
@@ -67,10 +71,53 @@ public final class TickfanMetrics {
                 .callback(cb -> context.refusals.forEach(
                         (status, reason, total) -> cb.call(total, Integer.toString(status), reason)))
                 .register(registry);
+        registerEngine(context);
         registerAllocator();
         if (bridge != null) {
             registerBridge(bridge);
         }
+    }
+
+    private void registerEngine(ServerContext context) {
+        final FanoutEngine engine = context.engine;
+        GaugeWithCallback.builder()
+                .name("tickfan_symbols")
+                .help("symbols in the table: published (kept for the process's life) and interest-only (subscribed,"
+                        + " never published; reclaimed when the last holder leaves)")
+                .labelNames("kind")
+                .callback(cb -> {
+                    cb.call(engine.symbols().publishedCount(), "published");
+                    cb.call(engine.symbols().pendingCount(), "interest_only");
+                })
+                .register(registry);
+        final List<LoopDispatcher> loops = engine.dispatchers();
+        GaugeWithCallback.builder()
+                .name("tickfan_loop_queue_depth")
+                .help("ticks and replies queued by the sequencer for an event loop and not yet written")
+                .labelNames("loop")
+                .callback(cb -> {
+                    for (LoopDispatcher d : loops) {
+                        cb.call(d.queueDepth(), Integer.toString(d.index()));
+                    }
+                })
+                .register(registry);
+        registry.register(new RecorderHistogram(
+                "tickfan_tick_latency_seconds",
+                "ingest (publish accepted, on the publishing pod) to written on a subscriber's socket; one live"
+                        + " tick sampled per event-loop batch",
+                List.of(new RecorderHistogram.Series(
+                        Labels.EMPTY,
+                        loops.stream().map(LoopDispatcher::tickLatency).toList()))));
+        final List<RecorderHistogram.Series> outcomes = new ArrayList<>();
+        for (int i = 0; i < UpgradeTimings.OUTCOMES.size(); i++) {
+            outcomes.add(new RecorderHistogram.Series(
+                    Labels.of("outcome", UpgradeTimings.OUTCOMES.get(i)), context.upgradeTimings.recorders(i)));
+        }
+        registry.register(new RecorderHistogram(
+                "tickfan_upgrade_duration_seconds",
+                "decoded request to answer (101/200 or refusal) for WebSocket upgrades, SSE streams and polls,"
+                        + " token verification included; refusals before the token check (429) are not timed",
+                outcomes));
     }
 
     private void registerAllocator() {
@@ -153,6 +200,7 @@ public final class TickfanMetrics {
      * Scrapes every metric in the format the {@code Accept} header asks for: OpenMetrics when it
      * says so, else the Prometheus text format.
      */
+    @Override
     public Scrape scrape(String accept) {
         final ExpositionFormatWriter writer = accept != null && accept.contains("application/openmetrics-text")
                 ? formats.getOpenMetricsTextFormatWriter()
