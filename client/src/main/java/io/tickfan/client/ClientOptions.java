@@ -22,6 +22,9 @@ import java.util.List;
  *     {@code uri}: an attempt that fails (refused, reset, timed out, closed or refused before the
  *     upgrade) moves to the next one at once; only when every endpoint failed in a row does the
  *     {@link Backoff} delay apply. A dropped connection first retries the endpoint it was on.
+ * @param binaryTicks offer {@value BINARY_SUBPROTOCOL} first: ticks then arrive as binary frames
+ *     (control messages stay JSON); a server that does not know it answers with {@value
+ *     #SUBPROTOCOL} and JSON ticks, which the client reads just the same
  */
 public record ClientOptions(
         URI uri,
@@ -31,9 +34,13 @@ public record ClientOptions(
         int maxHz,
         int maxFramePayloadBytes,
         int receiveBufferBytes,
-        List<URI> fallbackUris) {
+        List<URI> fallbackUris,
+        boolean binaryTicks) {
     /** The subprotocol of protocol v1. */
     public static final String SUBPROTOCOL = "tickfan.v1";
+
+    /** The subprotocol of protocol v1 with binary ticks ({@link io.tickfan.protocol.BinaryTicks}). */
+    public static final String BINARY_SUBPROTOCOL = io.tickfan.protocol.BinaryTicks.SUBPROTOCOL;
 
     public ClientOptions {
         check(uri);
@@ -52,7 +59,7 @@ public record ClientOptions(
 
     /** Reconnecting with {@link Backoff#exponential()}, no rate cap. */
     public static ClientOptions of(URI uri, String token) {
-        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0, List.of());
+        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0, List.of(), false);
     }
 
     /** Like {@link #of(URI, String)} with several endpoints, tried in this order (failover). */
@@ -73,32 +80,99 @@ public record ClientOptions(
 
     public ClientOptions withFallbackUris(List<URI> fallbackUris) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
     }
 
     public ClientOptions withBackoff(Backoff backoff) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
     }
 
     public ClientOptions withLocalAddress(InetSocketAddress localAddress) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
     }
 
     public ClientOptions withToken(String token) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
     }
 
     public ClientOptions withMaxHz(int maxHz) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
     }
 
     public ClientOptions withReceiveBufferBytes(int receiveBufferBytes) {
         return new ClientOptions(
-                uri, token, backoff, localAddress, maxHz, maxFramePayloadBytes, receiveBufferBytes, fallbackUris);
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks);
+    }
+
+    /** With {@code binary}, ticks are asked for as binary frames ({@value BINARY_SUBPROTOCOL}). */
+    public ClientOptions withBinaryTicks(boolean binary) {
+        return new ClientOptions(
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binary);
+    }
+
+    /** The {@code Sec-WebSocket-Protocol} offer, most preferred first. */
+    String subprotocols() {
+        return binaryTicks ? BINARY_SUBPROTOCOL + "," + SUBPROTOCOL : SUBPROTOCOL;
     }
 
     static int port(URI uri) {

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.protocol.ClientMessageEncoder;
 import io.tickfan.protocol.ProtocolException;
 import io.tickfan.protocol.ProtocolLimits;
@@ -29,6 +30,7 @@ import io.tickfan.protocol.ServerMessageDecoder;
 import io.tickfan.protocol.Tick;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -120,7 +122,7 @@ public final class TickfanClient {
                         final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
                                 uris[current],
                                 WebSocketVersion.V13,
-                                ClientOptions.SUBPROTOCOL,
+                                options.subprotocols(),
                                 false,
                                 upgradeHeaders,
                                 options.maxFramePayloadBytes());
@@ -389,6 +391,38 @@ public final class TickfanClient {
             case PONG -> listener.onPong(this, m, receivedNs);
             case OTHER -> {}
         }
+    }
+
+    /**
+     * One binary message: a tick of {@value ClientOptions#BINARY_SUBPROTOCOL}. A subscribed symbol is
+     * found by its bytes (no {@code String}); a message that is not a well-formed binary tick is
+     * dropped, as an undecodable text message is.
+     */
+    void onBinary(ByteBuf buf, int index, int length, long receivedNs) {
+        final DecodeScratch scratch = SCRATCH.get();
+        final byte[] bytes = scratch.bytes(length);
+        buf.getBytes(index, bytes, 0, length);
+        final Tick tick = scratch.message.tick;
+        try {
+            BinaryTicks.readFields(bytes, 0, length, tick);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        final int symbolOffset = BinaryTicks.symbolOffset();
+        final int symbolLength = bytes[3];
+        int hash = 0;
+        for (int i = symbolOffset, end = symbolOffset + symbolLength; i < end; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        final SymbolCursor cursor = symbolTable.find(bytes, symbolOffset, symbolLength, hash);
+        if (cursor == null) {
+            tick.symbol = new String(bytes, symbolOffset, symbolLength, StandardCharsets.US_ASCII);
+            listener.onTick(this, tick, receivedNs, TickStatus.UNSUBSCRIBED, 0);
+            return;
+        }
+        tick.symbol = cursor.symbol;
+        final int status = cursor.advance(tick.seq, tick.flags);
+        listener.onTick(this, tick, receivedNs, status, cursor.missing);
     }
 
     /** The fast path: true when the scanner took the message and it was a tick of a subscribed symbol. */

@@ -149,6 +149,8 @@ final class WebSocketFrameReader extends ChannelInboundHandlerAdapter {
                     fragments.writeBytes(buf, payload, length);
                 } else if (opcode == OP_TEXT) {
                     client.onText(buf, payload, length, receivedNs);
+                } else {
+                    client.onBinary(buf, payload, length, receivedNs);
                 }
             }
             case OP_CONTINUATION -> {
@@ -164,6 +166,8 @@ final class WebSocketFrameReader extends ChannelInboundHandlerAdapter {
                         try {
                             if (fragmentsOpcode == OP_TEXT) {
                                 client.onText(message, message.readerIndex(), message.readableBytes(), receivedNs);
+                            } else {
+                                client.onBinary(message, message.readerIndex(), message.readableBytes(), receivedNs);
                             }
                         } finally {
                             message.release();

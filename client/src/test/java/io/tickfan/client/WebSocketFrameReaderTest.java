@@ -96,6 +96,43 @@ class WebSocketFrameReaderTest {
         assertFalse(ch.finish());
     }
 
+    private static byte[] binaryTick(String symbol, long seq, int flags) {
+        final Tick t = new Tick();
+        t.seq = seq;
+        t.exchangeTimeNs = 1_732_356_000_123_456_789L;
+        t.ingestTimeNs = 1_732_356_000_123_500_000L;
+        t.bid = io.tickfan.protocol.Decimals.parse("189.12");
+        t.fieldMask = Tick.BID;
+        final ByteBuf b = Unpooled.buffer();
+        io.tickfan.protocol.BinaryTicks.write(b, symbol.getBytes(StandardCharsets.US_ASCII), t, flags);
+        final byte[] bytes = new byte[b.readableBytes()];
+        b.readBytes(bytes).release();
+        return bytes;
+    }
+
+    @Test
+    void shouldReadBinaryTicksBySymbolBytesWithTheSameSeqChecksAsJson() {
+        final EmbeddedChannel ch = new EmbeddedChannel(new WebSocketFrameReader(client(false), 65536));
+        final ByteBuf all = Unpooled.buffer();
+        all.writeBytes(frame(0x82, binaryTick("AAA", 1, Tick.FLAG_SNAPSHOT)));
+        all.writeBytes(frame(0x82, binaryTick("AAA", 2, 0)));
+        all.writeBytes(frame(0x82, binaryTick("AAA", 4, 0)));
+        all.writeBytes(frame(0x82, binaryTick("ZZ", 1, 0)));
+        all.writeBytes(frame(0x82, new byte[] {9, 9, 9})); // not a binary tick: dropped
+        all.writeBytes(frame(0x81, tick("BB", 7, "")));
+        ch.writeInbound(all);
+        assertEquals(
+                List.of(
+                        "AAA:1:snapshot:bid",
+                        "AAA:2:in_order:bid",
+                        "AAA:4:gap:bid",
+                        "ZZ:1:unsubscribed:bid",
+                        "BB:7:first:-"),
+                ticks);
+        assertTrue(ch.isOpen());
+        assertFalse(ch.finish());
+    }
+
     @Test
     void shouldDecodePricesWhenTheListenerWantsThem() {
         final EmbeddedChannel ch = new EmbeddedChannel(new WebSocketFrameReader(client(true), 65536));

@@ -72,7 +72,7 @@ final class Fleet implements AutoCloseable {
         this.tokens = tokens;
         final int n = plan.perClient.length;
         this.stats = new FleetStats(n);
-        if (kind != SubscriberOptions.Transport.ws) {
+        if (!kind.webSocket()) {
             final SseConnection.Protocol protocol = kind == SubscriberOptions.Transport.sse_h2
                     ? SseConnection.Protocol.H2C
                     : SseConnection.Protocol.HTTP1;
@@ -97,7 +97,8 @@ final class Fleet implements AutoCloseable {
             // Client i starts on pod i mod P and fails over to the others in turn.
             ClientOptions options = ClientOptions.of(rotated(urls, i), tokens.apply(i))
                     .withBackoff(backoff)
-                    .withMaxHz(maxHz);
+                    .withMaxHz(maxHz)
+                    .withBinaryTicks(kind == SubscriberOptions.Transport.ws_bin);
             final int block = i / connectionsPerSource;
             if (block > 0) {
                 options = options.withLocalAddress(new InetSocketAddress("127.0.0." + (1 + block), 0));

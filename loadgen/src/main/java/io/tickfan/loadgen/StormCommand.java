@@ -143,9 +143,9 @@ final class StormCommand extends BaseCommand {
         if (drop == Drop.command && (dropCommand == null || dropCommand.isBlank())) {
             throw new picocli.CommandLine.ParameterException(cl(), "--drop command needs --drop-command CMD");
         }
-        if (subscribers.transport != SubscriberOptions.Transport.ws) {
+        if (!subscribers.transport.webSocket()) {
             throw new picocli.CommandLine.ParameterException(
-                    cl(), "storm drills WebSocket clients: use --transport ws");
+                    cl(), "storm drills WebSocket clients: use --transport ws or ws-bin");
         }
         if (drop == Drop.admin && dropHook == null && (common.secret == null || common.secret.isBlank())) {
             throw new picocli.CommandLine.ParameterException(
@@ -185,7 +185,7 @@ final class StormCommand extends BaseCommand {
                         policy,
                         common.connectionsPerSource,
                         subscribers.maxHz,
-                        SubscriberOptions.Transport.ws,
+                        subscribers.transport,
                         1)) {
             final long timeoutMs = common.connectTimeout.toMillis();
             if (pub != null) {

@@ -66,23 +66,32 @@ final class SubscriberOptions {
 
     enum Transport {
         ws,
+        ws_bin,
         sse_h2,
         sse_h1;
 
         static Transport parse(String text) {
             return switch (text) {
                 case "ws" -> ws;
+                case "ws-bin" -> ws_bin;
                 case "sse-h2" -> sse_h2;
                 case "sse-h1" -> sse_h1;
-                default -> throw new IllegalArgumentException("expected ws, sse-h2 or sse-h1, got '" + text + "'");
+                default ->
+                    throw new IllegalArgumentException("expected ws, ws-bin, sse-h2 or sse-h1, got '" + text + "'");
             };
+        }
+
+        /** A WebSocket transport (JSON or binary ticks), as opposed to SSE. */
+        boolean webSocket() {
+            return this == ws || this == ws_bin;
         }
     }
 
     @Option(
             names = "--transport",
             paramLabel = "T",
-            description = "How subscribers connect: ws (WebSocket), sse-h2 (SSE over h2c with prior knowledge,"
+            description = "How subscribers connect: ws (WebSocket), ws-bin (WebSocket with binary ticks,"
+                    + " subprotocol tickfan.v1.bin), sse-h2 (SSE over h2c with prior knowledge,"
                     + " --streams-per-connection streams on each connection) or sse-h1 (SSE over HTTP/1.1, one"
                     + " connection per subscriber). Default: ${DEFAULT-VALUE}.",
             defaultValue = "ws",
@@ -109,8 +118,8 @@ final class SubscriberOptions {
         if (transport == null) {
             transport = Transport.ws;
         }
-        if (transport != Transport.ws && maxHz > 0) {
-            throw new picocli.CommandLine.ParameterException(cl, "--max-hz needs --transport ws");
+        if (!transport.webSocket() && maxHz > 0) {
+            throw new picocli.CommandLine.ParameterException(cl, "--max-hz needs --transport ws or ws-bin");
         }
         Checks.atLeast(cl, "--clients", clients, 1);
         Checks.atLeast(cl, "--symbols", symbols, 1);

@@ -284,6 +284,11 @@ class LoadgenIT {
         sseRun("sse-h1", 100);
     }
 
+    @Test
+    void shouldCountEveryTickOverWebSocketWithBinaryTicks() throws Exception {
+        sseRun("ws-bin", 200);
+    }
+
     private void sseRun(String transport, int clients) throws Exception {
         final Path dir = reports.resolve(transport);
         final int code = run(

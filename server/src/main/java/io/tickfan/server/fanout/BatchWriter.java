@@ -34,6 +34,8 @@ public final class BatchWriter {
     public static final int WEBSOCKET = 0;
     /** Tick variant: the SSE event (HTTP/1.1 streams; HTTP/2 needs DATA frames). */
     public static final int SSE = 1;
+    /** Tick variant: the binary WebSocket frame ({@code tickfan.v1.bin}), encoded on first use. */
+    public static final int BINARY = 2;
 
     /** Where a direct write goes: a socket, or in benchmarks a sink that discards. */
     @FunctionalInterface
@@ -63,7 +65,7 @@ public final class BatchWriter {
     }
 
     /**
-     * Writes {@code ticks[0..count)} ({@link #WEBSOCKET} or {@link #SSE} variant) to {@code sink}
+     * Writes {@code ticks[0..count)} ({@link #WEBSOCKET}, {@link #BINARY} or {@link #SSE} variant) to {@code sink}
      * if Netty holds no bytes for {@code channel}; the rest, if the kernel does not take it all, is
      * queued and flushed through {@code out}. The ticks are not released.
      *
@@ -156,7 +158,11 @@ public final class BatchWriter {
     }
 
     private static ByteBuf frame(EncodedTick tick, int variant) {
-        return variant == WEBSOCKET ? tick.webSocketFrame() : tick.sseEvent();
+        return switch (variant) {
+            case WEBSOCKET -> tick.webSocketFrame();
+            case BINARY -> tick.binaryFrame(FanoutEngine.ALLOC);
+            default -> tick.sseEvent();
+        };
     }
 
     /** After the loop stopped: frees the native iovec array. */

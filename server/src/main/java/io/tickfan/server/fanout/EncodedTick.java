@@ -1,9 +1,13 @@
 package io.tickfan.server.fanout;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.Recycler;
+import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.protocol.Tick;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A tick encoded once per wire variant (a complete WebSocket frame and an SSE event), shared by
@@ -32,6 +36,22 @@ public final class EncodedTick extends AbstractReferenceCounted {
     private byte[] epochAscii;
     private ByteBuf webSocketFrame;
     private ByteBuf sseEvent;
+    /**
+     * The binary frame ({@code tickfan.v1.bin}), built by the first loop that has a binary
+     * subscriber for this tick and shared from then on: a tick nobody takes as binary is never
+     * encoded so. Set once, by compare-and-set.
+     */
+    private volatile ByteBuf binaryFrame;
+
+    private static final VarHandle BINARY_FRAME;
+
+    static {
+        try {
+            BINARY_FRAME = MethodHandles.lookup().findVarHandle(EncodedTick.class, "binaryFrame", ByteBuf.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private EncodedTick(Recycler.Handle<EncodedTick> handle) {
         this.handle = handle;
@@ -116,6 +136,23 @@ public final class EncodedTick extends AbstractReferenceCounted {
         return webSocketFrame;
     }
 
+    /**
+     * The shared binary WebSocket frame, encoded on first use (by whichever loop asks first; a
+     * loop that loses the race releases its own); write {@code retainedDuplicate()} of it.
+     */
+    public ByteBuf binaryFrame(ByteBufAllocator alloc) {
+        final ByteBuf existing = binaryFrame;
+        if (existing != null) {
+            return existing;
+        }
+        final ByteBuf mine = BinaryTicks.webSocketFrame(alloc, symbolAscii, tick, flags);
+        if (BINARY_FRAME.compareAndSet(this, null, mine)) {
+            return mine;
+        }
+        mine.release();
+        return binaryFrame;
+    }
+
     /** The shared SSE event; write {@code retainedDuplicate()} of it. */
     public ByteBuf sseEvent() {
         return sseEvent;
@@ -138,6 +175,11 @@ public final class EncodedTick extends AbstractReferenceCounted {
     protected void deallocate() {
         webSocketFrame.release();
         sseEvent.release();
+        final ByteBuf binary = binaryFrame;
+        if (binary != null) {
+            binary.release();
+            binaryFrame = null;
+        }
         webSocketFrame = null;
         sseEvent = null;
         symbolAscii = null;

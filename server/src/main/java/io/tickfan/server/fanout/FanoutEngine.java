@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
@@ -58,7 +59,7 @@ public final class FanoutEngine implements AutoCloseable {
     // allocator allocates a new one per delivery (40 B, JMH). Under paranoid leak detection each
     // pooled duplicate carries its own leak tracker with stack traces (about 4 KiB while in
     // flight: jmap showed 190k of them in the 1,000-client test), hence the tests' larger heap.
-    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+    static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
     private static final Logger LOG = LoggerFactory.getLogger(FanoutEngine.class);
 
     private final SymbolTable symbols;
@@ -542,6 +543,16 @@ public final class FanoutEngine implements AutoCloseable {
     /** A subscriber's own copy of {@code tick} as a WebSocket frame flagged conflated; the caller owns it. */
     public ByteBuf conflatedWebSocketFrame(EncodedTick tick) {
         return TickEncoder.webSocketFrame(ALLOC, tick.symbolAscii(), tick.tick(), Tick.FLAG_CONFLATED);
+    }
+
+    /** The tick's shared binary frame ({@code tickfan.v1.bin}); write a retained duplicate of it. */
+    public ByteBuf binaryFrame(EncodedTick tick) {
+        return tick.binaryFrame(ALLOC);
+    }
+
+    /** A subscriber's own copy of {@code tick} as a binary frame flagged conflated; the caller owns it. */
+    public ByteBuf conflatedBinaryFrame(EncodedTick tick) {
+        return BinaryTicks.webSocketFrame(ALLOC, tick.symbolAscii(), tick.tick(), Tick.FLAG_CONFLATED);
     }
 
     /** A subscriber's own copy of {@code tick} as an SSE event flagged conflated; the caller owns it. */

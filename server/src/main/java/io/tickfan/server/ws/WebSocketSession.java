@@ -39,6 +39,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
     private final ServerContext context;
+    /** The client chose {@code tickfan.v1.bin}: ticks go out as binary frames, the rest as JSON text. */
+    private final boolean binaryTicks;
+
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
     private Principal principal;
@@ -60,7 +63,8 @@ final class WebSocketSession extends Subscriber implements Drainable {
     private long rateUpdatedNs;
     private int rateViolations;
 
-    WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher) {
+    WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean binaryTicks) {
+        this.binaryTicks = binaryTicks;
         this.context = context;
         this.engine = context.engine;
         this.principal = principal;
@@ -147,20 +151,31 @@ final class WebSocketSession extends Subscriber implements Drainable {
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
         if (socket == null
-                || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.WEBSOCKET)) {
+                || !dispatcher
+                        .batchWriter()
+                        .write(
+                                ctx.channel(),
+                                ctx,
+                                socket,
+                                ticks,
+                                count,
+                                binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET)) {
             super.writeTicks(ticks, count);
         }
     }
 
     @Override
     protected void deliver(EncodedTick tick) {
-        ctx.write(tick.webSocketFrame().retainedDuplicate(), ctx.voidPromise());
+        final ByteBuf frame = binaryTicks ? engine.binaryFrame(tick) : tick.webSocketFrame();
+        ctx.write(frame.retainedDuplicate(), ctx.voidPromise());
         unflushed = true;
     }
 
     @Override
     protected void deliverConflated(EncodedTick tick) {
-        ctx.write(engine.conflatedWebSocketFrame(tick), ctx.voidPromise());
+        ctx.write(
+                binaryTicks ? engine.conflatedBinaryFrame(tick) : engine.conflatedWebSocketFrame(tick),
+                ctx.voidPromise());
         unflushed = true;
     }
 

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenExtractor;
@@ -50,20 +51,26 @@ public final class WebSocketUpgrader {
                 ctx, request, context, principal -> handshake(ctx, request, context, principal));
     }
 
-    /** No subprotocol offered, or ours among those offered. */
+    /** No subprotocol offered, or one of ours among those offered. */
     private static boolean offersOurSubprotocol(FullHttpRequest request) {
-        final java.util.List<String> lines = request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
-        if (lines.isEmpty()) {
-            return true;
-        }
-        for (String line : lines) {
+        return request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL).isEmpty()
+                || chosenSubprotocol(request) != null;
+    }
+
+    /**
+     * The first of ours in the client's order of preference ({@code tickfan.v1.bin} or {@code
+     * tickfan.v1}), as the handshaker selects it; null when none is offered.
+     */
+    static String chosenSubprotocol(FullHttpRequest request) {
+        for (String line : request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
             for (String p : line.split(",")) {
-                if (p.trim().equals(TokenExtractor.SUBPROTOCOL)) {
-                    return true;
+                final String offered = p.trim();
+                if (offered.equals(TokenExtractor.SUBPROTOCOL) || offered.equals(BinaryTicks.SUBPROTOCOL)) {
+                    return offered;
                 }
             }
         }
-        return false;
+        return null;
     }
 
     private static void handshake(
@@ -79,7 +86,7 @@ public final class WebSocketUpgrader {
                 .build();
         final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                         "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + context.wsPath,
-                        TokenExtractor.SUBPROTOCOL,
+                        BinaryTicks.SUBPROTOCOL + "," + TokenExtractor.SUBPROTOCOL,
                         decoderConfig)
                 .newHandshaker(request);
         if (handshaker == null) {
@@ -88,7 +95,10 @@ public final class WebSocketUpgrader {
             return;
         }
         final WebSocketSession session = new WebSocketSession(
-                context, principal, context.engine.dispatcher(ctx.channel().eventLoop()));
+                context,
+                principal,
+                context.engine.dispatcher(ctx.channel().eventLoop()),
+                BinaryTicks.SUBPROTOCOL.equals(chosenSubprotocol(request)));
         ctx.pipeline()
                 .replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker, context.wsIdleTimeoutMs));
         ctx.pipeline()
