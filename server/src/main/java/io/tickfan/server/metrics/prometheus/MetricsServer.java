@@ -68,7 +68,7 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** A scrape connection's handlers (package-private for tests on an embedded channel). */
-    static void initPipeline(ChannelPipeline p, TickfanMetrics metrics) {
+    static void initPipeline(ChannelPipeline p, MetricsScraper metrics) {
         p.addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
