@@ -34,7 +34,7 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * A tick is 28 + symbol + 8 per field bytes: 68 for a four-letter quote (bid, ask and sizes)
- * against about 150 as JSON, and never more than {@link #MAX_BYTES}, so every frame has the
+ * against 137 as JSON, and never more than {@link #MAX_BYTES}, so every frame has the
  * two-byte WebSocket header. Prices stay exact: the mantissa is the same fixed-point integer the
  * server holds, and {@link Decimals#toString(long)} turns it into the text the JSON would carry.
  */
