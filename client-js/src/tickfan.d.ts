@@ -79,7 +79,12 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   /** WebSocket ping op interval; default 15000 ms. */
   pingIntervalMs?: number;
-  /** No message (nor SSE heartbeat) for this long: the connection is dead; default 40000 ms. */
+  /**
+   * Nothing received (tick, ack, pong, SSE heartbeat) for this long: the connection is declared dead
+   * and the client reconnects and resumes; noticed at most min(1000, deadAfterMs / 4) ms later.
+   * Must exceed the server's sse.heartbeatMs (15 s) for SSE. A poll unanswered for pollWaitMs +
+   * deadAfterMs is abandoned likewise. Default 40000 ms.
+   */
   deadAfterMs?: number;
   /** Refresh this long before exp (at most half the token's life); default 30000 ms. */
   refreshBeforeMs?: number;

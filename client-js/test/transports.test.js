@@ -207,6 +207,39 @@ test('a refused token (401) stops the client: an error event and no reconnect lo
   assert.equal(rec.of('error')[0].code, 'unauthorized');
 });
 
+test('a frozen server (SIGSTOP) is declared dead by missed heartbeats within deadAfterMs, and the client resumes with no gap after SIGCONT', async () => {
+  const s = await server();
+  const deadAfterMs = 3000;
+  const checkMs = Math.min(1000, deadAfterMs / 4); // the watchdog's period, documented with deadAfterMs
+  const cs = ['ws', 'sse'].map((t) => client(s.url, { transports: [t], deadAfterMs, pingIntervalMs: 1000 }));
+  const recs = cs.map((c) => new Recorder(c));
+  await Promise.all(cs.map((c) => c.subscribe(['AAPL', 'MSFT'])));
+  await until(() => recs.every((r) => r.bySym.get('AAPL')?.length > 20), 20000, 'ticks');
+  const deadAt = cs.map(() => null);
+  cs.forEach((c, i) => c.on('state', (e) => e.state === 'reconnecting' && /connection dead/.test(e.reason) && (deadAt[i] ??= Date.now())));
+  const counts = recs.map((r) => r.bySym.get('AAPL').length);
+  process.kill(s.pid, 'SIGSTOP');
+  const stoppedAt = Date.now();
+  try {
+    await until(() => deadAt.every((t) => t), deadAfterMs + checkMs + 5000, 'both connections declared dead');
+    await new Promise((r) => setTimeout(r, 1000)); // still frozen: reconnect attempts hang meanwhile
+  } finally {
+    process.kill(s.pid, 'SIGCONT');
+  }
+  for (const [i, t] of deadAt.entries()) {
+    const took = t - stoppedAt;
+    // Ticks arrive every few ms until the freeze; 1.5 s of slack for a loaded machine's timers.
+    assert.ok(took >= deadAfterMs - 100 && took <= deadAfterMs + checkMs + 1500, cs[i].options.transports[0] + ' declared dead after ' + took + ' ms');
+  }
+  await until(() => recs.every((r, i) => r.bySym.get('AAPL').length > counts[i] + 50), 30000, 'ticks after SIGCONT');
+  for (const [i, r] of recs.entries()) {
+    r.assertContiguous('AAPL');
+    r.assertContiguous('MSFT');
+    assert.deepEqual(r.of('reset'), [], cs[i].options.transports[0] + ' resumed without a reset');
+    assert.equal(cs[i].state, 'connected');
+  }
+});
+
 test('every message the server sent in this suite matches docs/asyncapi.yaml', () => {
   contract.assertValid(assert);
   for (const kind of ['ws', 'sse', 'poll']) assert.ok(contract.count[kind] > 10, kind + ' messages seen: ' + contract.count[kind]);
