@@ -160,6 +160,7 @@ export class TickfanClient extends Emitter {
     const i = this.options.transports.indexOf(name);
     if (i < 0) throw new TickfanError('bad_transport', 'not among options.transports: ' + name);
     this._ti = i;
+    this._fellBack = false;
     this._switchReason = 'switched by the application';
     this.drop();
   }
@@ -295,6 +296,7 @@ export class TickfanClient extends Emitter {
       this.emit('transport', { name, reason: this._switchReason || (this._ti ? this._fallbackReason : 'preferred') });
     }
     this._switchReason = null;
+    this._fellBack = false;
     this._attempt = 0;
     this._setState('connected');
     this._scheduleRefresh();
@@ -320,9 +322,16 @@ export class TickfanClient extends Emitter {
     if (how.unavailable && this._ti < this.options.transports.length - 1) {
       this._ti++;
       this._fallbackReason = this.options.transports[this._ti - 1] + ' unavailable: ' + reason;
+      this._fellBack = true;
       return this._schedule(0, this._fallbackReason);
     }
     if (how.unavailable) this._ti = 0; // none worked: back to the first, with backoff
+    if (how.refused && this._fellBack) {
+      // A browser cannot see a refused upgrade's status: the 429/503 this fallback got was most
+      // likely the earlier transport's refusal too, so go back to it once Retry-After has passed.
+      this._ti = 0;
+      this._fellBack = false;
+    }
     this._schedule(how.delayMs ?? this._nextBackoff(), reason);
   }
 
@@ -541,7 +550,12 @@ function httpFailure(c, d, res, what) {
   }
   if (res.status === 401 || res.status === 403)
     return res.text().then((body) => c._ended(d, what + ' ' + res.status + ' ' + body, { fatal: true, status: res.status, code: res.status === 401 ? 'unauthorized' : 'forbidden' }));
-  if (res.status === 429 || res.status === 503) return c._ended(d, what + ' ' + res.status, { delayMs: retryAfterMs(res) ?? c._nextBackoff() });
+  if (res.status === 429 || res.status === 503) {
+    const ra = retryAfterMs(res);
+    // Retry-After is the earliest moment; the full-jitter backoff on top spreads a refused crowd.
+    const delayMs = ra == null ? c._nextBackoff() : ra + backoffDelay(0, c.options.minBackoffMs, c.options.maxBackoffMs);
+    return c._ended(d, what + ' ' + res.status + (ra == null ? '' : ', Retry-After ' + ra + ' ms'), { delayMs, refused: true });
+  }
   if (res.status === 400) return res.text().then((b) => c._ended(d, what + ' 400 ' + b, { fatal: true, status: 400, code: 'bad_request' }));
   return c._ended(d, what + ' answered ' + res.status, { unavailable: true });
 }
