@@ -568,7 +568,8 @@ class SseDriver {
   }
   start() {
     const c = this.c;
-    const streaming = c._fetch && g.ReadableStream && g.TextDecoder;
+    // Fetch streaming needs a Response with a body stream (browsers before 2019 had fetch without it).
+    const streaming = c._fetch && g.ReadableStream && g.TextDecoder && (!g.Response || 'body' in g.Response.prototype);
     if (!streaming) return this._eventSource();
     this.abort = new AbortController();
     const headers = { Authorization: 'Bearer ' + this.token };
