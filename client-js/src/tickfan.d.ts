@@ -11,8 +11,8 @@ export interface TickMessage {
   sym: string;
   /** Per-symbol sequence number, from 1. */
   seq: number;
-  /** Exchange time, epoch ns (a double here: use text('ts') for every digit). */
-  ts: number;
+  /** Exchange time, epoch ns (a double here: use text('ts') for every digit); absent when the publisher sent none. */
+  ts?: number;
   /** When the server accepted the tick, epoch ns (text('ingest') for every digit). */
   ingest: number;
   bid?: number;
@@ -33,7 +33,7 @@ export declare class Tick implements TickMessage {
   type: 'tick';
   sym: string;
   seq: number;
-  ts: number;
+  ts?: number;
   ingest: number;
   bid?: number;
   ask?: number;

@@ -2,8 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import Ajv from 'ajv';
 import { doc, check } from './support/contract.js';
+import { ROOT } from './support/server.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,4 +50,26 @@ test('the schemas accept the examples of protocol.md and refuse broken messages'
   assert.notDeepEqual(check('ws', '{"type":"error","code":"oops","message":"x"}'), [], 'an unknown error code');
   assert.notDeepEqual(check('sse', tick, 'NoDash'), [], 'an id of another shape');
   assert.notDeepEqual(check('ws', '{"type":"surprise"}'), [], 'an unknown type');
+});
+
+test('every kind of WebSocket message the Java integration suites received matches the document', (t) => {
+  // Written by server/src/test/.../testing/WireLog.java while the server's ITs run (./mvnw verify
+  // runs them before this module); the first 50 messages of each set of keys, per test JVM.
+  const dir = path.join(ROOT, 'server/target/wire-messages');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ndjson')) : [];
+  if (!files.length) return t.skip('no ' + dir + ': the server integration tests did not run in this build');
+  const problems = [];
+  const shapes = new Set();
+  let n = 0;
+  for (const f of files) {
+    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      n++;
+      shapes.add(Object.keys(JSON.parse(line)).sort().join(','));
+      if (problems.length < 20) problems.push(...check('ws', line).map((p) => f + ': ' + p));
+    }
+  }
+  assert.deepEqual(problems, [], 'messages from the Java ITs that do not match docs/asyncapi.yaml');
+  assert.ok(n > 0 && shapes.size > 3, n + ' messages of ' + shapes.size + ' shapes');
+  t.diagnostic(n + ' messages of ' + shapes.size + ' shapes from ' + files.length + ' JVMs checked');
 });
