@@ -9,7 +9,7 @@ export type DecimalField = 'bid' | 'ask' | 'bsz' | 'asz' | 'last' | 'lsz';
 export interface TickMessage {
   type: 'tick';
   sym: string;
-  /** Per-symbol sequence number, from 1. */
+  /** Per-symbol sequence number, from 1 (0 in the empty reset snapshot of a symbol with no tick yet). */
   seq: number;
   /** Exchange time, epoch ns (a double here: use text('ts') for every digit); absent when the publisher sent none. */
   ts?: number;

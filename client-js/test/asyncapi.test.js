@@ -52,24 +52,27 @@ test('the schemas accept the examples of protocol.md and refuse broken messages'
   assert.notDeepEqual(check('ws', '{"type":"surprise"}'), [], 'an unknown type');
 });
 
-test('every kind of WebSocket message the Java integration suites received matches the document', (t) => {
+test('every kind of WebSocket message and SSE tick event the Java integration suites received matches the document', (t) => {
   // Written by server/src/test/.../testing/WireLog.java while the server's ITs run (./mvnw verify
   // runs them before this module); the first 50 messages of each set of keys, per test JVM.
   const dir = path.join(ROOT, 'server/target/wire-messages');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ndjson')) : [];
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^(ws-\d+\.ndjson|sse-\d+\.tsv)$/.test(f)) : [];
   if (!files.length) return t.skip('no ' + dir + ': the server integration tests did not run in this build');
   const problems = [];
   const shapes = new Set();
-  let n = 0;
+  const count = { ws: 0, sse: 0 };
   for (const f of files) {
+    const kind = f.startsWith('ws-') ? 'ws' : 'sse';
     for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
       if (!line) continue;
-      n++;
-      shapes.add(Object.keys(JSON.parse(line)).sort().join(','));
-      if (problems.length < 20) problems.push(...check('ws', line).map((p) => f + ': ' + p));
+      count[kind]++;
+      const tab = line.indexOf('\t');
+      const [id, text] = kind === 'ws' ? [undefined, line] : [line.slice(0, tab) || null, line.slice(tab + 1)];
+      shapes.add(kind + ':' + Object.keys(JSON.parse(text)).sort().join(','));
+      if (problems.length < 20) problems.push(...check(kind, text, id).map((p) => f + ': ' + p));
     }
   }
   assert.deepEqual(problems, [], 'messages from the Java ITs that do not match docs/asyncapi.yaml');
-  assert.ok(n > 0 && shapes.size > 3, n + ' messages of ' + shapes.size + ' shapes');
-  t.diagnostic(n + ' messages of ' + shapes.size + ' shapes from ' + files.length + ' JVMs checked');
+  assert.ok(count.ws + count.sse > 0 && shapes.size > 3, JSON.stringify(count) + ' of ' + shapes.size + ' shapes');
+  t.diagnostic(JSON.stringify(count) + ' messages of ' + shapes.size + ' shapes from ' + files.length + ' files checked');
 });

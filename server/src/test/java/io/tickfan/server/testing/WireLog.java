@@ -14,22 +14,32 @@ import java.util.regex.Pattern;
 /**
  * Keeps samples of what the server sent the test clients, for client-js's contract test, which
  * checks each one against docs/asyncapi.yaml (the JVM has no JSON Schema validator among our
- * dependencies; the JavaScript suite has one). One file per test JVM under {@code
- * target/wire-messages/}, one WebSocket text message per line. A message's shape is its set of
- * keys; the first {@link #PER_SHAPE} of each shape are kept, so every kind of message the
- * integration suites saw is checked while a flood test writes a few lines, not millions.
+ * dependencies; the JavaScript suite has one). Files per test JVM under {@code
+ * target/wire-messages/}: {@code ws-<pid>.ndjson} with one WebSocket text message per line, {@code
+ * sse-<pid>.tsv} with an SSE tick event's id, a tab and its data per line. A message's shape is its
+ * transport and set of keys; the first {@link #PER_SHAPE} of each shape are kept, so every kind of
+ * message the integration suites saw is checked while a flood test writes a few lines, not millions.
  */
 public final class WireLog {
     static final int PER_SHAPE = 50;
     private static final Pattern KEY = Pattern.compile("\"([A-Za-z_]+)\":");
     private static final Map<String, Integer> SEEN = new HashMap<>();
-    private static Writer out;
+    private static final Map<String, Writer> OUT = new HashMap<>();
 
     private WireLog() {}
 
     /** Records one WebSocket text message as the server sent it. */
     public static void ws(String text) {
-        final StringBuilder shape = new StringBuilder();
+        record("ws-%d.ndjson", text, text);
+    }
+
+    /** Records one SSE {@code tick} event: its id (may be null) and its data. */
+    public static void sse(String id, String data) {
+        record("sse-%d.tsv", data, (id == null ? "" : id) + "\t" + data);
+    }
+
+    private static void record(String file, String text, String line) {
+        final StringBuilder shape = new StringBuilder(file).append(':');
         final Matcher m = KEY.matcher(text);
         while (m.find()) {
             shape.append(m.group(1)).append(',');
@@ -39,15 +49,21 @@ public final class WireLog {
                 return;
             }
             try {
+                if (OUT.isEmpty()) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(WireLog::close, "wire-log-close"));
+                }
+                Writer out = OUT.get(file);
                 if (out == null) {
                     final Path dir = Path.of("target", "wire-messages");
                     Files.createDirectories(dir);
                     out = Files.newBufferedWriter(
-                            dir.resolve("ws-" + ProcessHandle.current().pid() + ".ndjson"), StandardCharsets.UTF_8);
-                    Runtime.getRuntime().addShutdownHook(new Thread(WireLog::close, "wire-log-close"));
+                            dir.resolve(
+                                    String.format(file, ProcessHandle.current().pid())),
+                            StandardCharsets.UTF_8);
+                    OUT.put(file, out);
                 }
-                // A text frame may hold a newline inside a JSON string only escaped: one message per line.
-                out.write(text.replace("\n", "\\n"));
+                // JSON holds a newline only escaped inside a string: one message per line.
+                out.write(line.replace("\n", "\\n"));
                 out.write('\n');
                 out.flush();
             } catch (IOException e) {
@@ -58,12 +74,12 @@ public final class WireLog {
 
     private static void close() {
         synchronized (SEEN) {
-            try {
-                if (out != null) {
+            for (Writer out : OUT.values()) {
+                try {
                     out.close();
+                } catch (IOException ignored) {
+                    // the JVM is exiting; every line is flushed already
                 }
-            } catch (IOException ignored) {
-                // the JVM is exiting; the lines written are flushed already
             }
         }
     }
