@@ -266,13 +266,13 @@ for (const transports of [['sse'], ['ws', 'sse']]) {
     await c.subscribe(['AAPL', 'MSFT']);
     assert.equal(c.transport, transports[0]);
     await until(() => rec.bySym.get('AAPL')?.length > 10, 20000, 'ticks');
-    const n = rec.bySym.get('AAPL').length;
     // A connection of our own admitted just now uses up this second's one: the reconnect is refused.
     const probe = () => new Promise((r) => http.get(s.url + '/health', { agent: false }, (res) => res.resume().on('end', () => r(res.statusCode))));
     await until(async () => (await probe()) !== 429, 10000, 'an admitted connection of our own', 100);
     c.drop();
+    const n = rec.bySym.get('AAPL').length;
     await until(() => refusals.length, 10000, 'a refusal');
-    await until(() => rec.bySym.get('AAPL').length > n + 20, 30000, 'ticks after the refusal');
+    await until(() => c.state === 'connected' && rec.bySym.get('AAPL').length > n + 20, 30000, 'ticks after the refusal');
     for (const r of refusals) {
       assert.equal(r.status, 429);
       assert.ok(r.retryAfterMs >= 1000, 'Retry-After ' + r.retryAfterMs);

@@ -100,10 +100,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 function stop(proc) {
-  if (proc.exitCode !== null) return Promise.resolve();
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     proc.once('exit', resolve);
-    process.kill(-proc.pid, 'SIGKILL');
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      proc.kill('SIGKILL'); // its group is gone already: the process itself, if still there
+    }
   });
 }
 
