@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,7 +25,9 @@ import java.util.regex.Pattern;
 public final class WireLog {
     static final int PER_SHAPE = 50;
     private static final Pattern KEY = Pattern.compile("\"([A-Za-z_]+)\":");
-    private static final Map<String, Integer> SEEN = new HashMap<>();
+    /** Messages seen per shape; a flood's clients only count here, without a shared lock. */
+    private static final Map<String, AtomicInteger> SEEN = new ConcurrentHashMap<>();
+
     private static final Map<String, Writer> OUT = new HashMap<>();
 
     private WireLog() {}
@@ -44,10 +48,10 @@ public final class WireLog {
         while (m.find()) {
             shape.append(m.group(1)).append(',');
         }
-        synchronized (SEEN) {
-            if (SEEN.merge(shape.toString(), 1, Integer::sum) > PER_SHAPE) {
-                return;
-            }
+        if (SEEN.computeIfAbsent(shape.toString(), k -> new AtomicInteger()).incrementAndGet() > PER_SHAPE) {
+            return;
+        }
+        synchronized (OUT) {
             try {
                 if (OUT.isEmpty()) {
                     Runtime.getRuntime().addShutdownHook(new Thread(WireLog::close, "wire-log-close"));
@@ -73,7 +77,7 @@ public final class WireLog {
     }
 
     private static void close() {
-        synchronized (SEEN) {
+        synchronized (OUT) {
             for (Writer out : OUT.values()) {
                 try {
                     out.close();
