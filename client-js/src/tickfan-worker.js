@@ -17,7 +17,14 @@ globalThis.onconnect = (e) => {
     }
     if (!hub) return;
     hub.handle(peer, msg);
-    if (msg.t === 'bye') ports.delete(peer);
+    if (msg.t === 'bye') {
+      ports.delete(peer);
+      if (!ports.size) {
+        // The last tab left: no tab, no connection (the browser may keep this worker a while).
+        hub.client.close();
+        hub = null;
+      }
+    }
   };
   port.start();
 };

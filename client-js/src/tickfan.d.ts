@@ -9,10 +9,10 @@ export type DecimalField = 'bid' | 'ask' | 'bsz' | 'asz' | 'last' | 'lsz';
 export interface TickMessage {
   type: 'tick';
   sym: string;
-  /** Per-symbol sequence number, from 1. */
+  /** Per-symbol sequence number, from 1 (0 in the empty reset snapshot of a symbol with no tick yet). */
   seq: number;
-  /** Exchange time, epoch ns (a double here: use text('ts') for every digit). */
-  ts: number;
+  /** Exchange time, epoch ns (a double here: use text('ts') for every digit); absent when the publisher sent none. */
+  ts?: number;
   /** When the server accepted the tick, epoch ns (text('ingest') for every digit). */
   ingest: number;
   bid?: number;
@@ -33,7 +33,7 @@ export declare class Tick implements TickMessage {
   type: 'tick';
   sym: string;
   seq: number;
-  ts: number;
+  ts?: number;
   ingest: number;
   bid?: number;
   ask?: number;
@@ -79,7 +79,12 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   /** WebSocket ping op interval; default 15000 ms. */
   pingIntervalMs?: number;
-  /** No message (nor SSE heartbeat) for this long: the connection is dead; default 40000 ms. */
+  /**
+   * Nothing received (tick, ack, pong, SSE heartbeat) for this long: the connection is declared dead
+   * and the client reconnects and resumes; noticed at most min(1000, deadAfterMs / 4) ms later.
+   * Must exceed the server's sse.heartbeatMs (15 s) for SSE. A poll unanswered for pollWaitMs +
+   * deadAfterMs is abandoned likewise. Default 40000 ms.
+   */
   deadAfterMs?: number;
   /** Refresh this long before exp (at most half the token's life); default 30000 ms. */
   refreshBeforeMs?: number;

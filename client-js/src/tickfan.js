@@ -118,8 +118,10 @@ export class TickfanClient extends Emitter {
     this.transport = null;
     this.closed = false;
     this._onOnline = () => this._wake('online');
+    this._onOffline = () => this._offline();
     this._onVisible = () => g.document?.visibilityState === 'visible' && this._wake('visible');
     g.addEventListener?.('online', this._onOnline);
+    g.addEventListener?.('offline', this._onOffline);
     g.document?.addEventListener?.('visibilitychange', this._onVisible);
   }
 
@@ -158,6 +160,7 @@ export class TickfanClient extends Emitter {
     const i = this.options.transports.indexOf(name);
     if (i < 0) throw new TickfanError('bad_transport', 'not among options.transports: ' + name);
     this._ti = i;
+    this._fellBack = false;
     this._switchReason = 'switched by the application';
     this.drop();
   }
@@ -170,6 +173,7 @@ export class TickfanClient extends Emitter {
     for (const p of this._pending.values()) p.reject(new TickfanError('closed', 'client closed'));
     this._pending.clear();
     g.removeEventListener?.('online', this._onOnline);
+    g.removeEventListener?.('offline', this._onOffline);
     g.document?.removeEventListener?.('visibilitychange', this._onVisible);
     this._setState('closed');
   }
@@ -292,6 +296,7 @@ export class TickfanClient extends Emitter {
       this.emit('transport', { name, reason: this._switchReason || (this._ti ? this._fallbackReason : 'preferred') });
     }
     this._switchReason = null;
+    this._fellBack = false;
     this._attempt = 0;
     this._setState('connected');
     this._scheduleRefresh();
@@ -317,9 +322,16 @@ export class TickfanClient extends Emitter {
     if (how.unavailable && this._ti < this.options.transports.length - 1) {
       this._ti++;
       this._fallbackReason = this.options.transports[this._ti - 1] + ' unavailable: ' + reason;
+      this._fellBack = true;
       return this._schedule(0, this._fallbackReason);
     }
     if (how.unavailable) this._ti = 0; // none worked: back to the first, with backoff
+    if (how.refused && this._fellBack) {
+      // A browser cannot see a refused upgrade's status: the 429/503 this fallback got was most
+      // likely the earlier transport's refusal too, so go back to it once Retry-After has passed.
+      this._ti = 0;
+      this._fellBack = false;
+    }
     this._schedule(how.delayMs ?? this._nextBackoff(), reason);
   }
 
@@ -330,15 +342,27 @@ export class TickfanClient extends Emitter {
     this._retryTimer = setTimeout(() => this._connect(), delayMs);
   }
 
-  _wake(why) {
+  /** 'online', or a hidden page made visible: a reconnect waiting out its backoff goes now. */
+  _wake() {
     if (this.closed) return;
     if (this._retryTimer || this._state === 'offline') {
       clearTimeout(this._retryTimer);
+      this._retryTimer = null;
       this._attempt = 0;
       this._connect();
-    } else if (why === 'online') {
-      this._conn?.probe?.(); // a connection that survived a network change may be dead: check now
     }
+  }
+
+  /**
+   * The browser says it has no network: attempts would only fail and grow the backoff, and the
+   * connection's bytes have nowhere to go. Close it, wait for 'online', then resume at once.
+   */
+  _offline() {
+    if (this.closed) return;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
+    this._closeConn();
+    this._setState('offline', 'the browser is offline');
   }
 
   _closeConn() {
@@ -430,24 +454,13 @@ class WsDriver {
       for (const op of c._resubscribeOps(pending)) this.send(op);
       for (const [id, p] of c._pending) this.request(id, p.op, p.symbols, p.maxHz);
       c._opened(this);
-      this.ping = setInterval(() => this._beat(), Math.min(c.options.pingIntervalMs, c.options.deadAfterMs / 2));
+      this.ping = setInterval(() => this.send({ op: 'ping' }), Math.min(c.options.pingIntervalMs, c.options.deadAfterMs / 2));
+      this.watchdog = watchdog(this, 'WebSocket');
     };
     ws.onmessage = (e) => this._message(e.data);
     // Browsers fire error then close on a refused handshake; some runtimes only error.
     ws.onerror = () => this.open || this._closed({ code: 1006 });
     ws.onclose = (e) => this._closed(e);
-  }
-  _beat() {
-    if (Date.now() - this.lastRx > this.c.options.deadAfterMs) {
-      this.stop();
-      this.c._ended(this, 'no message for ' + this.c.options.deadAfterMs + ' ms: connection dead');
-    } else {
-      this.send({ op: 'ping' });
-    }
-  }
-  probe() {
-    this.lastRx = Math.min(this.lastRx, Date.now() - this.c.options.deadAfterMs + 5000);
-    this.send({ op: 'ping' });
   }
   send(msg) {
     if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(msg));
@@ -487,6 +500,7 @@ class WsDriver {
   }
   _closed(e) {
     clearInterval(this.ping);
+    clearInterval(this.watchdog);
     const c = this.c;
     if (!this.open) return c._ended(this, 'WebSocket refused or blocked before open (code ' + e.code + ')', { unavailable: true });
     const m = /retry_ms=(\d+)/.exec(e.reason || '');
@@ -496,6 +510,7 @@ class WsDriver {
   }
   stop() {
     clearInterval(this.ping);
+    clearInterval(this.watchdog);
     if (this.ws) {
       this.ws.onclose = this.ws.onmessage = null;
       try {
@@ -503,6 +518,21 @@ class WsDriver {
       } catch {}
     }
   }
+}
+
+/**
+ * Declares a live connection dead once nothing (a tick, an ack, a pong, an SSE heartbeat) arrived
+ * for deadAfterMs; checked every min(1 s, deadAfterMs / 4), so noticed at most that much later. The
+ * WebSocket driver pings more often than deadAfterMs; the server's SSE heartbeat (sse.heartbeatMs,
+ * default 15 s) must be shorter than it.
+ */
+function watchdog(d, what) {
+  const deadMs = d.c.options.deadAfterMs;
+  return setInterval(() => {
+    if (Date.now() - d.lastRx <= deadMs) return;
+    d.stop();
+    d.c._ended(d, what + ': nothing received for ' + deadMs + ' ms: connection dead');
+  }, Math.min(1000, deadMs / 4));
 }
 
 /** Shared by the SSE and poll drivers: an HTTP status to a decision. */
@@ -520,7 +550,12 @@ function httpFailure(c, d, res, what) {
   }
   if (res.status === 401 || res.status === 403)
     return res.text().then((body) => c._ended(d, what + ' ' + res.status + ' ' + body, { fatal: true, status: res.status, code: res.status === 401 ? 'unauthorized' : 'forbidden' }));
-  if (res.status === 429 || res.status === 503) return c._ended(d, what + ' ' + res.status, { delayMs: retryAfterMs(res) ?? c._nextBackoff() });
+  if (res.status === 429 || res.status === 503) {
+    const ra = retryAfterMs(res);
+    // Retry-After is the earliest moment; the full-jitter backoff on top spreads a refused crowd.
+    const delayMs = ra == null ? c._nextBackoff() : ra + backoffDelay(0, c.options.minBackoffMs, c.options.maxBackoffMs);
+    return c._ended(d, what + ' ' + res.status + (ra == null ? '' : ', Retry-After ' + ra + ' ms'), { delayMs, refused: true });
+  }
   if (res.status === 400) return res.text().then((b) => c._ended(d, what + ' 400 ' + b, { fatal: true, status: 400, code: 'bad_request' }));
   return c._ended(d, what + ' answered ' + res.status, { unavailable: true });
 }
@@ -533,7 +568,8 @@ class SseDriver {
   }
   start() {
     const c = this.c;
-    const streaming = c._fetch && g.ReadableStream && g.TextDecoder;
+    // Fetch streaming needs a Response with a body stream (browsers before 2019 had fetch without it).
+    const streaming = c._fetch && g.ReadableStream && g.TextDecoder && (!g.Response || 'body' in g.Response.prototype);
     if (!streaming) return this._eventSource();
     this.abort = new AbortController();
     const headers = { Authorization: 'Bearer ' + this.token };
@@ -552,12 +588,7 @@ class SseDriver {
     this.lastRx = Date.now();
     this.c._settleAll();
     this.c._opened(this);
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastRx > this.c.options.deadAfterMs) {
-        this.stop();
-        this.c._ended(this, 'no data or heartbeat for ' + this.c.options.deadAfterMs + ' ms: stream dead');
-      }
-    }, 1000);
+    this.timer = watchdog(this, 'SSE stream');
   }
   async _read(reader) {
     const dec = new TextDecoder();
@@ -646,6 +677,8 @@ class PollDriver {
       this.abort = new AbortController();
       const since = c._pos ? '&since=' + encodeURIComponent(c._pos) : '';
       let res, body;
+      // A poll answers within pollWaitMs; one that does not is stuck on a dead connection or server.
+      const deadline = setTimeout(() => this.abort.abort(), c.options.pollWaitMs + c.options.deadAfterMs);
       try {
         res = await c._fetch(c._httpUrl(c.options.pollPath, since + '&waitMs=' + c.options.pollWaitMs), {
           headers: { Authorization: 'Bearer ' + this.token },
@@ -658,6 +691,8 @@ class PollDriver {
       } catch (e) {
         if (!this.stopped) c._ended(this, 'poll failed: ' + e.message, { unavailable: !this.open });
         return;
+      } finally {
+        clearTimeout(deadline);
       }
       if (this.stopped) return;
       c.options.onMessage?.('poll', body);

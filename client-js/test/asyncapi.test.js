@@ -2,8 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import Ajv from 'ajv';
 import { doc, check } from './support/contract.js';
+import { ROOT } from './support/server.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,4 +50,29 @@ test('the schemas accept the examples of protocol.md and refuse broken messages'
   assert.notDeepEqual(check('ws', '{"type":"error","code":"oops","message":"x"}'), [], 'an unknown error code');
   assert.notDeepEqual(check('sse', tick, 'NoDash'), [], 'an id of another shape');
   assert.notDeepEqual(check('ws', '{"type":"surprise"}'), [], 'an unknown type');
+});
+
+test('every kind of WebSocket message and SSE tick event the Java integration suites received matches the document', (t) => {
+  // Written by server/src/test/.../testing/WireLog.java while the server's ITs run (./mvnw verify
+  // runs them before this module); the first 50 messages of each set of keys, per test JVM.
+  const dir = path.join(ROOT, 'server/target/wire-messages');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^(ws-\d+\.ndjson|sse-\d+\.tsv)$/.test(f)) : [];
+  if (!files.length) return t.skip('no ' + dir + ': the server integration tests did not run in this build');
+  const problems = [];
+  const shapes = new Set();
+  const count = { ws: 0, sse: 0 };
+  for (const f of files) {
+    const kind = f.startsWith('ws-') ? 'ws' : 'sse';
+    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      count[kind]++;
+      const tab = line.indexOf('\t');
+      const [id, text] = kind === 'ws' ? [undefined, line] : [line.slice(0, tab) || null, line.slice(tab + 1)];
+      shapes.add(kind + ':' + Object.keys(JSON.parse(text)).sort().join(','));
+      if (problems.length < 20) problems.push(...check(kind, text, id).map((p) => f + ': ' + p));
+    }
+  }
+  assert.deepEqual(problems, [], 'messages from the Java ITs that do not match docs/asyncapi.yaml');
+  assert.ok(count.ws + count.sse > 0 && shapes.size > 3, JSON.stringify(count) + ' of ' + shapes.size + ' shapes');
+  t.diagnostic(JSON.stringify(count) + ' messages of ' + shapes.size + ' shapes from ' + files.length + ' files checked');
 });

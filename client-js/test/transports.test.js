@@ -1,6 +1,7 @@
 // The client against real servers: each transport, fallback, resume, reset, refresh, refusals.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { TickfanClient } from '../src/tickfan.js';
 import { startServer, token, admin, until, Recorder } from './support/server.js';
 import { Collector } from './support/contract.js';
@@ -205,6 +206,114 @@ test('a refused token (401) stops the client: an error event and no reconnect lo
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(attempts, n, 'no further attempt');
   assert.equal(rec.of('error')[0].code, 'unauthorized');
+});
+
+test('a frozen server (SIGSTOP) is declared dead by missed heartbeats within deadAfterMs, and the client resumes with no gap after SIGCONT', async () => {
+  const s = await server();
+  const deadAfterMs = 3000;
+  const checkMs = Math.min(1000, deadAfterMs / 4); // the watchdog's period, documented with deadAfterMs
+  const cs = ['ws', 'sse'].map((t) => client(s.url, { transports: [t], deadAfterMs, pingIntervalMs: 1000 }));
+  const recs = cs.map((c) => new Recorder(c));
+  await Promise.all(cs.map((c) => c.subscribe(['AAPL', 'MSFT'])));
+  await until(() => recs.every((r) => r.bySym.get('AAPL')?.length > 20), 20000, 'ticks');
+  const deadAt = cs.map(() => null);
+  cs.forEach((c, i) => c.on('state', (e) => e.state === 'reconnecting' && /connection dead/.test(e.reason) && (deadAt[i] ??= Date.now())));
+  const counts = recs.map((r) => r.bySym.get('AAPL').length);
+  process.kill(s.pid, 'SIGSTOP');
+  const stoppedAt = Date.now();
+  try {
+    await until(() => deadAt.every((t) => t), deadAfterMs + checkMs + 5000, 'both connections declared dead');
+    await new Promise((r) => setTimeout(r, 1000)); // still frozen: reconnect attempts hang meanwhile
+  } finally {
+    process.kill(s.pid, 'SIGCONT');
+  }
+  for (const [i, t] of deadAt.entries()) {
+    const took = t - stoppedAt;
+    // Ticks arrive every few ms until the freeze; 1.5 s of slack for a loaded machine's timers.
+    assert.ok(took >= deadAfterMs - 100 && took <= deadAfterMs + checkMs + 1500, cs[i].options.transports[0] + ' declared dead after ' + took + ' ms');
+  }
+  await until(() => recs.every((r, i) => r.bySym.get('AAPL').length > counts[i] + 50), 30000, 'ticks after SIGCONT');
+  for (const [i, r] of recs.entries()) {
+    r.assertContiguous('AAPL');
+    r.assertContiguous('MSFT');
+    assert.deepEqual(r.of('reset'), [], cs[i].options.transports[0] + ' resumed without a reset');
+    assert.equal(cs[i].state, 'connected');
+  }
+});
+
+for (const transports of [['sse'], ['ws', 'sse']]) {
+  test('a 429 with Retry-After holds the next attempt back at least that long (' + transports.join(' then ') + ')', async () => {
+    // One new connection per second from an address, no burst: a reconnect right after a drop is refused.
+    const s = await server(['--admission.connectionsPerSecondPerIp=1', '--admission.connectionBurstPerIp=1']);
+    const attempts = [];
+    const refusals = [];
+    const c = client(s.url, {
+      transports,
+      fetch: async (...a) => {
+        attempts.push({ at: Date.now(), kind: 'fetch' });
+        const res = await fetch(...a);
+        if (res.status === 429 || res.status === 503) refusals.push({ at: Date.now(), status: res.status, retryAfterMs: 1000 * Number(res.headers.get('retry-after')) });
+        return res;
+      },
+      WebSocket: class extends WebSocket {
+        constructor(...a) {
+          super(...a);
+          attempts.push({ at: Date.now(), kind: 'ws' });
+        }
+      },
+    });
+    const rec = new Recorder(c);
+    await c.subscribe(['AAPL', 'MSFT']);
+    assert.equal(c.transport, transports[0]);
+    await until(() => rec.bySym.get('AAPL')?.length > 10, 20000, 'ticks');
+    // A connection of our own admitted just now uses up this second's one: the reconnect is refused.
+    const probe = () => new Promise((r) => http.get(s.url + '/health', { agent: false }, (res) => res.resume().on('end', () => r(res.statusCode))));
+    await until(async () => (await probe()) !== 429, 10000, 'an admitted connection of our own', 100);
+    c.drop();
+    const n = rec.bySym.get('AAPL').length;
+    await until(() => refusals.length, 10000, 'a refusal');
+    await until(() => c.state === 'connected' && rec.bySym.get('AAPL').length > n + 20, 30000, 'ticks after the refusal');
+    for (const r of refusals) {
+      assert.equal(r.status, 429);
+      assert.ok(r.retryAfterMs >= 1000, 'Retry-After ' + r.retryAfterMs);
+      const next = attempts.find((a) => a.at >= r.at);
+      assert.ok(next, 'an attempt after the refusal: ' + JSON.stringify({ attempts, refusals, states: rec.of('state') }));
+      assert.ok(next.at - r.at >= r.retryAfterMs - 20, 'next attempt ' + (next.at - r.at) + ' ms after a 429 with Retry-After ' + r.retryAfterMs + ' ms');
+    }
+    assert.equal(c.transport, transports[0], 'back on the first transport');
+    rec.assertContiguous('AAPL');
+    rec.assertContiguous('MSFT');
+    assert.deepEqual(rec.of('reset'), []);
+  });
+}
+
+test('a draining server\'s 503 Retry-After spaces every further attempt at least that far apart', async () => {
+  const s = await server(['--drain.windowMs=3000']); // Retry-After: 3 on new connections while draining
+  const calls = [];
+  const c = client(s.url, {
+    transports: ['sse'],
+    fetch: async (...a) => {
+      const call = { at: Date.now() };
+      calls.push(call);
+      const res = await fetch(...a);
+      call.status = res.status;
+      call.retryAfterMs = 1000 * Number(res.headers.get('retry-after'));
+      call.answeredAt = Date.now();
+      return res;
+    },
+  });
+  const rec = new Recorder(c);
+  await c.subscribe('AAPL');
+  await until(() => rec.ticks.length > 5, 20000, 'ticks');
+  await admin(s.url, 'drain');
+  await until(() => calls.filter((x) => x.status === 503).length >= 3, 30000, 'three refused attempts');
+  const refused = calls.filter((x) => x.status === 503);
+  for (let i = 0; i < refused.length - 1; i++) {
+    assert.equal(refused[i].retryAfterMs, 3000);
+    const next = calls[calls.indexOf(refused[i]) + 1];
+    assert.ok(next.at - refused[i].answeredAt >= 3000 - 20, 'attempt ' + (next.at - refused[i].answeredAt) + ' ms after a 503 with Retry-After 3 s');
+  }
+  assert.equal(c.state, 'reconnecting');
 });
 
 test('every message the server sent in this suite matches docs/asyncapi.yaml', () => {

@@ -1,5 +1,5 @@
 // Starts real tickfan servers (server/target/tickfan-server.jar) for the tests and mints tokens.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -35,7 +35,13 @@ export function startServer(extra = [], opts = {}) {
     ...(opts.noKey ? [] : ['--auth.hs256Secret=' + SECRET]),
     ...extra,
   ];
-  const proc = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // setpriv --pdeathsig: the kernel kills the server when this process dies, even by SIGKILL; and
+  // its own process group, so the handlers below reach anything it forks.
+  const proc = PDEATHSIG
+    ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'java', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  live.add(proc);
+  proc.on('exit', () => live.delete(proc));
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start in 60 s:\n' + out)), 60000);
@@ -48,6 +54,7 @@ export function startServer(extra = [], opts = {}) {
         proc.stdout.resume();
         const port = Number(m[1]);
         resolve({
+          pid: proc.pid,
           port,
           url: 'http://127.0.0.1:' + port,
           output: () => out,
@@ -64,11 +71,43 @@ export function startServer(extra = [], opts = {}) {
   });
 }
 
+const PDEATHSIG = (() => {
+  try {
+    return execFileSync('setpriv', ['--help'], { encoding: 'utf8' }).includes('--pdeathsig');
+  } catch {
+    return false;
+  }
+})();
+
+// Servers still running when this process ends, however it ends, are killed with their process group.
+const live = new Set();
+function killAll() {
+  for (const p of live) {
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {}
+  }
+  live.clear();
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  const onSignal = () => {
+    killAll();
+    process.off(sig, onSignal);
+    if (!process.listenerCount(sig)) process.kill(process.pid, sig); // then die by it, as without us
+  };
+  process.on(sig, onSignal);
+}
+
 function stop(proc) {
-  if (proc.exitCode !== null) return Promise.resolve();
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     proc.once('exit', resolve);
-    proc.kill('SIGKILL');
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      proc.kill('SIGKILL'); // its group is gone already: the process itself, if still there
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 package io.tickfan.server.sse;
 
+import io.tickfan.server.testing.WireLog;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +43,9 @@ final class SseParser {
             }
             if (data != null) {
                 lastEvent = new SseEvent(id, event == null ? "message" : event, data.toString());
+                if ("tick".equals(event)) {
+                    WireLog.sse(id, lastEvent.data());
+                }
                 sink.accept(lastEvent);
             } else if (id != null) {
                 sink.accept(new SseEvent(id, null, null));

@@ -296,6 +296,9 @@ public final class RawWebSocket implements AutoCloseable {
             if (f.opcode() == OP_CLOSE) {
                 return f.closeCode();
             }
+            if (f.opcode() == OP_TEXT) {
+                WireLog.ws(f.text());
+            }
             skipped.add(f.opcode() == OP_TEXT ? f.text() : "opcode " + f.opcode());
         }
     }
@@ -310,6 +313,7 @@ public final class RawWebSocket implements AutoCloseable {
                         + (f == null ? "" : " (close " + f.closeCode() + ")"));
             }
             if (f.opcode() == OP_TEXT) {
+                WireLog.ws(f.text());
                 return f.text();
             }
         }

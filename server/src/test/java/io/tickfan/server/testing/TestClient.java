@@ -346,6 +346,7 @@ public final class TestClient implements AutoCloseable {
             } else {
                 text = data.toString();
             }
+            WireLog.ws(text);
             final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             Received r;
             try {
