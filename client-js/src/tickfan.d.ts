@@ -54,7 +54,7 @@ export declare class Tick implements TickMessage {
 export type ErrorCode =
   | 'bad_json' | 'unknown_op' | 'bad_symbol' | 'too_many_symbols' | 'not_entitled' | 'forbidden'
   | 'bad_tick' | 'back_pressured' | 'rate_limited' | 'bad_token' | 'capacity'
-  | 'unauthorized' | 'bad_request' | 'token' | 'closed' | 'bad_transport';
+  | 'unauthorized' | 'bad_request' | 'token' | 'closed' | 'bad_transport' | 'bad_frame';
 
 export declare class TickfanError extends Error {
   code: ErrorCode;
@@ -93,7 +93,16 @@ export interface ClientOptions {
   /** WebSocket and fetch implementations (default: the global ones). */
   WebSocket?: typeof WebSocket;
   fetch?: typeof fetch;
-  /** Every raw server message: ('ws', frame), ('sse', data, id), ('poll', body). For logging and contract tests. */
+  /**
+   * Over WebSocket, offer tickfan.v1.bin first: ticks then travel as binary frames (about half the
+   * bytes of JSON; layout in docs/protocol.md) and reach the application exactly as JSON ticks do,
+   * text(field) included. A server without it answers tickfan.v1 and JSON. Default false.
+   */
+  binary?: boolean;
+  /**
+   * Every server message: ('ws', frame), ('sse', data, id), ('poll', body); a binary tick as the
+   * JSON text the server would have sent for it. For logging and contract tests.
+   */
   onMessage?: (transport: TransportName, text: string, id?: string | null) => void;
 }
 
@@ -172,3 +181,6 @@ export declare function connect(options?: SharedOptions): Client;
 
 /** Full-jitter exponential backoff delay in ms. */
 export declare function backoffDelay(attempt: number, minMs: number, maxMs: number, random?: () => number): number;
+
+/** A tickfan.v1.bin tick as the JSON text the server sends for the same tick. */
+export declare function binaryTickToJson(buffer: ArrayBuffer): string;

@@ -21,6 +21,46 @@ export class Tick {
   }
 }
 
+const BIN_FIELDS = ['bid', 'ask', 'bsz', 'asz', 'last', 'lsz'];
+const E8 = 100000000n;
+
+function decimalText(v) {
+  const neg = v < 0n;
+  if (neg) v = -v;
+  const f = v % E8;
+  return (neg ? '-' : '') + (v / E8) + (f ? '.' + String(f).padStart(8, '0').replace(/0+$/, '') : '');
+}
+
+/**
+ * A binary tick of subprotocol tickfan.v1.bin (layout in docs/protocol.md) as the JSON text the
+ * server sends for the same tick, so both forms take one path and text(field) stays exact.
+ */
+export function binaryTickToJson(buffer) {
+  const v = new DataView(buffer);
+  const n = v.byteLength >= 28 ? v.getUint8(3) : 0;
+  if (n === 0 || v.getUint8(0) !== 1) throw new TickfanError('bad_frame', 'not a binary tick');
+  const flags = v.getUint8(1);
+  const mask = v.getUint8(2);
+  let fields = 0;
+  for (let b = 0; b < 6; b++) fields += (mask >> b) & 1;
+  if (mask > 63 || v.byteLength !== 28 + n + 8 * fields) throw new TickfanError('bad_frame', 'malformed binary tick');
+  let s = '{"type":"tick","sym":"' + String.fromCharCode(...new Uint8Array(buffer, 28, n)) + '","seq":' + v.getBigInt64(4, true);
+  const ts = v.getBigInt64(12, true);
+  if (ts) s += ',"ts":' + ts;
+  s += ',"ingest":' + v.getBigInt64(20, true);
+  let p = 28 + n;
+  for (let b = 0; b < 6; b++) {
+    if (mask & (1 << b)) {
+      s += ',"' + BIN_FIELDS[b] + '":' + decimalText(v.getBigInt64(p, true));
+      p += 8;
+    }
+  }
+  if (flags & 1) s += ',"snap":true';
+  if (flags & 2) s += ',"reset":true';
+  if (flags & 4) s += ',"cf":true';
+  return s + '}';
+}
+
 /** Thrown or emitted for a refused operation, a refused token or a refused connection. */
 export class TickfanError extends Error {
   constructor(code, message, extra) {
@@ -439,7 +479,9 @@ class WsDriver {
     if (!c._WS) return c._ended(this, 'no WebSocket here', { unavailable: true });
     let ws;
     try {
-      ws = this.ws = new c._WS(url, ['tickfan.v1', 'bearer.' + this.token]);
+      const protocols = c.options.binary ? ['tickfan.v1.bin', 'tickfan.v1'] : ['tickfan.v1'];
+      ws = this.ws = new c._WS(url, [...protocols, 'bearer.' + this.token]);
+      ws.binaryType = 'arraybuffer';
     } catch (e) {
       return c._ended(this, 'WebSocket: ' + e.message, { unavailable: true });
     }
@@ -484,6 +526,13 @@ class WsDriver {
   _message(raw) {
     this.lastRx = Date.now();
     const c = this.c;
+    if (typeof raw !== 'string') {
+      try {
+        raw = binaryTickToJson(raw);
+      } catch (e) {
+        return c.emit('error', e);
+      }
+    }
     c.options.onMessage?.('ws', raw);
     if (raw.startsWith('{"type":"tick"')) return c._tick(raw);
     const m = JSON.parse(raw);

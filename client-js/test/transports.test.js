@@ -83,6 +83,38 @@ test('WebSocket: subscribe resolves on the ack, then a snapshot and contiguous l
   assert.equal(c.transport, 'ws');
 });
 
+test('binary ticks (tickfan.v1.bin): the same ticks as JSON, exact decimals, snapshot and resume', async () => {
+  const s = main;
+  const json = client(s.url);
+  const bin = client(s.url, { binary: true });
+  const jrec = new Recorder(json);
+  const brec = new Recorder(bin);
+  await Promise.all([json.subscribe('AAPL'), bin.subscribe('AAPL')]);
+  assert.equal(bin.transport, 'ws');
+  await until(() => brec.bySym.get('AAPL')?.length > 30 && jrec.bySym.get('AAPL')?.length > 30, 20000, 'ticks on both');
+  assert.equal(brec.bySym.get('AAPL')[0].snap, true);
+  brec.assertContiguous('AAPL');
+  // Every seq both clients have is the same tick, to the exact text of every field.
+  const bySeq = new Map(jrec.bySym.get('AAPL').map((t) => [t.seq, t]));
+  let compared = 0;
+  for (const t of brec.bySym.get('AAPL')) {
+    const j = bySeq.get(t.seq);
+    if (!j || j.snap || t.snap) continue;
+    for (const f of ['bid', 'ask', 'bsz', 'asz', 'last', 'lsz', 'ts', 'ingest']) assert.equal(t.text(f), j.text(f), f + ' of seq ' + t.seq);
+    compared++;
+  }
+  assert.ok(compared > 10, 'compared ' + compared + ' ticks');
+  // The WebSocket really took the binary subprotocol (the ticks above came as binary frames).
+  assert.equal(bin._conn.ws.protocol, 'tickfan.v1.bin');
+  assert.equal(json._conn.ws.protocol, 'tickfan.v1');
+  const before = brec.bySym.get('AAPL').length;
+  assert.ok((await admin(s.url, 'disconnect')).sessions >= 2);
+  await until(() => brec.bySym.get('AAPL').length > before + 30, 20000, 'binary ticks after the resume');
+  brec.assertContiguous('AAPL');
+  assert.deepEqual(brec.of('reset'), []);
+  assert.deepEqual(brec.of('gap'), []);
+});
+
 test('a symbol outside the token is refused with not_entitled, the others keep flowing', async () => {
   const s = main;
   const c = client(s.url, { token: token({ sym: ['AAPL'] }) });

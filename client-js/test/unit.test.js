@@ -1,7 +1,7 @@
 // Client logic without a server: backoff bounds, exact decimals, gap detection and its resume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TickfanClient, Tick, backoffDelay } from '../src/tickfan.js';
+import { TickfanClient, Tick, backoffDelay, binaryTickToJson } from '../src/tickfan.js';
 
 test('full-jitter backoff stays within [0, min(max, min * 2^attempt))', () => {
   assert.equal(backoffDelay(0, 250, 15000, () => 0.999999), 249);
@@ -54,4 +54,27 @@ test('cf and reset are not gaps; a reset is an explicit event', () => {
   c.epoch = 'e2';
   tick(1, ',"snap":true,"reset":true');
   assert.deepEqual(events, [['tick', 5], ['tick', 9], ['reset', 'A'], ['tick', 1]]);
+});
+
+test('binaryTickToJson: the documented tickfan.v1.bin layout back to the exact JSON text', () => {
+  const sym = 'EUR/USD';
+  const buf = new ArrayBuffer(28 + sym.length + 3 * 8);
+  const v = new DataView(buf);
+  v.setUint8(0, 1); // kind
+  v.setUint8(1, 1 | 4); // snap, cf
+  v.setUint8(2, 1 | 2 | 16); // bid, ask, last
+  v.setUint8(3, sym.length);
+  v.setBigInt64(4, 42n, true);
+  v.setBigInt64(12, 0n, true); // no ts
+  v.setBigInt64(20, 1732356000123500000n, true);
+  for (let i = 0; i < sym.length; i++) v.setUint8(28 + i, sym.charCodeAt(i));
+  let p = 28 + sym.length;
+  for (const m of [108_512_000n, -150_000_000n, 30_000_000_000n]) { v.setBigInt64(p, m, true); p += 8; }
+  assert.equal(
+    binaryTickToJson(buf),
+    '{"type":"tick","sym":"EUR/USD","seq":42,"ingest":1732356000123500000,"bid":1.08512,"ask":-1.5,"last":300,"snap":true,"cf":true}');
+  assert.throws(() => binaryTickToJson(buf.slice(0, buf.byteLength - 1)), /malformed/);
+  const other = buf.slice(0);
+  new DataView(other).setUint8(0, 2);
+  assert.throws(() => binaryTickToJson(other), /not a binary tick/);
 });
