@@ -135,6 +135,14 @@ final class StreamWriter implements Runnable {
     private final ArrayDeque<Batch> readLately = new ArrayDeque<>();
 
     private long readLatelyTicks;
+    /**
+     * When this writer first found appends not flowing (0 while they flow): {@link #readLately}
+     * ages against this moment, not the clock, while Redis is away. Aged against the clock, an
+     * outage longer than {@code redis.rejoinResendMs} emptied it before Redis came back, and a batch
+     * this pod's reader had read and another pod's had not when Redis died was lost for that pod.
+     */
+    private long stalledSinceNs;
+
     private final AtomicLongArray readBack;
     /** Divergence markers to append ("symbol,from,to"); the sequencer offers, this thread appends. */
     private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
@@ -548,12 +556,26 @@ final class StreamWriter implements Runnable {
             readLately.addLast(b);
             readLatelyTicks += b.ticks.size();
         }
-        final long oldNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
+        final long nowNs = System.nanoTime();
+        if (appendsFlowing(nowNs)) {
+            stalledSinceNs = 0;
+        } else if (stalledSinceNs == 0) {
+            stalledSinceNs = nowNs;
+        }
+        final long oldNs = (stalledSinceNs == 0 ? nowNs : stalledSinceNs)
+                - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
         while (!readLately.isEmpty()
                 && (readLatelyTicks > settings.rejoinMatchTicks() / 2
                         || readLately.peekFirst().readBackNs - oldNs < 0)) {
             readLatelyTicks -= readLately.pollFirst().ticks.size();
         }
+    }
+
+    /** Connected, resynced, and no append unanswered for {@code redis.degradedAfterMs}. */
+    private boolean appendsFlowing(long nowNs) {
+        return up
+                && (!connectionIsTheShards || pipe.isOpen())
+                && (inFlight.isEmpty() || nowNs - inFlight.peekFirst().sentNs <= degradedAfterNs);
     }
 
     private void failed(Batch first, Exception e) {
