@@ -285,7 +285,10 @@ final class StreamWriter implements Runnable {
             troubleSinceNs = nowNs;
         }
         final boolean stale = !inFlight.isEmpty() && nowNs - inFlight.peekFirst().sentNs > degradedAfterNs;
-        final boolean nowDegraded = stale || (troubleSinceNs != 0 && nowNs - troubleSinceNs > degradedAfterNs);
+        // Once degraded, any trouble keeps it so: an append failing after going unanswered empties
+        // the in-flight queue, and must not end degraded mode while Redis is still away.
+        final boolean nowDegraded =
+                stale || (troubleSinceNs != 0 && (degraded || nowNs - troubleSinceNs > degradedAfterNs));
         if (nowDegraded != degraded) {
             if (nowDegraded) {
                 deliverPendingLocally();
