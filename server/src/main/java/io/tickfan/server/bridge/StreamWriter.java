@@ -153,6 +153,9 @@ final class StreamWriter implements Runnable {
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
     private volatile boolean running = true;
+    /** Tests only: run once on this thread at the top of its next turn ({@link #injectForTest}). */
+    private volatile Runnable injectedForTest;
+
     private volatile boolean degraded;
     private volatile boolean parked;
     private volatile Thread thread;
@@ -218,6 +221,15 @@ final class StreamWriter implements Runnable {
         return result;
     }
 
+    /** Tests only: runs {@code task} once on this writer's thread, at the top of its next turn. */
+    void injectForTest(Runnable task) {
+        injectedForTest = task;
+        final Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     void stop() {
         running = false;
         final Thread t = thread;
@@ -230,6 +242,11 @@ final class StreamWriter implements Runnable {
     public void run() {
         thread = Thread.currentThread();
         while (running) {
+            final Runnable injected = injectedForTest;
+            if (injected != null) {
+                injectedForTest = null;
+                injected.run();
+            }
             int work = outbound.drain(onTick, 4096);
             work += completeInFlight();
             forgetReadBack();
