@@ -244,6 +244,19 @@ public final class RedisBridge implements AutoCloseable {
         return heartbeat;
     }
 
+    /**
+     * Tests only: runs {@code task} once on shard {@code shard}'s writer thread, at the top of its
+     * next turn. A task that throws kills the thread, as a bug would ({@code BridgeFatalErrorIT}).
+     */
+    public void injectIntoWriterForTest(int shard, Runnable task) {
+        writers.get(shard).injectForTest(task);
+    }
+
+    /** Tests only: as {@link #injectIntoWriterForTest}, on the shard's reader, before its next read. */
+    public void injectIntoReaderForTest(int shard, Runnable task) {
+        readers.get(shard).injectForTest(task);
+    }
+
     /** The readiness heartbeat, or null before {@link #startHeartbeat}. */
     public BridgeHeartbeat heartbeat() {
         return heartbeat;

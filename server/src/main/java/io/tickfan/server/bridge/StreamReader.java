@@ -49,6 +49,9 @@ final class StreamReader implements Runnable {
     private final long[] fromTo = new long[2];
     private final AtomicLongArray readBack;
     private volatile boolean running = true;
+    /** Tests only: run once on this thread before its next read ({@link #injectForTest}). */
+    private volatile Runnable injectedForTest;
+
     private volatile boolean caughtUp;
     private volatile BridgeHeartbeat heartbeat;
     private String epoch;
@@ -95,6 +98,11 @@ final class StreamReader implements Runnable {
         running = false;
     }
 
+    /** Tests only: runs {@code task} once on this reader's thread before its next read. */
+    void injectForTest(Runnable task) {
+        injectedForTest = task;
+    }
+
     /** Stamps each completed XREAD there, for readiness. */
     void reportReadsTo(BridgeHeartbeat hb) {
         this.heartbeat = hb;
@@ -104,6 +112,11 @@ final class StreamReader implements Runnable {
     public void run() {
         final XReadArgs args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
         while (running) {
+            final Runnable injected = injectedForTest;
+            if (injected != null) {
+                injectedForTest = null;
+                injected.run();
+            }
             try {
                 if (!synced) {
                     resync();

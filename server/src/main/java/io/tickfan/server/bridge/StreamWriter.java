@@ -135,6 +135,14 @@ final class StreamWriter implements Runnable {
     private final ArrayDeque<Batch> readLately = new ArrayDeque<>();
 
     private long readLatelyTicks;
+    /**
+     * When this writer first found appends not flowing (0 while they flow): {@link #readLately}
+     * ages against this moment, not the clock, while Redis is away. Aged against the clock, an
+     * outage longer than {@code redis.rejoinResendMs} emptied it before Redis came back, and a batch
+     * this pod's reader had read and another pod's had not when Redis died was lost for that pod.
+     */
+    private long stalledSinceNs;
+
     private final AtomicLongArray readBack;
     /** Divergence markers to append ("symbol,from,to"); the sequencer offers, this thread appends. */
     private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
@@ -145,6 +153,9 @@ final class StreamWriter implements Runnable {
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
     private volatile boolean running = true;
+    /** Tests only: run once on this thread at the top of its next turn ({@link #injectForTest}). */
+    private volatile Runnable injectedForTest;
+
     private volatile boolean degraded;
     private volatile boolean parked;
     private volatile Thread thread;
@@ -210,6 +221,15 @@ final class StreamWriter implements Runnable {
         return result;
     }
 
+    /** Tests only: runs {@code task} once on this writer's thread, at the top of its next turn. */
+    void injectForTest(Runnable task) {
+        injectedForTest = task;
+        final Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     void stop() {
         running = false;
         final Thread t = thread;
@@ -222,6 +242,11 @@ final class StreamWriter implements Runnable {
     public void run() {
         thread = Thread.currentThread();
         while (running) {
+            final Runnable injected = injectedForTest;
+            if (injected != null) {
+                injectedForTest = null;
+                injected.run();
+            }
             int work = outbound.drain(onTick, 4096);
             work += completeInFlight();
             forgetReadBack();
@@ -277,7 +302,10 @@ final class StreamWriter implements Runnable {
             troubleSinceNs = nowNs;
         }
         final boolean stale = !inFlight.isEmpty() && nowNs - inFlight.peekFirst().sentNs > degradedAfterNs;
-        final boolean nowDegraded = stale || (troubleSinceNs != 0 && nowNs - troubleSinceNs > degradedAfterNs);
+        // Once degraded, any trouble keeps it so: an append failing after going unanswered empties
+        // the in-flight queue, and must not end degraded mode while Redis is still away.
+        final boolean nowDegraded =
+                stale || (troubleSinceNs != 0 && (degraded || nowNs - troubleSinceNs > degradedAfterNs));
         if (nowDegraded != degraded) {
             if (nowDegraded) {
                 deliverPendingLocally();
@@ -548,12 +576,26 @@ final class StreamWriter implements Runnable {
             readLately.addLast(b);
             readLatelyTicks += b.ticks.size();
         }
-        final long oldNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
+        final long nowNs = System.nanoTime();
+        if (appendsFlowing(nowNs)) {
+            stalledSinceNs = 0;
+        } else if (stalledSinceNs == 0) {
+            stalledSinceNs = nowNs;
+        }
+        final long oldNs = (stalledSinceNs == 0 ? nowNs : stalledSinceNs)
+                - TimeUnit.MILLISECONDS.toNanos(settings.rejoinResendMs());
         while (!readLately.isEmpty()
                 && (readLatelyTicks > settings.rejoinMatchTicks() / 2
                         || readLately.peekFirst().readBackNs - oldNs < 0)) {
             readLatelyTicks -= readLately.pollFirst().ticks.size();
         }
+    }
+
+    /** Connected, resynced, and no append unanswered for {@code redis.degradedAfterMs}. */
+    private boolean appendsFlowing(long nowNs) {
+        return up
+                && (!connectionIsTheShards || pipe.isOpen())
+                && (inFlight.isEmpty() || nowNs - inFlight.peekFirst().sentNs <= degradedAfterNs);
     }
 
     private void failed(Batch first, Exception e) {

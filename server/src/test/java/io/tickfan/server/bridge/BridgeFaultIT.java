@@ -59,6 +59,41 @@ class BridgeFaultIT {
         }
     }
 
+    /**
+     * A Redis that answers nothing (SIGSTOP): appends go unanswered, so the pod turns degraded, then
+     * they time out and fail. That failure must not end degraded mode while Redis is still away: it
+     * did, for {@code redis.degradedAfterMs}, and the pod's subscribers got nothing meanwhile.
+     */
+    @Test
+    void shouldStayDegradedWhileRedisAnswersNothing() throws Exception {
+        final String sym = "FT.FROZEN";
+        try (RedisServer redis = RedisServer.start(false);
+                TickfanServer podA = Pods.start(redis, c -> c.with(ServerConfig.REDIS_DEGRADED_AFTER_MS, 200))) {
+            Pods.publish(podA, Ticks.numbered(sym, 0));
+            redis.freeze();
+            boolean degraded = false;
+            boolean leftWhileFrozen = false;
+            try {
+                // Past Pods' 1 s command timeout: the unanswered appends fail.
+                final long until = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+                for (int i = 1; System.nanoTime() < until; i++) {
+                    Pods.publish(podA, Ticks.numbered(sym, i));
+                    if (podA.bridge().isDegraded()) {
+                        degraded = true;
+                    } else if (degraded) {
+                        leftWhileFrozen = true;
+                    }
+                    Thread.sleep(2);
+                }
+            } finally {
+                redis.thaw();
+            }
+            assertTrue(degraded, "pod A never turned degraded");
+            assertFalse(leftWhileFrozen, "pod A left degraded mode while Redis answered nothing");
+            assertEquals(1, Pods.counter(podA, Counters.Counter.BRIDGE_DEGRADED));
+        }
+    }
+
     @Test
     void shouldResetClientsAndDropTheOldestWhenRedisRestartsEmpty() throws Exception {
         final String sym = "FT.EMPTY";

@@ -50,6 +50,7 @@ public final class BridgeMeasure {
                     .with(ServerConfig.HISTORY_TICKS, 64)
                     .with(ServerConfig.REDIS_BATCH_TICKS, Integer.getInteger("batchTicks", 512))
                     .with(ServerConfig.REDIS_DEGRADED_AFTER_MS, Integer.getInteger("degradedAfterMs", 500))
+                    .with(ServerConfig.REDIS_RECONNECT_MAX_MS, Integer.getInteger("reconnectMaxMs", 1000))
                     .with(
                             ServerConfig.REDIS_OUTBOUND_BUFFER_TICKS,
                             Integer.getInteger("outboundBufferTicks", 1_000_000));

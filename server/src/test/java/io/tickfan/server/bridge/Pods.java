@@ -27,12 +27,21 @@ final class Pods {
     }
 
     private static TickfanServer start(String uri, UnaryOperator<ServerConfig> more) throws Exception {
-        return TickfanServerExtension.start(c -> more.apply(c.with(ServerConfig.REDIS_URI, uri)
+        return TickfanServerExtension.start(c -> more.apply(withRedis(c, uri)));
+    }
+
+    /** A bridged pod's test configuration, for a test that starts the server itself. */
+    static ServerConfig config(String uri) {
+        return withRedis(TickfanServerExtension.testDefaults(), uri);
+    }
+
+    private static ServerConfig withRedis(ServerConfig c, String uri) {
+        return c.with(ServerConfig.REDIS_URI, uri)
                 .with(ServerConfig.REDIS_RECONNECT_MIN_MS, 10)
                 .with(ServerConfig.REDIS_RECONNECT_MAX_MS, 200)
                 .with(ServerConfig.REDIS_COMMAND_TIMEOUT_MS, 1000)
                 .with(ServerConfig.REDIS_READ_BLOCK_MS, 200)
-                .with(ServerConfig.IO_THREADS, 1)));
+                .with(ServerConfig.IO_THREADS, 1);
     }
 
     static TickfanServer start(RedisServer redis) throws Exception {
