@@ -1,7 +1,6 @@
 package io.tickfan.server.bridge;
 
 import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.IngestRing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,19 +72,14 @@ final class ShardEpochs {
     synchronized boolean switchShard(int shard, String newEpoch, BooleanSupplier running) {
         shardEpochs[shard] = newEpoch;
         engineEpoch = combine(shardEpochs);
-        while (engine.restartNumbering(engineEpoch, shard, shardEpochs.length) != IngestRing.OK) {
-            if (!running.getAsBoolean()) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return true;
+        final String epoch = engineEpoch;
+        return RingRetry.untilAccepted(
+                () -> engine.restartNumbering(epoch, shard, shardEpochs.length), running, engine::wakeSequencer);
     }
 
     /** Start-up: every symbol numbers under the engine epoch. */
     synchronized void startNumbering() {
-        while (engine.restartNumbering(engineEpoch, 0, 0) != IngestRing.OK) {
-            Thread.onSpinWait();
-        }
+        final String epoch = engineEpoch;
+        RingRetry.untilAccepted(() -> engine.restartNumbering(epoch, 0, 0), () -> true, engine::wakeSequencer);
     }
 }

@@ -206,11 +206,11 @@ final class StreamReader implements Runnable {
                     maxDeleted);
             lastId = maxDeleted;
             counters.addShared(Counters.Counter.BRIDGE_RESETS, 1);
-            while (engine.restartNumbering(null, shard, settings.shards()) != IngestRing.OK) {
-                if (!running) {
-                    return;
-                }
-                Thread.onSpinWait();
+            if (!RingRetry.untilAccepted(
+                    () -> engine.restartNumbering(null, shard, settings.shards()),
+                    () -> running,
+                    engine::wakeSequencer)) {
+                return;
             }
         }
     }
@@ -261,13 +261,13 @@ final class StreamReader implements Runnable {
                 continue;
             }
             final long position = StreamEntries.position(m.getId(), i);
-            while (engine.ingest(symbolId, tick, tick.ingestTimeNs, position) != IngestRing.OK) {
-                // The ring is full: wait for the sequencer rather than lose a numbered tick.
-                if (!running) {
-                    return;
-                }
-                engine.wakeSequencer();
-                Thread.yield();
+            if (engine.ingest(symbolId, tick, tick.ingestTimeNs, position) != IngestRing.OK
+                    // The ring is full: wait for the sequencer rather than lose a numbered tick.
+                    && !RingRetry.untilAccepted(
+                            () -> engine.ingest(symbolId, tick, tick.ingestTimeNs, position),
+                            () -> running,
+                            engine::wakeSequencer)) {
+                return;
             }
             read++;
         }

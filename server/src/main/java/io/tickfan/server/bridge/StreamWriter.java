@@ -360,12 +360,9 @@ final class StreamWriter implements Runnable {
             return;
         }
         p.deliveredHere = true;
-        while (local.offer(p.symbolId(), p.tick(), p.tick().ingestTimeNs) != IngestRing.OK) {
-            // The ingest ring is full: wait for the sequencer rather than skip a tick this pod must number.
-            if (!running) {
-                return;
-            }
-            Thread.yield();
+        if (local.offer(p.symbolId(), p.tick(), p.tick().ingestTimeNs) != IngestRing.OK) {
+            // A full ring is waited out rather than skip a tick this pod must number.
+            RingRetry.untilAccepted(() -> local.offer(p.symbolId(), p.tick(), p.tick().ingestTimeNs), () -> running);
         }
     }
 
