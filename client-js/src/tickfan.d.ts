@@ -54,6 +54,7 @@ export declare class Tick implements TickMessage {
 export type ErrorCode =
   | 'bad_json' | 'unknown_op' | 'bad_symbol' | 'too_many_symbols' | 'not_entitled' | 'forbidden'
   | 'bad_tick' | 'back_pressured' | 'rate_limited' | 'bad_token' | 'capacity'
+  | 'overloaded' | 'token_expired' | 'unavailable'
   | 'unauthorized' | 'bad_request' | 'token' | 'closed' | 'bad_transport' | 'bad_frame';
 
 export declare class TickfanError extends Error {
