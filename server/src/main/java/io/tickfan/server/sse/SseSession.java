@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * event (on HTTP/2 wrapped in a DATA frame: one small holder object per delivery, the bytes still
  * shared). On HTTP/2 the stream's flow-control window drives writability, so a stream whose
  * window stays closed conflates and is then closed, without buffering and without holding up the
- * other streams of its connection. Every method runs on the stream's event loop.
+ * other streams of its connection; a client that stops reading the whole connection is seen by
+ * the connection's read receipts ({@link Http2ReadReceipts}). Every method runs on the stream's
+ * event loop.
  *
  * <p>Lifecycle: the stream is in the session registry from {@link #start} to close, so a drain or
  * an admin disconnect ends it with a {@code retry:} hint, and it ends at its token's {@code exp}
@@ -53,6 +55,8 @@ final class SseSession extends Subscriber implements Drainable {
     private BatchWriter.Sink socket;
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
+    /** The connection's read receipts (HTTP/2 only; else null). */
+    private Http2ReadReceipts receipts;
 
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> expiry;
@@ -69,6 +73,9 @@ final class SseSession extends Subscriber implements Drainable {
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
+        this.receipts = http2 && ctx.channel().parent() != null
+                ? ctx.channel().parent().pipeline().get(Http2ReadReceipts.class)
+                : null;
     }
 
     /**
@@ -107,6 +114,11 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     @Override
+    protected long unansweredSinceNs() {
+        return receipts == null ? 0 : receipts.unansweredSinceNs();
+    }
+
+    @Override
     protected long lagConflateNs() {
         return TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs);
     }
@@ -142,6 +154,9 @@ final class SseSession extends Subscriber implements Drainable {
         if (unflushed) {
             unflushed = false;
             ctx.flush();
+        }
+        if (receipts != null && !closing) {
+            receipts.ask(System.nanoTime());
         }
     }
 
