@@ -120,9 +120,9 @@ public final class ServerConfig {
             "outbound.readReceiptMs",
             "500",
             "While ticks flow to a connection, a read receipt at most this often (a WebSocket ping; on HTTP/2 a PING"
-                    + " frame shared by the connection's SSE streams); a receipt not answered within"
-                    + " outbound.lagConflateMs means the client stopped reading (bytes in kernel buffers included) and"
-                    + " its ticks are conflated. 0: off.");
+                    + " frame shared by the connection's SSE streams); a client that owes one and answers none within"
+                    + " outbound.lagConflateMs stopped reading (bytes in kernel buffers included) and its ticks are"
+                    + " conflated. 0: off.");
 
     // SSE, HTTP/2, TLS, long polling
     public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");

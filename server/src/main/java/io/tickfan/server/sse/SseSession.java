@@ -155,7 +155,7 @@ final class SseSession extends Subscriber implements Drainable {
             unflushed = false;
             ctx.flush();
         }
-        if (receipts != null && !closing) {
+        if (receipts != null && !closing && !isLagging()) {
             receipts.ask(System.nanoTime());
         }
     }

@@ -24,6 +24,7 @@ import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.session.Drainable;
@@ -45,10 +46,8 @@ final class WebSocketSession extends Subscriber implements Drainable {
     private ChannelHandlerContext ctx;
     /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
     private BatchWriter.Sink socket;
-    /** When the outstanding read receipt was asked for ({@link System#nanoTime()}), or 0. */
-    private long receiptAskedNs;
-
-    private long receiptLastNs = System.nanoTime();
+    /** Read receipts (numbered pings), created on attach. */
+    private ReadReceipts receipts;
 
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
@@ -70,6 +69,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
+        this.receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
         this.rateTokens = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
         this.rateUpdatedNs = System.nanoTime();
         context.sessions.add(this);
@@ -166,31 +166,30 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected long unansweredSinceNs() {
-        return receiptAskedNs;
+        return receipts.stalledSinceNs();
     }
 
     /**
-     * Asks for a read receipt (a ping, answered by every WebSocket client) once per {@code
-     * outbound.readReceiptMs} while ticks flow and none is outstanding. It is written after the
-     * batch, so its pong proves the client read the batch: see {@link #unansweredSinceNs()}.
+     * Asks for a read receipt (a ping carrying its number, which every WebSocket client echoes in
+     * its pong) at most once per {@code outbound.readReceiptMs} while ticks flow. It is written
+     * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        final long intervalMs = context.readReceiptMs;
-        if (intervalMs <= 0 || receiptAskedNs != 0 || closing) {
-            return;
+        if (closing || isLagging()) {
+            return; // while lagging, the receipts already owed tell when it caught up
         }
-        final long nowNs = System.nanoTime();
-        if (nowNs - receiptLastNs >= TimeUnit.MILLISECONDS.toNanos(intervalMs)) {
-            receiptLastNs = nowNs;
-            receiptAskedNs = nowNs | 1;
-            ctx.write(new PingWebSocketFrame(), ctx.voidPromise());
+        final long number = receipts.due(System.nanoTime());
+        if (number != 0) {
+            ctx.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)), ctx.voidPromise());
             unflushed = true;
         }
     }
 
-    /** A pong: the client read everything written before the last read receipt. */
-    void onPong() {
-        receiptAskedNs = 0;
+    /** A pong: if it answers a read receipt, the client read everything written before it. */
+    void onPong(ByteBuf content) {
+        if (content.readableBytes() == 8) {
+            receipts.answered(content.getLong(content.readerIndex()), System.nanoTime());
+        }
     }
 
     @Override
