@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.EpochNanos;
@@ -17,6 +15,7 @@ import io.tickfan.protocol.ProtocolException;
 import io.tickfan.protocol.ServerMessages;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.ServerContext;
+import io.tickfan.server.admission.TokenBucket;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.Counters;
@@ -27,7 +26,7 @@ import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
-import io.tickfan.server.session.Drainable;
+import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.transport.Connections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * One WebSocket client: applies its requests to the engine and receives its ticks. Every method
  * runs on the connection's event loop.
  */
-final class WebSocketSession extends Subscriber implements Drainable {
+final class WebSocketSession extends Subscriber implements SessionLifecycle.Ending {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
     private final ServerContext context;
@@ -52,11 +51,11 @@ final class WebSocketSession extends Subscriber implements Drainable {
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
 
-    private boolean closing;
-    private ScheduledFuture<?> expiry;
-    // Inbound message rate: a token bucket touched only on this loop.
-    private double rateTokens;
-    private long rateUpdatedNs;
+    private final SessionLifecycle lifecycle;
+    /** Inbound message rate; replaced when a refresh changes the publisher role. */
+    private TokenBucket rate;
+
+    private boolean ratePublisher;
     private int rateViolations;
 
     WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher) {
@@ -64,21 +63,15 @@ final class WebSocketSession extends Subscriber implements Drainable {
         this.engine = context.engine;
         this.principal = principal;
         this.dispatcher = dispatcher;
+        this.lifecycle = new SessionLifecycle(context.sessions, context.expiryGraceMs, this);
     }
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
         this.receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
-        this.rateTokens = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
-        this.rateUpdatedNs = System.nanoTime();
-        context.sessions.add(this);
-        scheduleExpiry();
-    }
-
-    @Override
-    public EventExecutor executor() {
-        return ctx.executor();
+        this.rate = newRate();
+        lifecycle.open(ctx.executor(), principal);
     }
 
     @Override
@@ -91,18 +84,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
         close(CloseCodes.SERVICE_RESTART, "service restart; retry_ms=" + retryMs);
     }
 
-    private void scheduleExpiry() {
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
-        final long delayMs = principal.expiresAtMs() + context.expiryGraceMs - System.currentTimeMillis();
-        expiry = ctx.executor().schedule(this::expired, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
-    }
-
-    private void expired() {
-        if (principal.expiresAtMs() + context.expiryGraceMs <= System.currentTimeMillis()) {
-            close(CloseCodes.TOKEN_EXPIRED, "token expired");
-        }
+    @Override
+    public void expired() {
+        close(CloseCodes.TOKEN_EXPIRED, "token expired");
     }
 
     /**
@@ -110,21 +94,26 @@ final class WebSocketSession extends Subscriber implements Drainable {
      * publisher (a feed handler pushing batches) has its own, higher bound.
      */
     private boolean withinRate() {
-        final long now = System.nanoTime();
-        final double perSecond = principal.publisher() ? context.publisherMessagesPerSecond : context.messagesPerSecond;
-        final double burst = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
-        rateTokens = Math.min(burst, rateTokens + (now - rateUpdatedNs) * perSecond / 1e9);
-        rateUpdatedNs = now;
-        if (rateTokens >= 1) {
-            rateTokens -= 1;
+        if (ratePublisher != principal.publisher()) {
+            rate = newRate();
+        }
+        if (rate.tryAcquire(System.nanoTime()) == 0) {
             return true;
         }
+        final double perSecond = ratePublisher ? context.publisherMessagesPerSecond : context.messagesPerSecond;
         if (++rateViolations >= context.rateViolationsBeforeClose) {
             close(CloseCodes.RATE_LIMITED, "message rate limit");
         } else {
             sendError(null, ErrorCode.RATE_LIMITED, "more than " + (long) perSecond + " messages per second");
         }
         return false;
+    }
+
+    private TokenBucket newRate() {
+        ratePublisher = principal.publisher();
+        return ratePublisher
+                ? new TokenBucket(context.publisherMessagesPerSecond, context.publisherMessageBurst, System.nanoTime())
+                : new TokenBucket(context.messagesPerSecond, context.messageBurst, System.nanoTime());
     }
 
     // ---- ticks out ----------------------------------------------------------------------------
@@ -175,7 +164,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
      * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        if (closing || isLagging()) {
+        if (lifecycle.isClosing() || isLagging()) {
             return; // while lagging, the receipts already owed tell when it caught up
         }
         final long number = receipts.due(System.nanoTime());
@@ -213,14 +202,14 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected void closeSlowConsumer() {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             close(CloseCodes.SLOW_CONSUMER, "slow consumer");
         }
     }
 
     void onWritabilityChanged() {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             resumeDelivery();
         }
     }
@@ -228,7 +217,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
     // ---- requests in --------------------------------------------------------------------------
 
     void onText(ByteBuf content) {
-        if (closing || !withinRate()) {
+        if (lifecycle.isClosing() || !withinRate()) {
             return;
         }
         final ClientMessage message;
@@ -307,7 +296,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected void onSubscribed(Object ack) {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             ctx.write(new TextWebSocketFrame((String) ack), ctx.voidPromise());
             unflushed = true;
         }
@@ -325,7 +314,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     private void refresh(ClientMessage m) {
         context.authenticator.verify(m.token, ctx.executor(), result -> {
-            if (closing) {
+            if (lifecycle.isClosing()) {
                 return;
             }
             if (!result.isOk()) {
@@ -337,7 +326,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
                 return;
             }
             principal = result.principal();
-            scheduleExpiry();
+            lifecycle.refreshed(principal);
             // New entitlements apply at once: symbols the new token does not cover are dropped.
             final StringBuilder dropped = new StringBuilder();
             for (int id : subscribedSymbolIds()) {
@@ -392,11 +381,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
     // ---- lifecycle ----------------------------------------------------------------------------
 
     void onClosed() {
-        closing = true;
-        context.sessions.remove(this);
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
+        lifecycle.closed();
         releaseHeld();
         engine.unsubscribeAll(this, dispatcher);
     }
@@ -407,10 +392,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
      * kernel did not take it (a slow consumer's close frame stuck behind its backlog).
      */
     void close(int code, String reason) {
-        if (closing) {
+        if (!lifecycle.startClosing()) {
             return;
         }
-        closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
