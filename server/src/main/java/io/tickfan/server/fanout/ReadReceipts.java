@@ -13,13 +13,17 @@ import java.util.concurrent.TimeUnit;
  * answers nothing and is seen within the lag allowance; a reader that is behind but keeps reading
  * (a client starved of CPU for a moment, a burst it is working through) answers late but answers,
  * and is left to the byte-based checks, so a healthy reader is never conflated for being slow to
- * answer. Up to {@link #MAX_OUTSTANDING} receipts are in flight at once.
+ * answer. While receipts are owed they are asked four times as often, so the answers of a reader
+ * that is behind come at a quarter of the spacing of its backlog: it is judged stalled only if it
+ * reads at less than about a quarter of the rate it is sent for over {@code
+ * outbound.lagConflateMs}. Up to {@link #MAX_OUTSTANDING} receipts are in flight at once (about 4
+ * s of backlog at the default 500 ms).
  *
  * <p>Touched only on the connection's event loop.
  */
 public final class ReadReceipts {
     /** Receipts in flight at most; past that none is sent until one is answered. */
-    public static final int MAX_OUTSTANDING = 8;
+    public static final int MAX_OUTSTANDING = 32;
 
     private final long intervalNs;
     private final long[] askedNs = new long[MAX_OUTSTANDING];
@@ -39,10 +43,14 @@ public final class ReadReceipts {
 
     /**
      * Called when ticks were flushed: the number of a receipt to send now, or 0 when none is due (too
-     * soon after the last, or {@link #MAX_OUTSTANDING} unanswered).
+     * soon after the last: the interval, a quarter of it while receipts are owed; or {@link
+     * #MAX_OUTSTANDING} unanswered).
      */
     public long due(long nowNs) {
-        if (intervalNs <= 0 || nowNs - lastAskedNs < intervalNs || next - oldest >= MAX_OUTSTANDING) {
+        final long owed = next - oldest;
+        if (intervalNs <= 0
+                || nowNs - lastAskedNs < (owed == 0 ? intervalNs : intervalNs >> 2)
+                || owed >= MAX_OUTSTANDING) {
             return 0;
         }
         lastAskedNs = nowNs;

@@ -12,12 +12,15 @@ class ReadReceiptsTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @Test
-    void shouldAskAtMostOncePerInterval() {
+    void shouldAskOncePerIntervalAndFourTimesAsOftenWhileOwed() {
         final ReadReceipts r = new ReadReceipts(500, 0);
         assertEquals(0, r.due(499 * MS));
         assertEquals(1, r.due(500 * MS));
+        r.answered(1, 501 * MS);
         assertEquals(0, r.due(900 * MS));
         assertEquals(2, r.due(1000 * MS));
+        assertEquals(0, r.due(1124 * MS), "owed: a quarter of the interval");
+        assertEquals(3, r.due(1125 * MS));
     }
 
     @Test
@@ -35,7 +38,7 @@ class ReadReceiptsTest {
     void shouldNotJudgeAReaderThatIsBehindButKeepsAnswering() {
         final ReadReceipts r = new ReadReceipts(500, 0);
         for (int i = 1; i <= 6; i++) {
-            r.due(i * 500 * MS);
+            assertEquals(i, r.due(i * 500 * MS));
         }
         // Three seconds behind, but receipt 1 came back just now: it reads.
         r.answered(1, 3000 * MS);
