@@ -13,7 +13,6 @@ import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.ErrorCode;
 import io.tickfan.protocol.ProtocolException;
 import io.tickfan.protocol.ServerMessages;
-import io.tickfan.protocol.Tick;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.admission.TokenBucket;
 import io.tickfan.server.auth.Principal;
@@ -21,7 +20,6 @@ import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
@@ -348,34 +346,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
             sendError(m.id, ErrorCode.FORBIDDEN, "publish needs the publisher role");
             return;
         }
-        final List<Tick> ticks = m.ticks;
-        for (int i = 0; i < ticks.size(); i++) {
-            final int result = engine.publish(ticks.get(i));
-            if (result == IngestRing.BACK_PRESSURED) {
-                sendError(
-                        m.id,
-                        ErrorCode.BACK_PRESSURED,
-                        "accepted " + i + " of " + ticks.size() + " ticks; retry the rest");
-                return;
-            }
-            if (result == FanoutEngine.CAPACITY) {
-                sendError(
-                        m.id,
-                        ErrorCode.CAPACITY,
-                        "accepted " + i + " of " + ticks.size() + " ticks; symbol table full");
-                return;
-            }
-            if (result == FanoutEngine.FAILED) {
-                sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
-                return;
-            }
-        }
-        if (engine.failed()) {
-            // Failed while this batch went in: the sequencer will not process it, so no ack.
-            sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
-            return;
-        }
-        send(ServerMessages.ack(m.id, m.op, null));
+        send(PublishRequest.apply(engine, m));
     }
 
     // ---- lifecycle ----------------------------------------------------------------------------
