@@ -12,25 +12,15 @@ public final class TokenBucketLimiter {
     /** Default bound on tracked keys. */
     public static final int MAX_KEYS = 100_000;
 
-    private final double tokensPerNs;
+    private final double ratePerSecond;
     private final double burst;
     private final int maxKeys;
-    private final ConcurrentHashMap<Object, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, TokenBucket> buckets = new ConcurrentHashMap<>();
 
     public TokenBucketLimiter(double ratePerSecond, double burst, int maxKeys) {
-        this.tokensPerNs = ratePerSecond / 1e9;
-        this.burst = Math.max(1, burst);
+        this.ratePerSecond = ratePerSecond;
+        this.burst = burst;
         this.maxKeys = maxKeys;
-    }
-
-    private static final class Bucket {
-        double tokens;
-        long updatedNs;
-
-        Bucket(double tokens, long nowNs) {
-            this.tokens = tokens;
-            this.updatedNs = nowNs;
-        }
     }
 
     /**
@@ -39,29 +29,23 @@ public final class TokenBucketLimiter {
      * @return 0 if admitted, else the nanoseconds until a token will be available
      */
     public long tryAcquire(Object key, long nowNs) {
-        Bucket b = buckets.get(key);
+        TokenBucket b = buckets.get(key);
         if (b == null) {
             if (buckets.size() >= maxKeys) {
                 evictIdle(nowNs);
             }
-            b = buckets.computeIfAbsent(key, k -> new Bucket(burst, nowNs));
+            b = buckets.computeIfAbsent(key, k -> new TokenBucket(ratePerSecond, burst, nowNs));
         }
         synchronized (b) {
-            b.tokens = Math.min(burst, b.tokens + (nowNs - b.updatedNs) * tokensPerNs);
-            b.updatedNs = nowNs;
-            if (b.tokens >= 1) {
-                b.tokens -= 1;
-                return 0;
-            }
-            return tokensPerNs > 0 ? (long) Math.ceil((1 - b.tokens) / tokensPerNs) : Long.MAX_VALUE;
+            return b.tryAcquire(nowNs);
         }
     }
 
     private void evictIdle(long nowNs) {
         buckets.entrySet().removeIf(e -> {
-            final Bucket b = e.getValue();
+            final TokenBucket b = e.getValue();
             synchronized (b) {
-                return b.tokens + (nowNs - b.updatedNs) * tokensPerNs >= burst;
+                return b.isFull(nowNs);
             }
         });
         if (buckets.size() >= maxKeys) {

@@ -118,10 +118,11 @@ public final class ServerConfig {
                     + " 0 leaves it to the OS (unbounded up to the send buffer).");
     public static final Setting READ_RECEIPT_MS = define(
             "outbound.readReceiptMs",
-            "0",
-            "While ticks flow to a WebSocket, a ping at most this often; a pong not back within outbound.lagConflateMs"
-                    + " means the client stopped reading (bytes in kernel buffers included) and it is conflated. 0: off"
-                    + " (the default for now; 500 sees a stalled reader within about 1.5 s).");
+            "500",
+            "While ticks flow to a connection, a read receipt at most this often (a WebSocket ping; on HTTP/2 a PING"
+                    + " frame shared by the connection's SSE streams); a client that owes one and answers none within"
+                    + " outbound.lagConflateMs stopped reading (bytes in kernel buffers included) and its ticks are"
+                    + " conflated. 0: off.");
 
     // SSE, HTTP/2, TLS, long polling
     public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.sse.Http2ReadReceipts;
 import java.util.List;
 
 /**
@@ -86,5 +87,12 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                         .addLast("router", new HttpRouter(context, true));
             }
         }));
+        p.addAfter(
+                "streams",
+                Http2ReadReceipts.NAME,
+                new Http2ReadReceipts(
+                        context.readReceiptMs,
+                        // The streams are closed first (lag, then their timeout); the connection after them.
+                        context.lagConflateMs + context.slowConsumerTimeoutMs + Http2ReadReceipts.CLOSE_GRACE_MS));
     }
 }

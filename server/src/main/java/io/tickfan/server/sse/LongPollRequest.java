@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.TickEncoder;
@@ -27,8 +26,7 @@ import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.RequestDeadlineHandler;
 import io.tickfan.server.http.SymbolQuery;
-import io.tickfan.server.session.Drainable;
-import io.tickfan.server.session.SessionRegistry;
+import io.tickfan.server.session.SessionLifecycle;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -51,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  * once with what it has and {@code "retryMs":N} (the jittered reconnect delay) after the ticks,
  * and closes its HTTP/1.1 connection.
  */
-public final class LongPollRequest extends Subscriber implements Drainable {
+public final class LongPollRequest extends Subscriber implements SessionLifecycle.Ending {
     /** Most ticks in one answer. */
     public static final int MAX_TICKS = 1000;
 
@@ -63,7 +61,7 @@ public final class LongPollRequest extends Subscriber implements Drainable {
     private final ChannelHandlerContext ctx;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
-    private final SessionRegistry sessions;
+    private final SessionLifecycle lifecycle;
     private boolean keepAlive;
     /** The reconnect delay a drain or disconnect asked for, or -1. */
     private long retryMs = -1;
@@ -84,7 +82,8 @@ public final class LongPollRequest extends Subscriber implements Drainable {
     private LongPollRequest(ChannelHandlerContext ctx, ServerContext context, boolean keepAlive, boolean http2) {
         this.ctx = ctx;
         this.engine = context.engine;
-        this.sessions = context.sessions;
+        // No expiry: a poll ends within its wait.
+        this.lifecycle = new SessionLifecycle(context.sessions, 0, this);
         this.dispatcher = engine.dispatcher(ctx.channel().eventLoop());
         this.keepAlive = keepAlive;
         this.http2 = http2;
@@ -161,15 +160,14 @@ public final class LongPollRequest extends Subscriber implements Drainable {
             // One poll at a time per HTTP/1.1 connection: read the next request only after this answer.
             ctx.channel().config().setAutoRead(false);
         }
-        context.sessions.add(poll);
+        poll.lifecycle.open(ctx.executor(), null);
         ctx.channel().closeFuture().addListener(f -> poll.finish(false));
         poll.timeout = ctx.executor().schedule(poll::onWaitElapsed, waitMs, TimeUnit.MILLISECONDS);
     }
 
+    /** Never called: a poll's expiry is not armed. */
     @Override
-    public EventExecutor executor() {
-        return ctx.executor();
-    }
+    public void expired() {}
 
     /** Answers now with what the poll has and the reconnect delay; closes an HTTP/1.1 connection. */
     @Override
@@ -270,7 +268,7 @@ public final class LongPollRequest extends Subscriber implements Drainable {
             return;
         }
         done = true;
-        sessions.remove(this);
+        lifecycle.closed();
         if (timeout != null) {
             timeout.cancel(false);
         }

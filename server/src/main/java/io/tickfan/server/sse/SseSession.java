@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.ErrorCode;
 import io.tickfan.protocol.ServerMessages;
@@ -17,7 +16,7 @@ import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
-import io.tickfan.server.session.Drainable;
+import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.transport.Connections;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * event (on HTTP/2 wrapped in a DATA frame: one small holder object per delivery, the bytes still
  * shared). On HTTP/2 the stream's flow-control window drives writability, so a stream whose
  * window stays closed conflates and is then closed, without buffering and without holding up the
- * other streams of its connection. Every method runs on the stream's event loop.
+ * other streams of its connection; a client that stops reading the whole connection is seen by
+ * the connection's read receipts ({@link Http2ReadReceipts}). Every method runs on the stream's
+ * event loop.
  *
  * <p>Lifecycle: the stream is in the session registry from {@link #start} to close, so a drain or
  * an admin disconnect ends it with a {@code retry:} hint, and it ends at its token's {@code exp}
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * cannot be refreshed. Ending means END_STREAM on HTTP/2 and closing the connection on HTTP/1.1,
  * once the last bytes are written or after {@link #CLOSE_TIMEOUT_MS}.
  */
-final class SseSession extends Subscriber implements Drainable {
+final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     /** How long the last bytes of an ending stream may wait behind a backlog before a hard close. */
     static final long CLOSE_TIMEOUT_MS = 1000;
 
@@ -53,10 +54,11 @@ final class SseSession extends Subscriber implements Drainable {
     private BatchWriter.Sink socket;
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
+    /** The connection's read receipts (HTTP/2 only; else null). */
+    private Http2ReadReceipts receipts;
 
     private ScheduledFuture<?> heartbeat;
-    private ScheduledFuture<?> expiry;
-    private boolean closing;
+    private final SessionLifecycle lifecycle;
 
     SseSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean http2) {
         this.context = context;
@@ -64,11 +66,15 @@ final class SseSession extends Subscriber implements Drainable {
         this.dispatcher = dispatcher;
         this.http2 = http2;
         this.principal = principal;
+        this.lifecycle = new SessionLifecycle(context.sessions, context.expiryGraceMs, this);
     }
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
+        this.receipts = http2 && ctx.channel().parent() != null
+                ? ctx.channel().parent().pipeline().get(Http2ReadReceipts.class)
+                : null;
     }
 
     /**
@@ -91,9 +97,7 @@ final class SseSession extends Subscriber implements Drainable {
         heartbeat = ctx.executor()
                 .scheduleAtFixedRate(
                         this::heartbeat, context.sseHeartbeatMs, context.sseHeartbeatMs, TimeUnit.MILLISECONDS);
-        final long expiresInMs = principal.expiresAtMs() + context.expiryGraceMs - System.currentTimeMillis();
-        expiry = ctx.executor().schedule(this::expired, Math.max(0, expiresInMs), TimeUnit.MILLISECONDS);
-        context.sessions.add(this);
+        lifecycle.open(ctx.executor(), principal);
     }
 
     @Override
@@ -104,6 +108,11 @@ final class SseSession extends Subscriber implements Drainable {
     @Override
     protected boolean hasBacklog() {
         return BatchWriter.hasBacklog(ctx.channel());
+    }
+
+    @Override
+    protected long unansweredSinceNs() {
+        return receipts == null ? 0 : receipts.unansweredSinceNs();
     }
 
     @Override
@@ -143,6 +152,9 @@ final class SseSession extends Subscriber implements Drainable {
             unflushed = false;
             ctx.flush();
         }
+        if (receipts != null && !lifecycle.isClosing() && !isLagging()) {
+            receipts.ask(System.nanoTime());
+        }
     }
 
     @Override
@@ -157,9 +169,8 @@ final class SseSession extends Subscriber implements Drainable {
 
     @Override
     protected void closeSlowConsumer() {
-        if (!closing) {
+        if (lifecycle.startClosing()) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
-            closing = true;
             // The end of the stream cannot pass the backlog: reset rather than leave the kernel
             // retrying bytes for a reader that does not read (an HTTP/2 stream gets RST_STREAM).
             if (hasBacklog()) {
@@ -171,7 +182,7 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     private void heartbeat() {
-        if (!closing && isWritable()) {
+        if (!lifecycle.isClosing() && isWritable()) {
             write(SseEvents.HEARTBEAT.duplicate());
             flush();
         }
@@ -183,38 +194,28 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     void onWritabilityChanged() {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             resumeDelivery();
         }
     }
 
     @Override
-    public EventExecutor executor() {
-        return ctx.executor();
-    }
-
-    @Override
     public void goAway() {
-        closing = true;
+        lifecycle.startClosing();
         ctx.close();
     }
 
     /** Sets EventSource's reconnect delay with {@code retry:} and ends the stream. */
     @Override
     public void restart(long retryMs) {
-        if (closing) {
-            return;
-        }
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, retryMs);
         end(retry);
     }
 
     /** At {@code exp} plus the grace period: an {@code error} event (token_expired), then the end. */
-    private void expired() {
-        if (closing) {
-            return;
-        }
+    @Override
+    public void expired() {
         final byte[] json = ServerMessages.error(null, ErrorCode.TOKEN_EXPIRED, "token expired")
                 .getBytes(StandardCharsets.UTF_8);
         final ByteBuf event = ctx.alloc().buffer(ERROR_EVENT.length + json.length + END_OF_EVENT.length);
@@ -227,7 +228,7 @@ final class SseSession extends Subscriber implements Drainable {
      * stream once it is written, or after {@link #CLOSE_TIMEOUT_MS} behind a backlog.
      */
     private void end(ByteBuf last) {
-        closing = true;
+        lifecycle.startClosing();
         writeQueued();
         unflushed = false;
         ctx.writeAndFlush(http2 ? new DefaultHttp2DataFrame(last, true) : last)
@@ -236,13 +237,9 @@ final class SseSession extends Subscriber implements Drainable {
     }
 
     void onClosed() {
-        closing = true;
-        context.sessions.remove(this);
+        lifecycle.closed();
         if (heartbeat != null) {
             heartbeat.cancel(false);
-        }
-        if (expiry != null) {
-            expiry.cancel(false);
         }
         releaseHeld();
         engine.unsubscribeAll(this, dispatcher);

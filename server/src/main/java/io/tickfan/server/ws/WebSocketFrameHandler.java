@@ -82,7 +82,7 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             } else if (frame instanceof PongWebSocketFrame) {
-                session.onPong();
+                session.onPong(frame.content());
             } else {
                 ctx.close();
             }

@@ -7,26 +7,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.ErrorCode;
 import io.tickfan.protocol.ProtocolException;
 import io.tickfan.protocol.ServerMessages;
-import io.tickfan.protocol.Tick;
 import io.tickfan.server.ServerContext;
+import io.tickfan.server.admission.TokenBucket;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
-import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.LoopDispatcher;
+import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
-import io.tickfan.server.session.Drainable;
+import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.transport.Connections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * One WebSocket client: applies its requests to the engine and receives its ticks. Every method
  * runs on the connection's event loop.
  */
-final class WebSocketSession extends Subscriber implements Drainable {
+final class WebSocketSession extends Subscriber implements SessionLifecycle.Ending {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
     private final ServerContext context;
@@ -48,19 +46,17 @@ final class WebSocketSession extends Subscriber implements Drainable {
     private ChannelHandlerContext ctx;
     /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
     private BatchWriter.Sink socket;
-    /** When the outstanding read receipt was asked for ({@link System#nanoTime()}), or 0. */
-    private long receiptAskedNs;
-
-    private long receiptLastNs = System.nanoTime();
+    /** Read receipts (numbered pings), created on attach. */
+    private ReadReceipts receipts;
 
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
 
-    private boolean closing;
-    private ScheduledFuture<?> expiry;
-    // Inbound message rate: a token bucket touched only on this loop.
-    private double rateTokens;
-    private long rateUpdatedNs;
+    private final SessionLifecycle lifecycle;
+    /** Inbound message rate; replaced when a refresh changes the publisher role. */
+    private TokenBucket rate;
+
+    private boolean ratePublisher;
     private int rateViolations;
 
     WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean binaryTicks) {
@@ -69,20 +65,15 @@ final class WebSocketSession extends Subscriber implements Drainable {
         this.engine = context.engine;
         this.principal = principal;
         this.dispatcher = dispatcher;
+        this.lifecycle = new SessionLifecycle(context.sessions, context.expiryGraceMs, this);
     }
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
-        this.rateTokens = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
-        this.rateUpdatedNs = System.nanoTime();
-        context.sessions.add(this);
-        scheduleExpiry();
-    }
-
-    @Override
-    public EventExecutor executor() {
-        return ctx.executor();
+        this.receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
+        this.rate = newRate();
+        lifecycle.open(ctx.executor(), principal);
     }
 
     @Override
@@ -95,18 +86,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
         close(CloseCodes.SERVICE_RESTART, "service restart; retry_ms=" + retryMs);
     }
 
-    private void scheduleExpiry() {
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
-        final long delayMs = principal.expiresAtMs() + context.expiryGraceMs - System.currentTimeMillis();
-        expiry = ctx.executor().schedule(this::expired, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
-    }
-
-    private void expired() {
-        if (principal.expiresAtMs() + context.expiryGraceMs <= System.currentTimeMillis()) {
-            close(CloseCodes.TOKEN_EXPIRED, "token expired");
-        }
+    @Override
+    public void expired() {
+        close(CloseCodes.TOKEN_EXPIRED, "token expired");
     }
 
     /**
@@ -114,21 +96,26 @@ final class WebSocketSession extends Subscriber implements Drainable {
      * publisher (a feed handler pushing batches) has its own, higher bound.
      */
     private boolean withinRate() {
-        final long now = System.nanoTime();
-        final double perSecond = principal.publisher() ? context.publisherMessagesPerSecond : context.messagesPerSecond;
-        final double burst = principal.publisher() ? context.publisherMessageBurst : context.messageBurst;
-        rateTokens = Math.min(burst, rateTokens + (now - rateUpdatedNs) * perSecond / 1e9);
-        rateUpdatedNs = now;
-        if (rateTokens >= 1) {
-            rateTokens -= 1;
+        if (ratePublisher != principal.publisher()) {
+            rate = newRate();
+        }
+        if (rate.tryAcquire(System.nanoTime()) == 0) {
             return true;
         }
+        final double perSecond = ratePublisher ? context.publisherMessagesPerSecond : context.messagesPerSecond;
         if (++rateViolations >= context.rateViolationsBeforeClose) {
             close(CloseCodes.RATE_LIMITED, "message rate limit");
         } else {
             sendError(null, ErrorCode.RATE_LIMITED, "more than " + (long) perSecond + " messages per second");
         }
         return false;
+    }
+
+    private TokenBucket newRate() {
+        ratePublisher = principal.publisher();
+        return ratePublisher
+                ? new TokenBucket(context.publisherMessagesPerSecond, context.publisherMessageBurst, System.nanoTime())
+                : new TokenBucket(context.messagesPerSecond, context.messageBurst, System.nanoTime());
     }
 
     // ---- ticks out ----------------------------------------------------------------------------
@@ -181,31 +168,30 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected long unansweredSinceNs() {
-        return receiptAskedNs;
+        return receipts.stalledSinceNs();
     }
 
     /**
-     * Asks for a read receipt (a ping, answered by every WebSocket client) once per {@code
-     * outbound.readReceiptMs} while ticks flow and none is outstanding. It is written after the
-     * batch, so its pong proves the client read the batch: see {@link #unansweredSinceNs()}.
+     * Asks for a read receipt (a ping carrying its number, which every WebSocket client echoes in
+     * its pong) at most once per {@code outbound.readReceiptMs} while ticks flow. It is written
+     * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        final long intervalMs = context.readReceiptMs;
-        if (intervalMs <= 0 || receiptAskedNs != 0 || closing) {
-            return;
+        if (lifecycle.isClosing() || isLagging()) {
+            return; // while lagging, the receipts already owed tell when it caught up
         }
-        final long nowNs = System.nanoTime();
-        if (nowNs - receiptLastNs >= TimeUnit.MILLISECONDS.toNanos(intervalMs)) {
-            receiptLastNs = nowNs;
-            receiptAskedNs = nowNs | 1;
-            ctx.write(new PingWebSocketFrame(), ctx.voidPromise());
+        final long number = receipts.due(System.nanoTime());
+        if (number != 0) {
+            ctx.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)), ctx.voidPromise());
             unflushed = true;
         }
     }
 
-    /** A pong: the client read everything written before the last read receipt. */
-    void onPong() {
-        receiptAskedNs = 0;
+    /** A pong: if it answers a read receipt, the client read everything written before it. */
+    void onPong(ByteBuf content) {
+        if (content.readableBytes() == 8) {
+            receipts.answered(content.getLong(content.readerIndex()), System.nanoTime());
+        }
     }
 
     @Override
@@ -229,14 +215,14 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected void closeSlowConsumer() {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             close(CloseCodes.SLOW_CONSUMER, "slow consumer");
         }
     }
 
     void onWritabilityChanged() {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             resumeDelivery();
         }
     }
@@ -244,7 +230,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
     // ---- requests in --------------------------------------------------------------------------
 
     void onText(ByteBuf content) {
-        if (closing || !withinRate()) {
+        if (lifecycle.isClosing() || !withinRate()) {
             return;
         }
         final ClientMessage message;
@@ -323,7 +309,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     @Override
     protected void onSubscribed(Object ack) {
-        if (!closing) {
+        if (!lifecycle.isClosing()) {
             ctx.write(new TextWebSocketFrame((String) ack), ctx.voidPromise());
             unflushed = true;
         }
@@ -341,7 +327,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
 
     private void refresh(ClientMessage m) {
         context.authenticator.verify(m.token, ctx.executor(), result -> {
-            if (closing) {
+            if (lifecycle.isClosing()) {
                 return;
             }
             if (!result.isOk()) {
@@ -353,7 +339,7 @@ final class WebSocketSession extends Subscriber implements Drainable {
                 return;
             }
             principal = result.principal();
-            scheduleExpiry();
+            lifecycle.refreshed(principal);
             // New entitlements apply at once: symbols the new token does not cover are dropped.
             final StringBuilder dropped = new StringBuilder();
             for (int id : subscribedSymbolIds()) {
@@ -375,44 +361,13 @@ final class WebSocketSession extends Subscriber implements Drainable {
             sendError(m.id, ErrorCode.FORBIDDEN, "publish needs the publisher role");
             return;
         }
-        final List<Tick> ticks = m.ticks;
-        for (int i = 0; i < ticks.size(); i++) {
-            final int result = engine.publish(ticks.get(i));
-            if (result == IngestRing.BACK_PRESSURED) {
-                sendError(
-                        m.id,
-                        ErrorCode.BACK_PRESSURED,
-                        "accepted " + i + " of " + ticks.size() + " ticks; retry the rest");
-                return;
-            }
-            if (result == FanoutEngine.CAPACITY) {
-                sendError(
-                        m.id,
-                        ErrorCode.CAPACITY,
-                        "accepted " + i + " of " + ticks.size() + " ticks; symbol table full");
-                return;
-            }
-            if (result == FanoutEngine.FAILED) {
-                sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
-                return;
-            }
-        }
-        if (engine.failed()) {
-            // Failed while this batch went in: the sequencer will not process it, so no ack.
-            sendError(m.id, ErrorCode.UNAVAILABLE, "server failed and is restarting; nothing accepted");
-            return;
-        }
-        send(ServerMessages.ack(m.id, m.op, null));
+        send(PublishRequest.apply(engine, m));
     }
 
     // ---- lifecycle ----------------------------------------------------------------------------
 
     void onClosed() {
-        closing = true;
-        context.sessions.remove(this);
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
+        lifecycle.closed();
         releaseHeld();
         engine.unsubscribeAll(this, dispatcher);
     }
@@ -423,10 +378,9 @@ final class WebSocketSession extends Subscriber implements Drainable {
      * kernel did not take it (a slow consumer's close frame stuck behind its backlog).
      */
     void close(int code, String reason) {
-        if (closing) {
+        if (!lifecycle.startClosing()) {
             return;
         }
-        closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }

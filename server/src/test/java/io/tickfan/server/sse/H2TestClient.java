@@ -156,6 +156,22 @@ final class H2TestClient implements AutoCloseable {
         return connection.isActive();
     }
 
+    /**
+     * Stops reading the connection's socket (a client that stalls: PINGs go unanswered, the
+     * kernel's buffers fill) or starts again.
+     */
+    void reading(boolean read) throws InterruptedException {
+        connection
+                .eventLoop()
+                .submit(() -> {
+                    connection.config().setAutoRead(read);
+                    if (read) {
+                        connection.read();
+                    }
+                })
+                .sync();
+    }
+
     @Override
     public void close() {
         // Frames queued on a stream that was not reading are released as the stream drains them.

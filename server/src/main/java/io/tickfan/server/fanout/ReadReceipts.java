@@ -1,0 +1,85 @@
+package io.tickfan.server.fanout;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Read receipts of one connection: the transport sends a numbered receipt (a WebSocket ping, an
+ * HTTP/2 PING) at most every {@code outbound.readReceiptMs} while ticks flow, and the peer answers
+ * each once it has read up to it. A receipt travels behind every byte written before it, so the
+ * answers show the peer reading, wherever the bytes waited (kernel buffers included).
+ *
+ * <p>Judged by progress, not by delay: {@link #stalledSinceNs()} is when the peer last showed it
+ * reads (the later of its last answer and the oldest receipt it still owes). A reader that stopped
+ * answers nothing and is seen within the lag allowance; a reader that is behind but keeps reading
+ * (a client starved of CPU for a moment, a burst it is working through) answers late but answers,
+ * and is left to the byte-based checks, so a healthy reader is never conflated for being slow to
+ * answer. While receipts are owed they are asked four times as often, so the answers of a reader
+ * that is behind come at a quarter of the spacing of its backlog: it is judged stalled only if it
+ * reads at less than about a quarter of the rate it is sent for over {@code
+ * outbound.lagConflateMs}. Up to {@link #MAX_OUTSTANDING} receipts are in flight at once (about 4
+ * s of backlog at the default 500 ms).
+ *
+ * <p>Touched only on the connection's event loop.
+ */
+public final class ReadReceipts {
+    /** Receipts in flight at most; past that none is sent until one is answered. */
+    public static final int MAX_OUTSTANDING = 32;
+
+    private final long intervalNs;
+    private final long[] askedNs = new long[MAX_OUTSTANDING];
+    /** Number of the next receipt; receipts {@code [oldest, next)} are outstanding. */
+    private long next = 1;
+
+    private long oldest = 1;
+    private long lastAskedNs;
+    private long lastAnsweredNs;
+
+    /** @param intervalMs at most one receipt per this interval; 0: never ask */
+    public ReadReceipts(long intervalMs, long nowNs) {
+        this.intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.lastAskedNs = nowNs;
+        this.lastAnsweredNs = nowNs;
+    }
+
+    /**
+     * Called when ticks were flushed: the number of a receipt to send now, or 0 when none is due (too
+     * soon after the last: the interval, a quarter of it while receipts are owed; or {@link
+     * #MAX_OUTSTANDING} unanswered).
+     */
+    public long due(long nowNs) {
+        final long owed = next - oldest;
+        if (intervalNs <= 0
+                || nowNs - lastAskedNs < (owed == 0 ? intervalNs : intervalNs >> 2)
+                || owed >= MAX_OUTSTANDING) {
+            return 0;
+        }
+        lastAskedNs = nowNs;
+        askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
+        return next++;
+    }
+
+    /** The peer answered receipt {@code number} (and so every one before it); others are ignored. */
+    public void answered(long number, long nowNs) {
+        if (number >= oldest && number < next) {
+            oldest = number + 1;
+            lastAnsweredNs = nowNs;
+        }
+    }
+
+    /** Whether receipt {@code number} is still unanswered and nothing was answered since it was sent. */
+    public boolean unansweredSinceSent(long number) {
+        return number >= oldest && number < next && lastAnsweredNs - askedNs[(int) (number % MAX_OUTSTANDING)] < 0;
+    }
+
+    /**
+     * Since when ({@link System#nanoTime()}, never 0) the peer has shown no progress while owing a
+     * receipt, or 0: nothing owed.
+     */
+    public long stalledSinceNs() {
+        if (oldest == next) {
+            return 0;
+        }
+        final long oldestAskedNs = askedNs[(int) (oldest % MAX_OUTSTANDING)];
+        return (lastAnsweredNs - oldestAskedNs > 0 ? lastAnsweredNs : oldestAskedNs) | 1;
+    }
+}

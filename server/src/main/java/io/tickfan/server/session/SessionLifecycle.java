@@ -1,0 +1,120 @@
+package io.tickfan.server.session;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tickfan.server.auth.Principal;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every transport's session shares from open to close, written once: its place in the {@link
+ * SessionRegistry} (so a drain or an admin disconnect reaches it), its token's expiry (at {@code
+ * exp} plus {@code auth.expiryGraceMs}, re-armed by a refresh), and the closing flag that lets each
+ * way of ending happen once. The transport says only how it ends on its wire ({@link Ending}):
+ * WebSocket with a close code, SSE with a {@code retry:} hint or an error event, a long poll with
+ * its answer.
+ *
+ * <p>Touched only on the session's event loop: the registry hands drains and disconnects over to
+ * {@link #executor()}.
+ */
+public final class SessionLifecycle implements Drainable {
+    /** How a transport ends its session, one method per reason; each is called at most once. */
+    public interface Ending {
+        /** The token passed {@code exp} plus the grace period: say so and close. */
+        void expired();
+
+        /** A drain or an admin disconnect: tell the client to come back after {@code retryMs}, close. */
+        void restart(long retryMs);
+
+        /** The server shuts down now: close. */
+        void goAway();
+    }
+
+    private final SessionRegistry registry;
+    private final long expiryGraceMs;
+    private final Ending ending;
+    private EventExecutor executor;
+    private Principal principal;
+    private ScheduledFuture<?> expiry;
+    private boolean closing;
+    private boolean wentAway;
+
+    public SessionLifecycle(SessionRegistry registry, long expiryGraceMs, Ending ending) {
+        this.registry = registry;
+        this.expiryGraceMs = expiryGraceMs;
+        this.ending = ending;
+    }
+
+    /**
+     * The session is open on {@code executor}: registered, and its expiry armed unless {@code
+     * principal} is null (a session that ends on its own soon, such as a long poll).
+     */
+    public void open(EventExecutor executor, Principal principal) {
+        this.executor = executor;
+        registry.add(this);
+        if (principal != null) {
+            refreshed(principal);
+        }
+    }
+
+    /** A new token for the same session: its expiry replaces the old one. */
+    public void refreshed(Principal principal) {
+        this.principal = principal;
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        final long delayMs = principal.expiresAtMs() + expiryGraceMs - System.currentTimeMillis();
+        expiry = executor.schedule(this::expired, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+    }
+
+    /** The timer, on the loop: a refresh cancels it there first, so it is the latest token's. */
+    private void expired() {
+        if (!closing) {
+            ending.expired();
+        }
+    }
+
+    /** Whether the session is ending: it sends nothing new and starts no other ending. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** Marks the session closing; false when it already was (the caller then does nothing more). */
+    public boolean startClosing() {
+        if (closing) {
+            return false;
+        }
+        closing = true;
+        return true;
+    }
+
+    /** The connection (or stream) closed: out of the registry, expiry cancelled. Idempotent. */
+    public void closed() {
+        closing = true;
+        registry.remove(this);
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return executor;
+    }
+
+    @Override
+    public void restart(long retryMs) {
+        if (!closing) {
+            ending.restart(retryMs);
+        }
+    }
+
+    /** Closes even a session already ending (its last bytes may be stuck behind a backlog), once. */
+    @Override
+    public void goAway() {
+        if (!wentAway) {
+            wentAway = true;
+            ending.goAway();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.tickfan.server.fanout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Read receipts judged by progress, driven by an explicit clock. */
+class ReadReceiptsTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    @Test
+    void shouldAskOncePerIntervalAndFourTimesAsOftenWhileOwed() {
+        final ReadReceipts r = new ReadReceipts(500, 0);
+        assertEquals(0, r.due(499 * MS));
+        assertEquals(1, r.due(500 * MS));
+        r.answered(1, 501 * MS);
+        assertEquals(0, r.due(900 * MS));
+        assertEquals(2, r.due(1000 * MS));
+        assertEquals(0, r.due(1124 * MS), "owed: a quarter of the interval");
+        assertEquals(3, r.due(1125 * MS));
+    }
+
+    @Test
+    void shouldSeeAReaderThatAnswersNothingFromItsOldestOwedReceipt() {
+        final ReadReceipts r = new ReadReceipts(500, 0);
+        assertEquals(0, r.stalledSinceNs(), "nothing owed");
+        r.due(500 * MS);
+        r.due(1000 * MS);
+        r.due(1500 * MS);
+        assertEquals(500 * MS, r.stalledSinceNs() & ~1L);
+        assertTrue(r.unansweredSinceSent(1));
+    }
+
+    @Test
+    void shouldNotJudgeAReaderThatIsBehindButKeepsAnswering() {
+        final ReadReceipts r = new ReadReceipts(500, 0);
+        for (int i = 1; i <= 6; i++) {
+            assertEquals(i, r.due(i * 500 * MS));
+        }
+        // Three seconds behind, but receipt 1 came back just now: it reads.
+        r.answered(1, 3000 * MS);
+        assertEquals(3000 * MS, r.stalledSinceNs() & ~1L);
+        assertFalse(r.unansweredSinceSent(2), "answered something since receipt 2 was sent");
+        r.answered(6, 3100 * MS);
+        assertEquals(0, r.stalledSinceNs(), "caught up");
+    }
+
+    @Test
+    void shouldIgnoreUnknownAnswersAndStopAskingWhenTooManyAreOwed() {
+        final ReadReceipts r = new ReadReceipts(1, 0);
+        for (int i = 1; i <= ReadReceipts.MAX_OUTSTANDING; i++) {
+            assertEquals(i, r.due(i * MS));
+        }
+        assertEquals(0, r.due(1000 * MS), "no more in flight");
+        r.answered(0, 1000 * MS);
+        r.answered(99, 1000 * MS);
+        assertEquals(MS, r.stalledSinceNs() & ~1L, "answers to receipts never sent change nothing");
+        r.answered(3, 1001 * MS);
+        assertEquals(ReadReceipts.MAX_OUTSTANDING + 1, r.due(1002 * MS));
+    }
+
+    @Test
+    void shouldNeverAskWhenOff() {
+        final ReadReceipts r = new ReadReceipts(0, 0);
+        assertEquals(0, r.due(TimeUnit.SECONDS.toNanos(100)));
+    }
+}

@@ -1,0 +1,107 @@
+package io.tickfan.server.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import io.tickfan.server.auth.Principal;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The lifecycle every transport shares, on a real event loop with a transport that records how it ended. */
+class SessionLifecycleTest {
+    private final EventLoop loop = new DefaultEventLoop();
+    private final SessionRegistry registry = new SessionRegistry();
+    private final List<String> endings = new CopyOnWriteArrayList<>();
+    private final SessionLifecycle.Ending transport = new SessionLifecycle.Ending() {
+        @Override
+        public void expired() {
+            endings.add("expired");
+        }
+
+        @Override
+        public void restart(long retryMs) {
+            endings.add("restart " + retryMs);
+        }
+
+        @Override
+        public void goAway() {
+            endings.add("goAway");
+        }
+    };
+
+    @AfterEach
+    void stop() {
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static Principal expiringInMs(long ms) {
+        return new Principal("u", System.currentTimeMillis() + ms, null, false, false);
+    }
+
+    private void onLoop(Runnable task) throws Exception {
+        loop.submit(task).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldRegisterWhileOpenAndEndAtExpiryPlusGrace() throws Exception {
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 100, transport);
+        onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
+        assertEquals(1, registry.size());
+        Thread.sleep(50);
+        assertEquals(List.of(), endings, "not before exp plus the grace period");
+        awaitEndings(1);
+        assertEquals(List.of("expired"), endings);
+        onLoop(lifecycle::closed);
+        assertEquals(0, registry.size());
+    }
+
+    @Test
+    void shouldReplaceTheExpiryOnRefresh() throws Exception {
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        onLoop(() -> lifecycle.open(loop, expiringInMs(150)));
+        onLoop(() -> lifecycle.refreshed(expiringInMs(60_000)));
+        Thread.sleep(400);
+        assertEquals(List.of(), endings, "the old token's expiry no longer ends the session");
+    }
+
+    @Test
+    void shouldStartOneEndingOnlyButLetShutdownCloseAnEndingSession() throws Exception {
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        onLoop(() -> lifecycle.open(loop, expiringInMs(60_000)));
+        onLoop(() -> {
+            assertTrue(lifecycle.startClosing());
+            assertFalse(lifecycle.startClosing());
+        });
+        registry.restartAll(1_000);
+        onLoop(() -> {});
+        assertEquals(List.of(), endings, "a drain does not restart a session already ending");
+        registry.goAwayAll();
+        registry.goAwayAll();
+        onLoop(() -> {});
+        assertEquals(List.of("goAway"), endings, "a shutdown closes it, once");
+    }
+
+    @Test
+    void shouldNeitherExpireNorRestartAfterClose() throws Exception {
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
+        onLoop(lifecycle::closed);
+        lifecycle.restart(5);
+        Thread.sleep(300);
+        assertEquals(List.of(), endings);
+        assertEquals(0, registry.size());
+    }
+
+    private void awaitEndings(int n) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (endings.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+}
