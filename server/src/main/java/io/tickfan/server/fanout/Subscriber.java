@@ -43,6 +43,11 @@ public abstract class Subscriber {
     private EncodedTick[] queued = NO_TICKS;
 
     private int queuedCount;
+    /**
+     * Ticks handed to the transport for writing (conflated ones included), counted per batch on the
+     * loop; read by the metrics from any thread (a plain long: a scrape may see it a batch late).
+     */
+    private long ticksWritten;
 
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
@@ -72,6 +77,11 @@ public abstract class Subscriber {
     }
 
     /** Number of symbols this subscriber is subscribed to or subscribing to. */
+    /** Ticks handed to the transport so far; any thread, for the metrics. */
+    public final long ticksWritten() {
+        return ticksWritten;
+    }
+
     public final int subscriptionCount() {
         return subscriptions.size();
     }
@@ -254,6 +264,7 @@ public abstract class Subscriber {
         backlogSinceNs = 0;
         for (EncodedTick t : held.values()) {
             deliverConflated(t);
+            ticksWritten++;
             t.release();
         }
         flushBatch();
@@ -268,6 +279,7 @@ public abstract class Subscriber {
         if (n == 0) {
             return;
         }
+        ticksWritten += n;
         final EncodedTick[] ticks = queued;
         queuedCount = 0;
         writeTicks(ticks, n);

@@ -12,4 +12,13 @@ public interface Drainable {
 
     /** Tells the client the server is going away now (WebSocket 1001) and closes the session. */
     void goAway();
+
+    /** How the session reaches its client. */
+    TransportKind transport();
+
+    /** Its subscriptions now; any thread, for the metrics (may be a batch stale). */
+    int subscriptions();
+
+    /** Ticks handed to its transport so far; any thread, for the metrics (may be a batch stale). */
+    long ticksWritten();
 }

@@ -3,6 +3,7 @@ package io.tickfan.server.session;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.server.auth.Principal;
+import io.tickfan.server.fanout.Subscriber;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,16 +33,45 @@ public final class SessionLifecycle implements Drainable {
     private final SessionRegistry registry;
     private final long expiryGraceMs;
     private final Ending ending;
+    private final TransportKind transport;
+    private final Subscriber subscriber;
     private EventExecutor executor;
     private Principal principal;
     private ScheduledFuture<?> expiry;
     private boolean closing;
     private boolean wentAway;
 
-    public SessionLifecycle(SessionRegistry registry, long expiryGraceMs, Ending ending) {
+    /**
+     * @param transport how the session reaches its client (the metrics' label)
+     * @param subscriber the engine's state of the session, read by the metrics (null: it subscribes
+     *     to nothing)
+     */
+    public SessionLifecycle(
+            SessionRegistry registry,
+            long expiryGraceMs,
+            Ending ending,
+            TransportKind transport,
+            Subscriber subscriber) {
         this.registry = registry;
         this.expiryGraceMs = expiryGraceMs;
         this.ending = ending;
+        this.transport = transport;
+        this.subscriber = subscriber;
+    }
+
+    @Override
+    public TransportKind transport() {
+        return transport;
+    }
+
+    @Override
+    public int subscriptions() {
+        return subscriber == null ? 0 : subscriber.subscriptionCount();
+    }
+
+    @Override
+    public long ticksWritten() {
+        return subscriber == null ? 0 : subscriber.ticksWritten();
     }
 
     /**

@@ -1,8 +1,11 @@
 package io.tickfan.server.session;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Every open WebSocket session, SSE stream (HTTP/1.1 and HTTP/2) and long poll in flight, so a
@@ -11,13 +14,57 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class SessionRegistry {
     private final Set<Drainable> sessions = ConcurrentHashMap.newKeySet();
+    /** Per transport: ticks written by sessions that have closed (the open ones are summed live). */
+    private final LongAdder[] closedTicksWritten = new LongAdder[TransportKind.values().length];
+    /** Per transport: sessions ever opened. */
+    private final LongAdder[] opened = new LongAdder[TransportKind.values().length];
+
+    public SessionRegistry() {
+        for (int i = 0; i < opened.length; i++) {
+            opened[i] = new LongAdder();
+            closedTicksWritten[i] = new LongAdder();
+        }
+    }
 
     public void add(Drainable s) {
-        sessions.add(s);
+        if (sessions.add(s)) {
+            opened[s.transport().ordinal()].increment();
+        }
     }
 
     public void remove(Drainable s) {
-        sessions.remove(s);
+        if (sessions.remove(s)) {
+            closedTicksWritten[s.transport().ordinal()].add(s.ticksWritten());
+        }
+    }
+
+    /** What the metrics show of one transport's sessions. */
+    public record TransportStats(
+            TransportKind transport, int open, long opened, long subscriptions, long ticksWritten) {}
+
+    /**
+     * Any thread, at scrape time: per transport, open sessions, sessions ever opened, their
+     * subscriptions and the ticks written to them (closed sessions' included). One pass over the
+     * open sessions; their counts may be a batch stale.
+     */
+    public List<TransportStats> statsByTransport() {
+        final int n = TransportKind.values().length;
+        final int[] open = new int[n];
+        final long[] subscriptions = new long[n];
+        final long[] written = new long[n];
+        for (Drainable s : sessions) {
+            final int t = s.transport().ordinal();
+            open[t]++;
+            subscriptions[t] += s.subscriptions();
+            written[t] += s.ticksWritten();
+        }
+        final List<TransportStats> stats = new ArrayList<>(n);
+        for (TransportKind k : TransportKind.values()) {
+            final int t = k.ordinal();
+            stats.add(new TransportStats(
+                    k, open[t], opened[t].sum(), subscriptions[t], written[t] + closedTicksWritten[t].sum()));
+        }
+        return stats;
     }
 
     public int size() {

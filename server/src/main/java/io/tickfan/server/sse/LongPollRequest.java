@@ -27,6 +27,7 @@ import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.RequestDeadlineHandler;
 import io.tickfan.server.http.SymbolQuery;
 import io.tickfan.server.session.SessionLifecycle;
+import io.tickfan.server.session.TransportKind;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
         this.ctx = ctx;
         this.engine = context.engine;
         // No expiry: a poll ends within its wait.
-        this.lifecycle = new SessionLifecycle(context.sessions, 0, this);
+        this.lifecycle = new SessionLifecycle(context.sessions, 0, this, TransportKind.POLL, this);
         this.dispatcher = engine.dispatcher(ctx.channel().eventLoop());
         this.keepAlive = keepAlive;
         this.http2 = http2;

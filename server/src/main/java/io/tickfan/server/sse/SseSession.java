@@ -17,6 +17,7 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.session.SessionLifecycle;
+import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.Connections;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +67,12 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         this.dispatcher = dispatcher;
         this.http2 = http2;
         this.principal = principal;
-        this.lifecycle = new SessionLifecycle(context.sessions, context.expiryGraceMs, this);
+        this.lifecycle = new SessionLifecycle(
+                context.sessions,
+                context.expiryGraceMs,
+                this,
+                http2 ? TransportKind.SSE_HTTP2 : TransportKind.SSE_HTTP1,
+                this);
     }
 
     void attach(ChannelHandlerContext ctx) {

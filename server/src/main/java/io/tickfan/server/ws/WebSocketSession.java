@@ -25,6 +25,7 @@ import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.session.SessionLifecycle;
+import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.Connections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +66,8 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         this.engine = context.engine;
         this.principal = principal;
         this.dispatcher = dispatcher;
-        this.lifecycle = new SessionLifecycle(context.sessions, context.expiryGraceMs, this);
+        this.lifecycle =
+                new SessionLifecycle(context.sessions, context.expiryGraceMs, this, TransportKind.WEBSOCKET, this);
     }
 
     void attach(ChannelHandlerContext ctx) {

@@ -72,6 +72,12 @@ class MetricsIT {
             assertTrue(value(during, "tickfan_connections") >= 1, during);
             assertTrue(value(during, "tickfan_sessions") >= 1, during);
             assertTrue(value(during, "tickfan_symbols{kind=\"published\"}") >= 1, during);
+            assertEquals(1.0, value(during, "tickfan_sessions_by_transport{transport=\"ws\"}"), during);
+            assertEquals(0.0, value(during, "tickfan_sessions_by_transport{transport=\"sse-h2\"}"), during);
+            assertEquals(1.0, value(during, "tickfan_subscriptions{transport=\"ws\"}"), during);
+            assertTrue(value(during, "tickfan_ticks_written_total{transport=\"ws\"}") >= 20, during);
+            assertTrue(value(during, "tickfan_sessions_opened_total{transport=\"ws\"}") >= 1, during);
+            assertTrue(value(during, "tickfan_outbound_pending_bytes") >= 0, during);
             assertTrue(during.contains("tickfan_loop_queue_depth{loop=\"0\"}"), during);
             assertTrue(value(during, "tickfan_tick_latency_seconds_count") >= 1, "a tick was sampled:\n" + during);
             assertTrue(value(during, "tickfan_tick_latency_seconds_bucket{le=\"+Inf\"}") >= 1, during);

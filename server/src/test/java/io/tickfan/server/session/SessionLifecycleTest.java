@@ -50,7 +50,8 @@ class SessionLifecycleTest {
 
     @Test
     void shouldRegisterWhileOpenAndEndAtExpiryPlusGrace() throws Exception {
-        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 100, transport);
+        final SessionLifecycle lifecycle =
+                new SessionLifecycle(registry, 100, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
         assertEquals(1, registry.size());
         Thread.sleep(50);
@@ -63,7 +64,7 @@ class SessionLifecycleTest {
 
     @Test
     void shouldReplaceTheExpiryOnRefresh() throws Exception {
-        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(150)));
         onLoop(() -> lifecycle.refreshed(expiringInMs(60_000)));
         Thread.sleep(400);
@@ -72,7 +73,7 @@ class SessionLifecycleTest {
 
     @Test
     void shouldStartOneEndingOnlyButLetShutdownCloseAnEndingSession() throws Exception {
-        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(60_000)));
         onLoop(() -> {
             assertTrue(lifecycle.startClosing());
@@ -89,7 +90,7 @@ class SessionLifecycleTest {
 
     @Test
     void shouldNeitherExpireNorRestartAfterClose() throws Exception {
-        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport);
+        final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
         onLoop(lifecycle::closed);
         lifecycle.restart(5);

@@ -15,6 +15,31 @@ class SessionRegistryTest {
     private static final class Recorded implements Drainable {
         final List<Long> restarts = new ArrayList<>();
         int goAways;
+        final TransportKind transport;
+        long written;
+
+        Recorded() {
+            this(TransportKind.WEBSOCKET);
+        }
+
+        Recorded(TransportKind transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public TransportKind transport() {
+            return transport;
+        }
+
+        @Override
+        public int subscriptions() {
+            return 3;
+        }
+
+        @Override
+        public long ticksWritten() {
+            return written;
+        }
 
         @Override
         public EventExecutor executor() {
@@ -53,6 +78,33 @@ class SessionRegistryTest {
         }
         // 200 uniform draws over 10 s: a spread under 5 s has a probability below 1e-50.
         assertTrue(max - min > 5_000, "spread out: " + min + ".." + max);
+    }
+
+    @Test
+    void shouldCountSessionsAndTicksByTransportIncludingClosedOnes() {
+        final SessionRegistry registry = new SessionRegistry();
+        final Recorded ws = new Recorded(TransportKind.WEBSOCKET);
+        final Recorded sse = new Recorded(TransportKind.SSE_HTTP2);
+        final Recorded gone = new Recorded(TransportKind.SSE_HTTP2);
+        registry.add(ws);
+        registry.add(sse);
+        registry.add(gone);
+        ws.written = 10;
+        sse.written = 20;
+        gone.written = 5;
+        registry.remove(gone);
+        registry.remove(gone); // a second close counts nothing again
+        gone.written = 99;
+        final java.util.Map<TransportKind, SessionRegistry.TransportStats> by =
+                new java.util.EnumMap<>(TransportKind.class);
+        registry.statsByTransport().forEach(s -> by.put(s.transport(), s));
+        assertEquals(
+                new SessionRegistry.TransportStats(TransportKind.WEBSOCKET, 1, 1, 3, 10),
+                by.get(TransportKind.WEBSOCKET));
+        assertEquals(
+                new SessionRegistry.TransportStats(TransportKind.SSE_HTTP2, 1, 2, 3, 25),
+                by.get(TransportKind.SSE_HTTP2));
+        assertEquals(new SessionRegistry.TransportStats(TransportKind.POLL, 0, 0, 0, 0), by.get(TransportKind.POLL));
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -58,6 +60,53 @@ public final class TickfanMetrics implements MetricsScraper {
                 .name("tickfan_sessions")
                 .help("open WebSocket and SSE sessions (reachable by a drain)")
                 .callback(cb -> cb.call(context.sessions.size()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_sessions_by_transport")
+                .help("open sessions by transport: ws, sse-h2 (streams), sse-h1, poll (polls waiting)")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.open(), t.transport().label())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_sessions_opened_total")
+                .help("sessions opened by transport (a long poll counts once per request)")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.opened(), t.transport().label())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_subscriptions")
+                .help("subscriptions of the open sessions, by transport")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.subscriptions(), t.transport().label())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_ticks_written_total")
+                .help("ticks handed to a transport for writing (after maxHz and conflation; conflated ones included),"
+                        + " by transport, counted per batch")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.ticksWritten(), t.transport().label())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tickfan_outbound_pending_bytes")
+                .help("bytes queued in Netty for client connections and not yet taken by the kernel (all connections)")
+                .callback(cb -> {
+                    long pending = 0;
+                    for (Channel ch : context.connections) {
+                        final ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+                        if (out != null) {
+                            pending += out.totalPendingWriteBytes();
+                        }
+                    }
+                    cb.call(pending);
+                })
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("tickfan_ready")
