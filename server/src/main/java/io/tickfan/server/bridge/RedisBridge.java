@@ -280,6 +280,15 @@ public final class RedisBridge implements AutoCloseable {
         return true;
     }
 
+    /** Published ticks the writers hold, waiting for Redis or in an append, over all shards. */
+    public long bufferedTicks() {
+        long n = 0;
+        for (StreamWriter w : writers) {
+            n += w.bufferedTicks();
+        }
+        return n;
+    }
+
     /**
      * Whether ticks published here to some shard are numbered and delivered locally because that
      * shard's Redis is unreachable.

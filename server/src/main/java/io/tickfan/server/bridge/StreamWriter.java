@@ -118,6 +118,9 @@ final class StreamWriter implements Runnable {
     private final RedisLink control;
     private final IngestRing outbound;
     private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
+    /** Ticks not yet confirmed appended as of this thread's last turn ({@link #unconfirmed}), for the metrics. */
+    private volatile int bufferedTicks;
+
     private final ArrayDeque<Batch> retry = new ArrayDeque<>();
     private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
     /**
@@ -238,6 +241,23 @@ final class StreamWriter implements Runnable {
         }
     }
 
+    /** Ticks not yet confirmed appended: waiting, in batches to retry, and in appends in flight. */
+    private int unconfirmed() {
+        int n = buffer.size();
+        for (Batch b : retry) {
+            n += b.ticks.size();
+        }
+        for (Batch b : inFlight) {
+            n += b.ticks.size();
+        }
+        return n;
+    }
+
+    /** Any thread: published ticks waiting for (or in) an append, as of the writer's last turn. */
+    int bufferedTicks() {
+        return bufferedTicks;
+    }
+
     @Override
     public void run() {
         thread = Thread.currentThread();
@@ -260,6 +280,7 @@ final class StreamWriter implements Runnable {
             final long nowNs = System.nanoTime();
             nudgeInFlight(nowNs);
             judgeReachable(nowNs);
+            bufferedTicks = unconfirmed();
             if (work == 0) {
                 parked = true;
                 if (!outbound.hasPending() && divergences.isEmpty()) {

@@ -253,7 +253,7 @@ public final class ServerConfig {
     public static final Setting REDIS_OUTBOUND_BUFFER_TICKS = define(
             "redis.outboundBufferTicks",
             "1000000",
-            "Published ticks buffered while Redis is unreachable; past it the oldest are dropped and counted.");
+            "Published ticks buffered while Redis is unreachable (tickfan_bridge_buffered_ticks); past it the oldest are dropped and counted.");
     public static final Setting REDIS_READ_BATCH = define(
             "redis.readBatch",
             "64",

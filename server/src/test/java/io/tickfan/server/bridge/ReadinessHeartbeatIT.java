@@ -50,6 +50,15 @@ class ReadinessHeartbeatIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@link #metric} for a polled condition: NaN when the scrape fails. */
+    private static double scrape(TickfanServer pod, String series) {
+        try {
+            return metric(pod, series);
+        } catch (Exception | AssertionError e) {
+            return Double.NaN;
+        }
+    }
+
     private static double metric(TickfanServer pod, String series) throws Exception {
         final String body = get(pod.metricsPort(), "/metrics").body();
         final Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$")
@@ -76,12 +85,20 @@ class ReadinessHeartbeatIT {
                 assertEquals(0.0, metric(pod, "tickfan_ready"));
                 assertTrue(metric(pod, "tickfan_bridge_heartbeat_age_seconds{shard=\"0\"}") > 1.0);
                 assertEquals(200, get(pod.port(), "/health").statusCode(), "liveness stays ok");
+                // What is published meanwhile waits in the bridge, and the metric says so.
+                for (int i = 1; i <= 25; i++) {
+                    Pods.publish(pod, io.tickfan.server.testing.Ticks.numbered("HB.BUF", i));
+                }
+                Pods.await(
+                        () -> scrape(pod, "tickfan_bridge_buffered_ticks") >= 25,
+                        "the 25 ticks published while Redis is frozen show as buffered");
             } finally {
                 redis.thaw();
             }
             Pods.await(() -> pod.context().notReadyReason() == null, "ready again after Redis resumed");
             assertEquals(200, get(pod.port(), "/ready").statusCode());
             assertEquals(1.0, metric(pod, "tickfan_ready"));
+            Pods.await(() -> scrape(pod, "tickfan_bridge_buffered_ticks") == 0, "the buffer drains into Redis");
         }
     }
 

@@ -205,6 +205,12 @@ public final class TickfanMetrics implements MetricsScraper {
                 .callback(cb -> cb.call(bridge.isDegraded() ? 1 : 0))
                 .register(registry);
         GaugeWithCallback.builder()
+                .name("tickfan_bridge_buffered_ticks")
+                .help("ticks published here that the bridge holds until Redis has appended them (bounded by"
+                        + " redis.bufferTicks; grows while Redis is unreachable)")
+                .callback(cb -> cb.call(bridge.bufferedTicks()))
+                .register(registry);
+        GaugeWithCallback.builder()
                 .name("tickfan_bridge_writer_up")
                 .help("1 when every shard's writer is connected and appending")
                 .callback(cb -> cb.call(bridge.isWriterUp() ? 1 : 0))
