@@ -28,7 +28,6 @@ public class ChannelSubscriber extends Subscriber {
     private boolean unflushed;
     // Published with a release store: a volatile store's fence per batch would be measured as dispatch.
     private final AtomicLong flushes = new AtomicLong();
-    private long ticksWritten;
 
     public ChannelSubscriber(Channel channel, LoopDispatcher dispatcher) {
         this.channel = channel;
@@ -48,11 +47,6 @@ public class ChannelSubscriber extends Subscriber {
         return captured;
     }
 
-    /** Ticks handed to the writer so far (loop thread only). */
-    public long ticksWritten() {
-        return ticksWritten;
-    }
-
     /** Batches flushed so far; written by the subscriber's loop only, read by any thread. */
     public long flushes() {
         return flushes.get();
@@ -64,7 +58,6 @@ public class ChannelSubscriber extends Subscriber {
             capture = false;
             captured = ticks[0].retain();
         }
-        ticksWritten += count;
         if (PIPELINE_WRITES
                 || !dispatcher.batchWriter().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
             super.writeTicks(ticks, count);

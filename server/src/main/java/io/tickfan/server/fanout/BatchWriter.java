@@ -133,6 +133,15 @@ public final class BatchWriter {
         return netty != null && netty.totalPendingWriteBytes() != 0;
     }
 
+    /** The bytes of {@code ticks[0..count)} in {@code variant}, for the metrics' bytes written. */
+    public static long bytesOf(EncodedTick[] ticks, int count, int variant) {
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += frame(ticks[i], variant).readableBytes();
+        }
+        return bytes;
+    }
+
     /** Direct write system calls made so far (benchmarks check the path they measure). */
     public long directWrites() {
         return directWrites;

@@ -48,6 +48,8 @@ public abstract class Subscriber {
      * loop; read by the metrics from any thread (a plain long: a scrape may see it a batch late).
      */
     private long ticksWritten;
+    /** Bytes of the ticks handed to the transport (their frames or events, nothing around them); as {@link #ticksWritten}. */
+    private long tickBytesWritten;
 
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
@@ -77,6 +79,16 @@ public abstract class Subscriber {
     }
 
     /** Number of symbols this subscriber is subscribed to or subscribing to. */
+    /** Bytes of the ticks handed to the transport so far; any thread, for the metrics. */
+    public final long tickBytesWritten() {
+        return tickBytesWritten;
+    }
+
+    /** The transport, on the loop: {@code bytes} of ticks handed to the wire. */
+    protected final void countTickBytes(long bytes) {
+        tickBytesWritten += bytes;
+    }
+
     /** Ticks handed to the transport so far; any thread, for the metrics. */
     public final long ticksWritten() {
         return ticksWritten;

@@ -21,4 +21,7 @@ public interface Drainable {
 
     /** Ticks handed to its transport so far; any thread, for the metrics (may be a batch stale). */
     long ticksWritten();
+
+    /** Bytes of those ticks (frames or events, nothing around them); as {@link #ticksWritten}. */
+    long tickBytesWritten();
 }

@@ -74,6 +74,11 @@ public final class SessionLifecycle implements Drainable {
         return subscriber == null ? 0 : subscriber.ticksWritten();
     }
 
+    @Override
+    public long tickBytesWritten() {
+        return subscriber == null ? 0 : subscriber.tickBytesWritten();
+    }
+
     /**
      * The session is open on {@code executor}: registered, and its expiry armed unless {@code
      * principal} is null (a session that ends on its own soon, such as a long poll).

@@ -16,6 +16,8 @@ public final class SessionRegistry {
     private final Set<Drainable> sessions = ConcurrentHashMap.newKeySet();
     /** Per transport: ticks written by sessions that have closed (the open ones are summed live). */
     private final LongAdder[] closedTicksWritten = new LongAdder[TransportKind.values().length];
+    /** Per transport: bytes of those ticks. */
+    private final LongAdder[] closedTickBytes = new LongAdder[TransportKind.values().length];
     /** Per transport: sessions ever opened. */
     private final LongAdder[] opened = new LongAdder[TransportKind.values().length];
 
@@ -23,6 +25,7 @@ public final class SessionRegistry {
         for (int i = 0; i < opened.length; i++) {
             opened[i] = new LongAdder();
             closedTicksWritten[i] = new LongAdder();
+            closedTickBytes[i] = new LongAdder();
         }
     }
 
@@ -35,16 +38,17 @@ public final class SessionRegistry {
     public void remove(Drainable s) {
         if (sessions.remove(s)) {
             closedTicksWritten[s.transport().ordinal()].add(s.ticksWritten());
+            closedTickBytes[s.transport().ordinal()].add(s.tickBytesWritten());
         }
     }
 
     /** What the metrics show of one transport's sessions. */
     public record TransportStats(
-            TransportKind transport, int open, long opened, long subscriptions, long ticksWritten) {}
+            TransportKind transport, int open, long opened, long subscriptions, long ticksWritten, long tickBytes) {}
 
     /**
      * Any thread, at scrape time: per transport, open sessions, sessions ever opened, their
-     * subscriptions and the ticks written to them (closed sessions' included). One pass over the
+     * subscriptions and the ticks (and their bytes) written to them (closed sessions' included). One pass over the
      * open sessions; their counts may be a batch stale.
      */
     public List<TransportStats> statsByTransport() {
@@ -52,17 +56,24 @@ public final class SessionRegistry {
         final int[] open = new int[n];
         final long[] subscriptions = new long[n];
         final long[] written = new long[n];
+        final long[] bytes = new long[n];
         for (Drainable s : sessions) {
             final int t = s.transport().ordinal();
             open[t]++;
             subscriptions[t] += s.subscriptions();
             written[t] += s.ticksWritten();
+            bytes[t] += s.tickBytesWritten();
         }
         final List<TransportStats> stats = new ArrayList<>(n);
         for (TransportKind k : TransportKind.values()) {
             final int t = k.ordinal();
             stats.add(new TransportStats(
-                    k, open[t], opened[t].sum(), subscriptions[t], written[t] + closedTicksWritten[t].sum()));
+                    k,
+                    open[t],
+                    opened[t].sum(),
+                    subscriptions[t],
+                    written[t] + closedTicksWritten[t].sum(),
+                    bytes[t] + closedTickBytes[t].sum()));
         }
         return stats;
     }

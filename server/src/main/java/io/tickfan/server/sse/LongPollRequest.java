@@ -210,7 +210,9 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
             ticks.writeByte(',');
         }
         final ByteBuf frame = tick.webSocketFrame();
-        ticks.writeBytes(frame, TickEncoder.FRAME_HEADROOM, frame.writerIndex() - TickEncoder.FRAME_HEADROOM);
+        final int json = frame.writerIndex() - TickEncoder.FRAME_HEADROOM;
+        ticks.writeBytes(frame, TickEncoder.FRAME_HEADROOM, json);
+        countTickBytes(json);
         // The tick's own SSE id: where a stream that got it would resume (ticks come in the order
         // their ids advance: replayed ones before the reply's position, live ones after it).
         position.clear();

@@ -128,20 +128,26 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
 
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
-        if (socket == null
-                || !dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
+        if (socket != null
+                && dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
+            countTickBytes(BatchWriter.bytesOf(ticks, count, BatchWriter.SSE));
+        } else {
             super.writeTicks(ticks, count);
         }
     }
 
     @Override
     protected void deliver(EncodedTick tick) {
-        write(tick.sseEvent().retainedDuplicate());
+        final ByteBuf event = tick.sseEvent();
+        countTickBytes(event.readableBytes());
+        write(event.retainedDuplicate());
     }
 
     @Override
     protected void deliverConflated(EncodedTick tick) {
-        write(engine.conflatedSseEvent(tick));
+        final ByteBuf event = engine.conflatedSseEvent(tick);
+        countTickBytes(event.readableBytes());
+        write(event);
     }
 
     @Override

@@ -139,16 +139,10 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
 
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
-        if (socket == null
-                || !dispatcher
-                        .batchWriter()
-                        .write(
-                                ctx.channel(),
-                                ctx,
-                                socket,
-                                ticks,
-                                count,
-                                binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET)) {
+        final int variant = binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET;
+        if (socket != null && dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, variant)) {
+            countTickBytes(BatchWriter.bytesOf(ticks, count, variant));
+        } else {
             super.writeTicks(ticks, count);
         }
     }
@@ -156,15 +150,16 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     @Override
     protected void deliver(EncodedTick tick) {
         final ByteBuf frame = binaryTicks ? engine.binaryFrame(tick) : tick.webSocketFrame();
+        countTickBytes(frame.readableBytes());
         ctx.write(frame.retainedDuplicate(), ctx.voidPromise());
         unflushed = true;
     }
 
     @Override
     protected void deliverConflated(EncodedTick tick) {
-        ctx.write(
-                binaryTicks ? engine.conflatedBinaryFrame(tick) : engine.conflatedWebSocketFrame(tick),
-                ctx.voidPromise());
+        final ByteBuf frame = binaryTicks ? engine.conflatedBinaryFrame(tick) : engine.conflatedWebSocketFrame(tick);
+        countTickBytes(frame.readableBytes());
+        ctx.write(frame, ctx.voidPromise());
         unflushed = true;
     }
 

@@ -94,6 +94,15 @@ public final class TickfanMetrics implements MetricsScraper {
                         .statsByTransport()
                         .forEach(t -> cb.call(t.ticksWritten(), t.transport().label())))
                 .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_tick_bytes_written_total")
+                .help("bytes of the ticks handed to each transport (WebSocket frames, SSE events, poll JSON; not"
+                        + " control messages, HTTP/2 frame headers or TLS), counted per batch")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.tickBytes(), t.transport().label())))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("tickfan_outbound_pending_bytes")
                 .help("bytes queued in Netty for client connections and not yet taken by the kernel (all connections)")
