@@ -50,6 +50,8 @@ public abstract class Subscriber {
     private long ticksWritten;
     /** Bytes of the ticks handed to the transport (their frames or events, nothing around them); as {@link #ticksWritten}. */
     private long tickBytesWritten;
+    /** Ticks this subscriber never got: replaced by a newer one of the same symbol while it lagged. */
+    private long ticksConflatedAway;
 
     /** Latest held-back tick per symbol while lagging; null while keeping up. */
     private Int2ObjectHashMap<EncodedTick> conflated;
@@ -79,6 +81,11 @@ public abstract class Subscriber {
     }
 
     /** Number of symbols this subscriber is subscribed to or subscribing to. */
+    /** Ticks skipped by conflation so far (a newer one of the symbol replaced them); any thread, for the metrics. */
+    public final long ticksConflatedAway() {
+        return ticksConflatedAway;
+    }
+
     /** Bytes of the ticks handed to the transport so far; any thread, for the metrics. */
     public final long tickBytesWritten() {
         return tickBytesWritten;
@@ -259,6 +266,7 @@ public abstract class Subscriber {
         final EncodedTick previous = conflated.put(tick.symbolId(), tick.retain());
         if (previous != null) {
             previous.release();
+            ticksConflatedAway++;
         }
     }
 

@@ -24,4 +24,7 @@ public interface Drainable {
 
     /** Bytes of those ticks (frames or events, nothing around them); as {@link #ticksWritten}. */
     long tickBytesWritten();
+
+    /** Ticks it never got, replaced by newer ones while it lagged (conflation); as {@link #ticksWritten}. */
+    long ticksConflatedAway();
 }

@@ -79,6 +79,11 @@ public final class SessionLifecycle implements Drainable {
         return subscriber == null ? 0 : subscriber.tickBytesWritten();
     }
 
+    @Override
+    public long ticksConflatedAway() {
+        return subscriber == null ? 0 : subscriber.ticksConflatedAway();
+    }
+
     /**
      * The session is open on {@code executor}: registered, and its expiry armed unless {@code
      * principal} is null (a session that ends on its own soon, such as a long poll).

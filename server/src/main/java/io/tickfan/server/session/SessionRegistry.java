@@ -18,6 +18,8 @@ public final class SessionRegistry {
     private final LongAdder[] closedTicksWritten = new LongAdder[TransportKind.values().length];
     /** Per transport: bytes of those ticks. */
     private final LongAdder[] closedTickBytes = new LongAdder[TransportKind.values().length];
+    /** Per transport: ticks conflated away. */
+    private final LongAdder[] closedConflated = new LongAdder[TransportKind.values().length];
     /** Per transport: sessions ever opened. */
     private final LongAdder[] opened = new LongAdder[TransportKind.values().length];
 
@@ -26,6 +28,7 @@ public final class SessionRegistry {
             opened[i] = new LongAdder();
             closedTicksWritten[i] = new LongAdder();
             closedTickBytes[i] = new LongAdder();
+            closedConflated[i] = new LongAdder();
         }
     }
 
@@ -39,12 +42,19 @@ public final class SessionRegistry {
         if (sessions.remove(s)) {
             closedTicksWritten[s.transport().ordinal()].add(s.ticksWritten());
             closedTickBytes[s.transport().ordinal()].add(s.tickBytesWritten());
+            closedConflated[s.transport().ordinal()].add(s.ticksConflatedAway());
         }
     }
 
     /** What the metrics show of one transport's sessions. */
     public record TransportStats(
-            TransportKind transport, int open, long opened, long subscriptions, long ticksWritten, long tickBytes) {}
+            TransportKind transport,
+            int open,
+            long opened,
+            long subscriptions,
+            long ticksWritten,
+            long tickBytes,
+            long ticksConflatedAway) {}
 
     /**
      * Any thread, at scrape time: per transport, open sessions, sessions ever opened, their
@@ -57,12 +67,14 @@ public final class SessionRegistry {
         final long[] subscriptions = new long[n];
         final long[] written = new long[n];
         final long[] bytes = new long[n];
+        final long[] conflated = new long[n];
         for (Drainable s : sessions) {
             final int t = s.transport().ordinal();
             open[t]++;
             subscriptions[t] += s.subscriptions();
             written[t] += s.ticksWritten();
             bytes[t] += s.tickBytesWritten();
+            conflated[t] += s.ticksConflatedAway();
         }
         final List<TransportStats> stats = new ArrayList<>(n);
         for (TransportKind k : TransportKind.values()) {
@@ -73,7 +85,8 @@ public final class SessionRegistry {
                     opened[t].sum(),
                     subscriptions[t],
                     written[t] + closedTicksWritten[t].sum(),
-                    bytes[t] + closedTickBytes[t].sum()));
+                    bytes[t] + closedTickBytes[t].sum(),
+                    conflated[t] + closedConflated[t].sum()));
         }
         return stats;
     }

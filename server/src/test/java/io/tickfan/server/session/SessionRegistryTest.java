@@ -47,6 +47,11 @@ class SessionRegistryTest {
         }
 
         @Override
+        public long ticksConflatedAway() {
+            return written / 5;
+        }
+
+        @Override
         public EventExecutor executor() {
             return ImmediateEventExecutor.INSTANCE;
         }
@@ -104,12 +109,13 @@ class SessionRegistryTest {
                 new java.util.EnumMap<>(TransportKind.class);
         registry.statsByTransport().forEach(s -> by.put(s.transport(), s));
         assertEquals(
-                new SessionRegistry.TransportStats(TransportKind.WEBSOCKET, 1, 1, 3, 10, 1000),
+                new SessionRegistry.TransportStats(TransportKind.WEBSOCKET, 1, 1, 3, 10, 1000, 2),
                 by.get(TransportKind.WEBSOCKET));
         assertEquals(
-                new SessionRegistry.TransportStats(TransportKind.SSE_HTTP2, 1, 2, 3, 25, 2500),
+                new SessionRegistry.TransportStats(TransportKind.SSE_HTTP2, 1, 2, 3, 25, 2500, 5),
                 by.get(TransportKind.SSE_HTTP2));
-        assertEquals(new SessionRegistry.TransportStats(TransportKind.POLL, 0, 0, 0, 0, 0), by.get(TransportKind.POLL));
+        assertEquals(
+                new SessionRegistry.TransportStats(TransportKind.POLL, 0, 0, 0, 0, 0, 0), by.get(TransportKind.POLL));
     }
 
     @Test

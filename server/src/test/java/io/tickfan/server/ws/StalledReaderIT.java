@@ -81,6 +81,12 @@ class StalledReaderIT {
                     }
                 }
                 final long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+                // The metrics count what conflation kept from them (one symbol: all but the newest).
+                final long conflatedAway = server.context().sessions.statsByTransport().stream()
+                        .filter(t -> t.transport() == io.tickfan.server.session.TransportKind.WEBSOCKET)
+                        .mapToLong(io.tickfan.server.session.SessionRegistry.TransportStats::ticksConflatedAway)
+                        .sum();
+                assertTrue(conflatedAway > 0, "conflated ticks counted for the stalled readers: " + conflatedAway);
                 for (TestClient c : healthy) {
                     assertEquals(published, c.awaitSeq("STALL", published).seq);
                     assertTrue(

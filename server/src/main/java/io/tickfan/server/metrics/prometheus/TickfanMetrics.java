@@ -103,6 +103,16 @@ public final class TickfanMetrics implements MetricsScraper {
                         .statsByTransport()
                         .forEach(t -> cb.call(t.tickBytes(), t.transport().label())))
                 .register(registry);
+        CounterWithCallback.builder()
+                .name("tickfan_ticks_conflated_total")
+                .help("ticks lagging subscribers never got because a newer tick of the same symbol replaced them"
+                        + " (conflation), by transport")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t ->
+                                cb.call(t.ticksConflatedAway(), t.transport().label())))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("tickfan_outbound_pending_bytes")
                 .help("bytes queued in Netty for client connections and not yet taken by the kernel (all connections)")
