@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,15 +38,23 @@ public final class Refusals {
         }
     }
 
+    private final LongSupplier nanoClock;
+
     public Refusals(long intervalMs) {
+        this(intervalMs, System::nanoTime);
+    }
+
+    /** With {@code nanoClock} for {@link System#nanoTime()} (tests move it by hand). */
+    Refusals(long intervalMs, LongSupplier nanoClock) {
         this.intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.nanoClock = nanoClock;
     }
 
     /** Counts one refusal and logs it unless this reason was logged within the interval. */
     public void record(int status, String reason) {
         final Entry e = entry(status, reason);
         e.total.increment();
-        final long now = System.nanoTime();
+        final long now = nanoClock.getAsLong();
         final long last = e.lastLogNs.get();
         if ((last == Long.MIN_VALUE || now - last >= intervalNs) && e.lastLogNs.compareAndSet(last, now)) {
             final long total = e.total.sum();

@@ -78,7 +78,13 @@ class AuthenticatorTest {
             answered.countDown();
         });
         assertTrue(answered.await(10, TimeUnit.SECONDS), "the answer was lost with the loop");
-        Thread.sleep(50);
+        // The pool has one thread: once a later verification is answered, the first one's task has
+        // run to its end, so a second answer to it would have come by now.
+        final DefaultEventLoop live = new DefaultEventLoop();
+        final CountDownLatch later = new CountDownLatch(1);
+        authenticator.verify(distinctEs256(2), live, result -> later.countDown());
+        assertTrue(later.await(10, TimeUnit.SECONDS), "the later verification was answered");
+        live.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         assertEquals(1, calls.get());
         authenticator.close();
     }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.tickfan.server.auth.Principal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,9 +13,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The lifecycle every transport shares, on a real event loop with a transport that records how it ended. */
+/**
+ * The lifecycle every transport shares, on an embedded event loop whose clock the test moves, with a
+ * transport that records how it ended.
+ */
 class SessionLifecycleTest {
-    private final EventLoop loop = new DefaultEventLoop();
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final EventLoop loop = channel.eventLoop();
     private final SessionRegistry registry = new SessionRegistry();
     private final List<String> endings = new CopyOnWriteArrayList<>();
     private final SessionLifecycle.Ending transport = new SessionLifecycle.Ending() {
@@ -35,17 +39,29 @@ class SessionLifecycleTest {
         }
     };
 
+    {
+        channel.freezeTime();
+    }
+
     @AfterEach
     void stop() {
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        channel.finishAndReleaseAll();
     }
 
     private static Principal expiringInMs(long ms) {
         return new Principal("u", System.currentTimeMillis() + ms, null, false, false);
     }
 
-    private void onLoop(Runnable task) throws Exception {
-        loop.submit(task).get(5, TimeUnit.SECONDS);
+    /** Runs {@code task} on the loop, then whatever it and others queued there. */
+    private void onLoop(Runnable task) {
+        task.run();
+        channel.runPendingTasks();
+    }
+
+    /** Moves the loop's clock on by {@code ms} and runs the timers that came due. */
+    private void advanceMs(long ms) {
+        channel.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
     }
 
     @Test
@@ -54,9 +70,9 @@ class SessionLifecycleTest {
                 new SessionLifecycle(registry, 100, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
         assertEquals(1, registry.size());
-        Thread.sleep(50);
+        advanceMs(150);
         assertEquals(List.of(), endings, "not before exp plus the grace period");
-        awaitEndings(1);
+        advanceMs(100);
         assertEquals(List.of("expired"), endings);
         onLoop(lifecycle::closed);
         assertEquals(0, registry.size());
@@ -67,7 +83,7 @@ class SessionLifecycleTest {
         final SessionLifecycle lifecycle = new SessionLifecycle(registry, 0, transport, TransportKind.WEBSOCKET, null);
         onLoop(() -> lifecycle.open(loop, expiringInMs(150)));
         onLoop(() -> lifecycle.refreshed(expiringInMs(60_000)));
-        Thread.sleep(400);
+        advanceMs(400);
         assertEquals(List.of(), endings, "the old token's expiry no longer ends the session");
     }
 
@@ -94,15 +110,8 @@ class SessionLifecycleTest {
         onLoop(() -> lifecycle.open(loop, expiringInMs(100)));
         onLoop(lifecycle::closed);
         lifecycle.restart(5);
-        Thread.sleep(300);
+        advanceMs(300);
         assertEquals(List.of(), endings);
         assertEquals(0, registry.size());
-    }
-
-    private void awaitEndings(int n) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (endings.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
     }
 }
