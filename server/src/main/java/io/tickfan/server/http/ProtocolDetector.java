@@ -87,6 +87,9 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                         .addLast("router", new HttpRouter(context, true));
             }
         }));
+        if (context.readReceiptMs <= 0) {
+            return; // receipts off: no handler and no state per connection
+        }
         p.addAfter(
                 "streams",
                 Http2ReadReceipts.NAME,

@@ -47,7 +47,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     private ChannelHandlerContext ctx;
     /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
     private BatchWriter.Sink socket;
-    /** Read receipts (numbered pings), created on attach. */
+    /** Read receipts (numbered pings), created on attach; null when outbound.readReceiptMs is 0. */
     private ReadReceipts receipts;
 
     /** Whether something was written through the pipeline since its last flush. */
@@ -73,7 +73,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
-        this.receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
+        this.receipts = context.readReceiptMs > 0 ? new ReadReceipts(context.readReceiptMs, System.nanoTime()) : null;
         this.rate = newRate();
         lifecycle.open(ctx.executor(), principal);
     }
@@ -165,7 +165,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
 
     @Override
     protected long unansweredSinceNs() {
-        return receipts.stalledSinceNs();
+        return receipts == null ? 0 : receipts.stalledSinceNs();
     }
 
     /**
@@ -174,8 +174,8 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
      * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        if (lifecycle.isClosing() || isLagging()) {
-            return; // while lagging, the receipts already owed tell when it caught up
+        if (receipts == null || lifecycle.isClosing() || isLagging()) {
+            return; // off; or while lagging, the receipts already owed tell when it caught up
         }
         final long number = receipts.due(System.nanoTime());
         if (number != 0) {
@@ -186,7 +186,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
 
     /** A pong: if it answers a read receipt, the client read everything written before it. */
     void onPong(ByteBuf content) {
-        if (content.readableBytes() == 8) {
+        if (receipts != null && content.readableBytes() == 8) {
             receipts.answered(content.getLong(content.readerIndex()), System.nanoTime());
         }
     }
