@@ -2,8 +2,8 @@ package io.tickfan.bench.support;
 
 /**
  * How many times the guarded benchmarks repeat their operation per invocation: 1 normally. The
- * guard's own test sets {@value #PROPERTY}=2 in the benchmark JVM to produce a real 2x slowdown of
- * the measured code (twice the work, same code), and checks that the guard rejects it.
+ * guard's own test sets {@value #PROPERTY}=3 in the benchmark JVM to produce a real slowdown of
+ * the measured code (three times the work, same code), and checks that the guard rejects it.
  */
 public final class Slowdown {
     public static final String PROPERTY = "tickfan.bench.slowdown";

@@ -18,13 +18,19 @@ import org.junit.jupiter.api.Test;
 /**
  * Proof that the guard can fail: the same benchmarks, measured for real, pass the committed
  * baselines as they are, and are rejected when the benchmark JVM doubles their work ({@link
- * Slowdown}); and a benchmark that allocates is rejected by a zero-allocation budget.
+ * Slowdown}, three times the work); and a benchmark that allocates is rejected by a zero-allocation budget.
  *
  * <p>The slowed run is judged against the lower of the committed ratio and the one the normal run
  * just measured, not the committed one alone: a ratio to the calibration still differs from one machine to another (dispatch measured
  * 0.122 on one VM against a baseline of 0.163 taken on another), and what this test proves is
- * the guard's mechanism, calibration, tolerance and retries included, rejecting a 2x slowdown of
+ * the guard's mechanism, calibration, tolerance and retries included, rejecting a real slowdown of
  * its baseline.
+ *
+ * <p>Three times the work, not two: a repeated pass over the same 100 subscribers runs on warm
+ * caches and costs less than the first, so twice the work measured as little as 1.48x its normal
+ * ratio on a CI run (dispatch over two loops, best iteration of three attempts), inside the 1.5x
+ * tolerance. Three times the work measures 2x or more, so what fails here is the guard, not the
+ * margin.
  */
 class RegressionGuardIT {
     private static final List<String> GUARDED = List.of(
@@ -35,7 +41,7 @@ class RegressionGuardIT {
     private static final String ALLOCATING = "ClientMessageDecodeBench.subscribe";
 
     @Test
-    void shouldPassTheNormalVariantAndRejectATwofoldSlowdown() throws Exception {
+    void shouldPassTheNormalVariantAndRejectAThreefoldSlowdown() throws Exception {
         final Path reports = Files.createDirectories(GuardTestSupport.reportDir());
         final Baselines baselines = Baselines.read(GuardTestSupport.baselinesFile());
         final List<String> includes = new ArrayList<>();
@@ -50,7 +56,7 @@ class RegressionGuardIT {
         assertTrue(normal.passed(), normal::report);
 
         final List<String> slowArgs = new ArrayList<>(BenchSuite.CI_JVM_ARGS);
-        slowArgs.add("-D" + Slowdown.PROPERTY + "=2");
+        slowArgs.add("-D" + Slowdown.PROPERTY + "=3");
         final Map<String, Baselines.Entry> measuredHere = new TreeMap<>(baselines.benchmarks());
         for (String key : GUARDED) {
             // The lower of the committed ratio and the one just measured: noise only adds time, so
