@@ -3,10 +3,10 @@ package io.tickfan.bench.support;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.IovArray;
-import io.tickfan.server.fanout.BatchWriter;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.transport.BatchWriter;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,14 +52,24 @@ public class ChannelSubscriber extends Subscriber {
         return flushes.get();
     }
 
+    private BatchWriter writer;
+
+    /** The loop thread's writer, taken on the loop at the first batch, as a session takes it on attach. */
+    private BatchWriter writer() {
+        BatchWriter w = writer;
+        if (w == null) {
+            writer = w = BatchWriter.ofThisThread();
+        }
+        return w;
+    }
+
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
         if (capture) {
             capture = false;
             captured = ticks[0].retain();
         }
-        if (PIPELINE_WRITES
-                || !dispatcher.batchWriter().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
+        if (PIPELINE_WRITES || !writer().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
             super.writeTicks(ticks, count);
         }
     }

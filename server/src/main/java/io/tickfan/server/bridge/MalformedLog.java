@@ -1,7 +1,7 @@
 package io.tickfan.server.bridge;
 
 import io.lettuce.core.StreamMessage;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -63,7 +63,7 @@ public final class EncodedTick extends AbstractReferenceCounted {
      * @param merged the tick as encoded (copied)
      * @param position the sequencer's global position of the tick
      */
-    static EncodedTick of(
+    public static EncodedTick of(
             int symbolId, byte[] symbolAscii, Tick merged, long position, ByteBuf webSocketFrame, ByteBuf sseEvent) {
         return of(symbolId, symbolAscii, merged, position, 0, null, webSocketFrame, sseEvent);
     }

@@ -12,6 +12,7 @@ import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
+import io.tickfan.server.metrics.Counters;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ public final class FanoutEngine implements AutoCloseable {
     // allocator allocates a new one per delivery (40 B, JMH). Under paranoid leak detection each
     // pooled duplicate carries its own leak tracker with stack traces (about 4 KiB while in
     // flight: jmap showed 190k of them in the 1,000-client test), hence the tests' larger heap.
-    static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+    public static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
     private static final Logger LOG = LoggerFactory.getLogger(FanoutEngine.class);
 
     private final SymbolTable symbols;

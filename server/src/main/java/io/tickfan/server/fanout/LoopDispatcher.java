@@ -2,6 +2,7 @@ package io.tickfan.server.fanout;
 
 import io.netty.channel.EventLoop;
 import io.tickfan.protocol.EpochNanos;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.metrics.LatencyRecorder;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,7 +31,6 @@ public final class LoopDispatcher {
     /** This batch's ticks and replies: subscribers queue them unretained, so they live until the flush. */
     private final ArrayList<Object> drainedEvents = new ArrayList<>();
 
-    private final BatchWriter batchWriter = new BatchWriter();
     private final Counters counters;
     private long deliveries;
     /**
@@ -187,11 +187,6 @@ public final class LoopDispatcher {
         events.clear();
     }
 
-    /** Loop thread: the writer subscribers of this loop share for gathering writes. */
-    public BatchWriter batchWriter() {
-        return batchWriter;
-    }
-
     private void wakeSelf() {
         if (scheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
@@ -204,7 +199,6 @@ public final class LoopDispatcher {
         while ((event = inbox.poll()) != null) {
             release(event);
         }
-        batchWriter.release();
     }
 
     static void release(Object event) {

@@ -6,6 +6,7 @@ import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
+import io.tickfan.server.metrics.Counters;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

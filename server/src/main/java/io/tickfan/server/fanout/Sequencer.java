@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.metrics.Counters;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

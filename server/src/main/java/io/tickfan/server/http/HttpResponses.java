@@ -55,4 +55,12 @@ public final class HttpResponses {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return response;
     }
+
+    /** 503 {@code overloaded} with {@code Retry-After: 1}, then close: a stream or poll refused for load. */
+    public static void refuseOverloaded(ChannelHandlerContext ctx) {
+        final FullHttpResponse response = json(
+                HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"overloaded\",\"reason\":\"server busy; retry\"}");
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+        sendAndClose(ctx, response);
+    }
 }

@@ -15,7 +15,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.admission.AdmissionHandler;
-import io.tickfan.server.sse.LongPollRequest;
+import io.tickfan.server.poll.LongPollRequest;
 import io.tickfan.server.sse.SseUpgrader;
 import io.tickfan.server.ws.WebSocketUpgrader;
 

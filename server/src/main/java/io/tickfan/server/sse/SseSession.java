@@ -10,14 +10,15 @@ import io.tickfan.protocol.ServerMessages;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
-import io.tickfan.server.fanout.BatchWriter;
-import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.metrics.Counters;
+import io.tickfan.server.session.ResumePoint;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
+import io.tickfan.server.transport.BatchWriter;
 import io.tickfan.server.transport.Connections;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,8 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     private ChannelHandlerContext ctx;
     /** The socket (HTTP/1.1 only), for gathering writes of tick batches; else null. */
     private BatchWriter.Sink socket;
+    /** This loop's gathering writer; null with {@link #socket}. */
+    private BatchWriter writer;
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
     /** The connection's read receipts (HTTP/2 only; else null). */
@@ -78,6 +81,7 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
+        this.writer = socket != null ? BatchWriter.ofThisThread() : null;
         this.receipts = http2 && ctx.channel().parent() != null
                 ? ctx.channel().parent().pipeline().get(Http2ReadReceipts.class)
                 : null;
@@ -128,8 +132,7 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
 
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
-        if (socket != null
-                && dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
+        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
             countTickBytes(BatchWriter.bytesOf(ticks, count, BatchWriter.SSE));
         } else {
             super.writeTicks(ticks, count);

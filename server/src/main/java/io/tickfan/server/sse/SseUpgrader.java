@@ -3,7 +3,6 @@ package io.tickfan.server.sse;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,6 +15,7 @@ import io.tickfan.server.auth.Principal;
 import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.SymbolQuery;
+import io.tickfan.server.session.ResumePoint;
 import java.util.List;
 
 /**
@@ -47,13 +47,6 @@ public final class SseUpgrader {
      * The engine's command queue is full ({@code fanout.commandQueueCapacity}): 503 {@code
      * overloaded} with {@code Retry-After: 1}, nothing subscribed, the connection closed.
      */
-    static void refuseOverloaded(ChannelHandlerContext ctx) {
-        final FullHttpResponse response = HttpResponses.json(
-                HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"overloaded\",\"reason\":\"server busy; retry\"}");
-        response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
-        HttpResponses.sendAndClose(ctx, response);
-    }
-
     private static void open(
             ChannelHandlerContext ctx,
             FullHttpRequest request,
@@ -77,7 +70,7 @@ public final class SseUpgrader {
         final SseSession session = new SseSession(
                 context, principal, context.engine.dispatcher(ctx.channel().eventLoop()), http2);
         if (!session.subscribe(query.symbolIds(), resume)) {
-            refuseOverloaded(ctx);
+            HttpResponses.refuseOverloaded(ctx);
             return;
         }
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);

@@ -16,16 +16,16 @@ import io.tickfan.protocol.ServerMessages;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.admission.TokenBucket;
 import io.tickfan.server.auth.Principal;
-import io.tickfan.server.fanout.BatchWriter;
-import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
+import io.tickfan.server.transport.BatchWriter;
 import io.tickfan.server.transport.Connections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +47,8 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     private ChannelHandlerContext ctx;
     /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
     private BatchWriter.Sink socket;
+    /** This loop's gathering writer; null with {@link #socket}. */
+    private BatchWriter writer;
     /** Read receipts (numbered pings), created on attach; null when outbound.readReceiptMs is 0. */
     private ReadReceipts receipts;
 
@@ -73,6 +75,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
+        this.writer = socket != null ? BatchWriter.ofThisThread() : null;
         this.receipts = context.readReceiptMs > 0 ? new ReadReceipts(context.readReceiptMs, System.nanoTime()) : null;
         this.rate = newRate();
         lifecycle.open(ctx.executor(), principal);
@@ -140,7 +143,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     @Override
     protected void writeTicks(EncodedTick[] ticks, int count) {
         final int variant = binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET;
-        if (socket != null && dispatcher.batchWriter().write(ctx.channel(), ctx, socket, ticks, count, variant)) {
+        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant)) {
             countTickBytes(BatchWriter.bytesOf(ticks, count, variant));
         } else {
             super.writeTicks(ticks, count);

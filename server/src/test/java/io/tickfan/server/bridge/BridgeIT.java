@@ -9,7 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.Received;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;

@@ -13,6 +13,7 @@ import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.Ticks;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

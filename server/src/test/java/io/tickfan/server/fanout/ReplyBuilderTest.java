@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.netty.buffer.ByteBufAllocator;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.metrics.Counters;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.RawWebSocket;
 import io.tickfan.server.testing.TickfanServerExtension;
 import java.io.ByteArrayOutputStream;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import java.io.IOException;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;

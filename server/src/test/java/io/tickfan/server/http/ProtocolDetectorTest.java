@@ -93,7 +93,7 @@ class ProtocolDetectorTest {
 
     @Test
     void shouldTellHttp1FromTlsAndServeItBehindTls() throws Exception {
-        final SslContext server = io.tickfan.server.http.TlsContexts.fromConfig(
+        final SslContext server = io.tickfan.server.transport.TlsContexts.fromConfig(
                 ServerConfig.defaults().with(ServerConfig.TLS_SELF_SIGNED, true));
         final SslContext clientContext = SslContextBuilder.forClient()
                 .sslProvider(SslProvider.JDK)

@@ -12,6 +12,7 @@ import io.tickfan.protocol.ServerMessageDecoder;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.poll.LongPollRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

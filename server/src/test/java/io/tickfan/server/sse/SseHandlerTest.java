@@ -14,6 +14,7 @@ import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.session.ResumePoint;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;

@@ -10,7 +10,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

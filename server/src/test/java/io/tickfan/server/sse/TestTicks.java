@@ -4,8 +4,8 @@ import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
-import io.tickfan.server.fanout.Counters;
 import io.tickfan.server.fanout.IngestRing;
+import io.tickfan.server.metrics.Counters;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 

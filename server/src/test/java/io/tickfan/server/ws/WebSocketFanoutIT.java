@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.Tick;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
 import io.tickfan.server.testing.TickfanServerExtension;

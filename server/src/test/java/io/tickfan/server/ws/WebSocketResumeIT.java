@@ -9,7 +9,7 @@ import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.Received;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;

@@ -1,4 +1,4 @@
-package io.tickfan.server.fanout;
+package io.tickfan.server.metrics;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,4 +1,4 @@
-package io.tickfan.server.http;
+package io.tickfan.server.transport;
 
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;

@@ -1,4 +1,4 @@
-package io.tickfan.server.sse;
+package io.tickfan.server.poll;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -26,6 +26,7 @@ import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.RequestDeadlineHandler;
 import io.tickfan.server.http.SymbolQuery;
+import io.tickfan.server.session.ResumePoint;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
 import java.net.InetSocketAddress;
@@ -154,7 +155,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
                 == FanoutEngine.OVERLOADED) {
             poll.ticks.release();
             poll.position.release();
-            SseUpgrader.refuseOverloaded(ctx);
+            HttpResponses.refuseOverloaded(ctx);
             return;
         }
         if (!http2) {

@@ -1,4 +1,4 @@
-package io.tickfan.server.sse;
+package io.tickfan.server.session;
 
 import io.tickfan.protocol.SseEvents;
 
@@ -11,10 +11,10 @@ import io.tickfan.protocol.SseEvents;
  * @param epochMatches false when the id is malformed, of another shape (another shard count) or
  *     from another epoch: every symbol gets a reset snapshot
  */
-record ResumePoint(long[] positions, boolean epochMatches) {
-    static final ResumePoint NONE = new ResumePoint(null, true);
+public record ResumePoint(long[] positions, boolean epochMatches) {
+    public static final ResumePoint NONE = new ResumePoint(null, true);
 
-    static ResumePoint parse(String lastEventId, String epoch, int positionShards) {
+    public static ResumePoint parse(String lastEventId, String epoch, int positionShards) {
         if (lastEventId == null || lastEventId.isEmpty()) {
             return NONE;
         }

@@ -1,4 +1,4 @@
-package io.tickfan.server.fanout;
+package io.tickfan.server.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -10,6 +10,9 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Limits;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.FanoutEngine;
 import java.io.IOException;
 
 /**
@@ -27,7 +30,8 @@ import java.io.IOException;
  * conflation) see the backlog exactly as before. TLS connections and transports other than epoll
  * have no {@link Sink} and always go through the pipeline.
  *
- * <p>One instance per event loop ({@link LoopDispatcher#batchWriter()}); used on that loop only.
+ * <p>One instance per event loop thread ({@link #ofThisThread()}), used on that thread only and freed
+ * when the thread ends.
  */
 public final class BatchWriter {
     /** Tick variant: the complete WebSocket frame. */
@@ -48,8 +52,28 @@ public final class BatchWriter {
         long writev(IovArray iov) throws IOException;
     }
 
+    private static final FastThreadLocal<BatchWriter> PER_THREAD = new FastThreadLocal<>() {
+        @Override
+        protected BatchWriter initialValue() {
+            return new BatchWriter();
+        }
+
+        @Override
+        protected void onRemoval(BatchWriter writer) {
+            writer.release();
+        }
+    };
+
     private IovArray iov;
     private long directWrites;
+
+    /**
+     * The calling thread's writer (an event loop's: Netty frees it when the loop's thread ends).
+     * Sessions take it once, on their loop, when they attach.
+     */
+    public static BatchWriter ofThisThread() {
+        return PER_THREAD.get();
+    }
 
     /**
      * A sink writing straight to {@code channel}'s socket, or null when the channel must be written
@@ -174,8 +198,8 @@ public final class BatchWriter {
         };
     }
 
-    /** After the loop stopped: frees the native iovec array. */
-    void release() {
+    /** Frees the native iovec array (it is made again if the writer is used after). */
+    public void release() {
         if (iov != null) {
             iov.release();
             iov = null;

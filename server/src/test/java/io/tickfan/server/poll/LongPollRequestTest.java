@@ -1,4 +1,4 @@
-package io.tickfan.server.sse;
+package io.tickfan.server.poll;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
