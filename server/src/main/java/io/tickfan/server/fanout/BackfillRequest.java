@@ -22,7 +22,7 @@ public final class BackfillRequest {
     private final int fieldMask;
     final byte[] epochAscii;
     /** The deferred subscribe this request belongs to (sequencer only). */
-    Object owner;
+    Sequencer.DeferredSubscribe owner;
 
     private Tick[] ticks;
     private long[] positions;

@@ -10,7 +10,7 @@ final class Command {
     static final int REFUSE = 4;
     /** {@code symbolIds[0]} was retired from the symbol table (interest-only, last hold gone): forget it. */
     static final int RECLAIM = 5;
-    /** Runs {@code tag} (a Runnable) on the sequencer thread. */
+    /** Runs {@link #task} on the sequencer thread. */
     static final int TASK = 6;
 
     final int kind;
@@ -26,8 +26,14 @@ final class Command {
 
     final BackfillRequest backfill;
 
-    /** What the subscriber gets back with the reply ({@link Subscriber#onSubscribed}); may be null. */
-    final Object tag;
+    /**
+     * The acknowledgement the subscriber writes when the reply comes ({@link Subscriber#onSubscribed},
+     * a WebSocket {@code ack} message); null when the transport acknowledges nothing.
+     */
+    final String ack;
+
+    /** What a {@link #TASK} runs; null for every other kind. */
+    final Runnable task;
 
     private Command(
             int kind,
@@ -38,7 +44,8 @@ final class Command {
             long[] sincePositions,
             boolean epochMatches,
             BackfillRequest backfill,
-            Object tag) {
+            String ack,
+            Runnable task) {
         this.kind = kind;
         this.loopIndex = loopIndex;
         this.symbolIds = symbolIds;
@@ -47,7 +54,8 @@ final class Command {
         this.sincePositions = sincePositions;
         this.epochMatches = epochMatches;
         this.backfill = backfill;
-        this.tag = tag;
+        this.ack = ack;
+        this.task = task;
     }
 
     static Command subscribe(
@@ -57,32 +65,33 @@ final class Command {
             long[] since,
             long[] sincePositions,
             boolean epochMatches,
-            Object tag) {
-        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePositions, epochMatches, null, tag);
+            String ack) {
+        return new Command(SUBSCRIBE, loopIndex, symbolIds, s, since, sincePositions, epochMatches, null, ack, null);
     }
 
     /** This subscribe, its resume point judged to be of another epoch (the numbering restarted meanwhile). */
     Command withForeignEpoch() {
-        return new Command(kind, loopIndex, symbolIds, subscriber, since, sincePositions, false, backfill, tag);
+        return new Command(kind, loopIndex, symbolIds, subscriber, since, sincePositions, false, backfill, ack, task);
     }
 
     static Command unsubscribe(int loopIndex, int symbolId) {
-        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, null, true, null, null);
+        return new Command(UNSUBSCRIBE, loopIndex, new int[] {symbolId}, null, null, null, true, null, null, null);
     }
 
     static Command refuse(int symbolId, long fromSeq, long toSeq) {
-        return new Command(REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, null, true, null, null);
+        return new Command(
+                REFUSE, -1, new int[] {symbolId}, null, new long[] {fromSeq, toSeq}, null, true, null, null, null);
     }
 
     static Command task(Runnable task) {
-        return new Command(TASK, -1, null, null, null, null, true, null, task);
+        return new Command(TASK, -1, null, null, null, null, true, null, null, task);
     }
 
     static Command reclaim(int symbolId) {
-        return new Command(RECLAIM, -1, new int[] {symbolId}, null, null, null, true, null, null);
+        return new Command(RECLAIM, -1, new int[] {symbolId}, null, null, null, true, null, null, null);
     }
 
     static Command backfilled(BackfillRequest r) {
-        return new Command(BACKFILLED, -1, null, null, null, null, true, r, null);
+        return new Command(BACKFILLED, -1, null, null, null, null, true, r, null, null);
     }
 }

@@ -492,7 +492,7 @@ public final class FanoutEngine implements AutoCloseable {
      * @param sincePositions the last position the client holds in each of the engine's {@link
      *     #positionShards()} position spaces (SSE, poll), or null
      * @param epochMatches false when the client's resume point is from another epoch
-     * @param tag handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
+     * @param ack handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
      *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
      * @param symbolIds each with one hold from {@link SymbolTable#acquire} (or published), which
      *     the subscription keeps until {@link #unsubscribe}; released here when not kept
@@ -508,7 +508,7 @@ public final class FanoutEngine implements AutoCloseable {
             long[] since,
             long[] sincePositions,
             boolean epochMatches,
-            Object tag) {
+            String ack) {
         if (sincePositions != null && sincePositions.length != positionShards) {
             throw new IllegalArgumentException("resume point of " + sincePositions.length + " position spaces");
         }
@@ -536,7 +536,7 @@ public final class FanoutEngine implements AutoCloseable {
             return ALREADY_SUBSCRIBED;
         }
         commands.offer(Command.subscribe(
-                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePositions, epochMatches, tag));
+                d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePositions, epochMatches, ack));
         idle.wake();
         return SUBSCRIBED;
     }

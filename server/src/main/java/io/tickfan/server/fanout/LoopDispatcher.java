@@ -143,7 +143,7 @@ public final class LoopDispatcher {
 
     private void onReply(SubscribeReply reply) {
         final Subscriber s = reply.subscriber;
-        s.subscribed(reply.tag);
+        s.subscribed(reply.ack);
         for (int id : reply.symbolIds) {
             if (s.subscriptions.get(id) == Subscriber.PENDING) {
                 s.subscriptions.put(id, Subscriber.ACTIVE);

@@ -98,7 +98,7 @@ final class ReplyBuilder {
             }
             out = ticks.toArray(new EncodedTick[0]);
         }
-        return new SubscribeReply(c.subscriber, ids, out, epoch, frontier.clone(), c.tag);
+        return new SubscribeReply(c.subscriber, ids, out, epoch, frontier.clone(), c.ack);
     }
 
     /**

@@ -531,7 +531,7 @@ final class Sequencer implements Agent {
     }
 
     /** A subscribe waiting for the backfill of some of its symbols; its symbols stay pending meanwhile. */
-    private static final class DeferredSubscribe {
+    static final class DeferredSubscribe {
         final Command command;
         final BackfillRequest[] requests;
         int outstanding;
@@ -548,7 +548,7 @@ final class Sequencer implements Agent {
             return;
         }
         if (c.kind == Command.TASK) {
-            ((Runnable) c.tag).run();
+            c.task.run();
             return;
         }
         if (c.kind == Command.UNSUBSCRIBE) {
@@ -562,7 +562,7 @@ final class Sequencer implements Agent {
             return;
         }
         if (c.kind == Command.BACKFILLED) {
-            final DeferredSubscribe d = (DeferredSubscribe) c.backfill.owner;
+            final DeferredSubscribe d = c.backfill.owner;
             if (--d.outstanding == 0) {
                 reply(d.command, d.requests);
             }

@@ -18,8 +18,8 @@ final class SubscribeReply {
     final long[] positions;
     /** The sequencer's epoch when it answered: the one {@link #positions} belong to. */
     final byte[] epochAscii;
-    /** The subscribe's tag, handed to {@link Subscriber#onSubscribed} before the ticks. */
-    final Object tag;
+    /** The subscribe's acknowledgement, handed to {@link Subscriber#onSubscribed} before the ticks; may be null. */
+    final String ack;
 
     SubscribeReply(
             Subscriber subscriber,
@@ -27,10 +27,10 @@ final class SubscribeReply {
             EncodedTick[] ticks,
             byte[] epochAscii,
             long[] positions,
-            Object tag) {
+            String ack) {
         this.epochAscii = epochAscii;
         this.subscriber = subscriber;
-        this.tag = tag;
+        this.ack = ack;
         this.symbolIds = symbolIds;
         this.ticks = ticks;
         this.positions = positions;

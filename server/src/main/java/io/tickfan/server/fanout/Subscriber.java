@@ -309,12 +309,12 @@ public abstract class Subscriber {
     /**
      * Dispatcher: the sequencer applied a subscribe; its reply's ticks follow. What this batch
      * queued before goes out first, then whatever {@link #onSubscribed} writes. A subscribe without
-     * a tag has nothing to write, so the batch is not split for it.
+     * an acknowledgement has nothing to write, so the batch is not split for it.
      */
-    final void subscribed(Object tag) {
-        if (tag != null) {
+    final void subscribed(String ack) {
+        if (ack != null) {
             writeQueued();
-            onSubscribed(tag);
+            onSubscribed(ack);
         }
     }
 
@@ -411,11 +411,11 @@ public abstract class Subscriber {
     protected void afterReply(byte[] epochAscii, long[] positions) {}
 
     /**
-     * Called when the sequencer applied a subscribe of this subscriber that carried a tag, before
+     * Called when the sequencer applied a subscribe of this subscriber that carried an acknowledgement, before
      * the reply's ticks are handed over: from here every tick of its symbols reaches this subscriber. What it writes
      * goes out before the reply's ticks.
      *
-     * @param tag what was passed to {@link FanoutEngine#subscribe}
+     * @param ack what was passed to {@link FanoutEngine#subscribe}
      */
-    protected void onSubscribed(Object tag) {}
+    protected void onSubscribed(String ack) {}
 }

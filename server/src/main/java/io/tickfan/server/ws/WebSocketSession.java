@@ -308,9 +308,9 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     }
 
     @Override
-    protected void onSubscribed(Object ack) {
+    protected void onSubscribed(String ack) {
         if (!lifecycle.isClosing()) {
-            ctx.write(new TextWebSocketFrame((String) ack), ctx.voidPromise());
+            ctx.write(new TextWebSocketFrame(ack), ctx.voidPromise());
             unflushed = true;
         }
     }

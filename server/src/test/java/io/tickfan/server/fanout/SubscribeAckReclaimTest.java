@@ -151,7 +151,7 @@ class SubscribeAckReclaimTest {
         }
 
         @Override
-        protected void onSubscribed(Object tag) {
+        protected void onSubscribed(String ack) {
             acked.incrementAndGet();
         }
 

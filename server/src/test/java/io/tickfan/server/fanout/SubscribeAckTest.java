@@ -102,13 +102,13 @@ class SubscribeAckTest {
         }
     }
 
-    /** Records "tag" for an ack, "seq" for a live tick, "seq snap" for a snapshot, on its loop. */
+    /** Records the ack text for an ack, "seq" for a live tick, "seq snap" for a snapshot, on its loop. */
     private static final class Recorder extends AlwaysWritableSubscriber {
         private final List<String> events = new ArrayList<>();
 
         @Override
-        protected void onSubscribed(Object tag) {
-            add(String.valueOf(tag));
+        protected void onSubscribed(String ack) {
+            add(ack);
         }
 
         @Override
