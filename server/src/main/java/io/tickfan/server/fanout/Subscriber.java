@@ -48,6 +48,12 @@ public abstract class Subscriber {
      * loop; read by the metrics from any thread (a plain long: a scrape may see it a batch late).
      */
     private long ticksWritten;
+    /**
+     * Batches those ticks went out in: one per writeTicks call and one per conflated catch-up, so
+     * ticksWritten / batchesWritten is how many ticks a write carried (coalescing under load); as
+     * {@link #ticksWritten}.
+     */
+    private long batchesWritten;
     /** Bytes of the ticks handed to the transport (their frames or events, nothing around them); as {@link #ticksWritten}. */
     private long tickBytesWritten;
     /** Ticks this subscriber never got: replaced by a newer one of the same symbol while it lagged. */
@@ -99,6 +105,11 @@ public abstract class Subscriber {
     /** Ticks handed to the transport so far; any thread, for the metrics. */
     public final long ticksWritten() {
         return ticksWritten;
+    }
+
+    /** Batches of ticks handed to the transport (see {@link #ticksWritten}); any thread, may be a batch stale. */
+    public final long batchesWritten() {
+        return batchesWritten;
     }
 
     public final int subscriptionCount() {
@@ -282,6 +293,7 @@ public abstract class Subscriber {
         writeQueued();
         conflated = null;
         backlogSinceNs = 0;
+        batchesWritten++;
         for (EncodedTick t : held.values()) {
             deliverConflated(t);
             ticksWritten++;
@@ -300,6 +312,7 @@ public abstract class Subscriber {
             return;
         }
         ticksWritten += n;
+        batchesWritten++;
         final EncodedTick[] ticks = queued;
         queuedCount = 0;
         writeTicks(ticks, n);

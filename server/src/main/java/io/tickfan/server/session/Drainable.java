@@ -22,6 +22,9 @@ public interface Drainable {
     /** Ticks handed to its transport so far; any thread, for the metrics (may be a batch stale). */
     long ticksWritten();
 
+    /** Batches those ticks went out in (a write each); as {@link #ticksWritten}. */
+    long batchesWritten();
+
     /** Bytes of those ticks (frames or events, nothing around them); as {@link #ticksWritten}. */
     long tickBytesWritten();
 

@@ -75,6 +75,11 @@ public final class SessionLifecycle implements Drainable {
     }
 
     @Override
+    public long batchesWritten() {
+        return subscriber == null ? 0 : subscriber.batchesWritten();
+    }
+
+    @Override
     public long tickBytesWritten() {
         return subscriber == null ? 0 : subscriber.tickBytesWritten();
     }

@@ -18,6 +18,8 @@ public final class SessionRegistry {
     private final LongAdder[] closedTicksWritten = new LongAdder[TransportKind.values().length];
     /** Per transport: bytes of those ticks. */
     private final LongAdder[] closedTickBytes = new LongAdder[TransportKind.values().length];
+
+    private final LongAdder[] closedBatches = new LongAdder[TransportKind.values().length];
     /** Per transport: ticks conflated away. */
     private final LongAdder[] closedConflated = new LongAdder[TransportKind.values().length];
     /** Per transport: sessions ever opened. */
@@ -28,6 +30,7 @@ public final class SessionRegistry {
             opened[i] = new LongAdder();
             closedTicksWritten[i] = new LongAdder();
             closedTickBytes[i] = new LongAdder();
+            closedBatches[i] = new LongAdder();
             closedConflated[i] = new LongAdder();
         }
     }
@@ -42,6 +45,7 @@ public final class SessionRegistry {
         if (sessions.remove(s)) {
             closedTicksWritten[s.transport().ordinal()].add(s.ticksWritten());
             closedTickBytes[s.transport().ordinal()].add(s.tickBytesWritten());
+            closedBatches[s.transport().ordinal()].add(s.batchesWritten());
             closedConflated[s.transport().ordinal()].add(s.ticksConflatedAway());
         }
     }
@@ -53,6 +57,7 @@ public final class SessionRegistry {
             long opened,
             long subscriptions,
             long ticksWritten,
+            long batchesWritten,
             long tickBytes,
             long ticksConflatedAway) {}
 
@@ -67,6 +72,7 @@ public final class SessionRegistry {
         final long[] subscriptions = new long[n];
         final long[] written = new long[n];
         final long[] bytes = new long[n];
+        final long[] batches = new long[n];
         final long[] conflated = new long[n];
         for (Drainable s : sessions) {
             final int t = s.transport().ordinal();
@@ -74,6 +80,7 @@ public final class SessionRegistry {
             subscriptions[t] += s.subscriptions();
             written[t] += s.ticksWritten();
             bytes[t] += s.tickBytesWritten();
+            batches[t] += s.batchesWritten();
             conflated[t] += s.ticksConflatedAway();
         }
         final List<TransportStats> stats = new ArrayList<>(n);
@@ -85,6 +92,7 @@ public final class SessionRegistry {
                     opened[t].sum(),
                     subscriptions[t],
                     written[t] + closedTicksWritten[t].sum(),
+                    batches[t] + closedBatches[t].sum(),
                     bytes[t] + closedTickBytes[t].sum(),
                     conflated[t] + closedConflated[t].sum()));
         }

@@ -76,6 +76,9 @@ class MetricsIT {
             assertEquals(0.0, value(during, "tickfan_sessions_by_transport{transport=\"sse-h2\"}"), during);
             assertEquals(1.0, value(during, "tickfan_subscriptions{transport=\"ws\"}"), during);
             assertTrue(value(during, "tickfan_ticks_written_total{transport=\"ws\"}") >= 20, during);
+            final double batches = value(during, "tickfan_tick_batches_written_total{transport=\"ws\"}");
+            assertTrue(
+                    batches >= 1 && batches <= value(during, "tickfan_ticks_written_total{transport=\"ws\"}"), during);
             // Each of those ticks is a WebSocket frame of more than 60 bytes.
             assertTrue(value(during, "tickfan_tick_bytes_written_total{transport=\"ws\"}") >= 20 * 60, during);
             assertTrue(value(during, "tickfan_sessions_opened_total{transport=\"ws\"}") >= 1, during);

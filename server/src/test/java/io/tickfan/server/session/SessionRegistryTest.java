@@ -42,6 +42,11 @@ class SessionRegistryTest {
         }
 
         @Override
+        public long batchesWritten() {
+            return written / 2;
+        }
+
+        @Override
         public long tickBytesWritten() {
             return written * 100;
         }
@@ -109,13 +114,14 @@ class SessionRegistryTest {
                 new java.util.EnumMap<>(TransportKind.class);
         registry.statsByTransport().forEach(s -> by.put(s.transport(), s));
         assertEquals(
-                new SessionRegistry.TransportStats(TransportKind.WEBSOCKET, 1, 1, 3, 10, 1000, 2),
+                new SessionRegistry.TransportStats(TransportKind.WEBSOCKET, 1, 1, 3, 10, 5, 1000, 2),
                 by.get(TransportKind.WEBSOCKET));
         assertEquals(
-                new SessionRegistry.TransportStats(TransportKind.SSE_HTTP2, 1, 2, 3, 25, 2500, 5),
+                new SessionRegistry.TransportStats(TransportKind.SSE_HTTP2, 1, 2, 3, 25, 12, 2500, 5),
                 by.get(TransportKind.SSE_HTTP2));
         assertEquals(
-                new SessionRegistry.TransportStats(TransportKind.POLL, 0, 0, 0, 0, 0, 0), by.get(TransportKind.POLL));
+                new SessionRegistry.TransportStats(TransportKind.POLL, 0, 0, 0, 0, 0, 0, 0),
+                by.get(TransportKind.POLL));
     }
 
     @Test

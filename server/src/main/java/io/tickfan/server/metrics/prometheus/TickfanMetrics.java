@@ -95,6 +95,15 @@ public final class TickfanMetrics implements MetricsScraper {
                         .forEach(t -> cb.call(t.ticksWritten(), t.transport().label())))
                 .register(registry);
         CounterWithCallback.builder()
+                .name("tickfan_tick_batches_written_total")
+                .help("batches of ticks handed to each transport, a write each (a writev, or pipeline writes and one"
+                        + " flush): tickfan_ticks_written_total over this is how many ticks a write carried")
+                .labelNames("transport")
+                .callback(cb -> context.sessions
+                        .statsByTransport()
+                        .forEach(t -> cb.call(t.batchesWritten(), t.transport().label())))
+                .register(registry);
+        CounterWithCallback.builder()
                 .name("tickfan_tick_bytes_written_total")
                 .help("bytes of the ticks handed to each transport (WebSocket frames, SSE events, poll JSON; not"
                         + " control messages, HTTP/2 frame headers or TLS), counted per batch")
