@@ -44,7 +44,8 @@ public final class ServerContext {
     public final TokenBucketLimiter pollLimiter;
     public final Authenticator authenticator;
     public final AdmissionControl admission;
-    public final SessionRegistry sessions = new SessionRegistry();
+    /** Every open session; its per-loop timers check expiry and keep-alive a quarter of the shortest of those periods apart (10-250 ms). */
+    public final SessionRegistry sessions;
     /** Refused upgrades and requests: counted by reason, logged at most once per reason per interval. */
     public final io.tickfan.server.metrics.Refusals refusals;
     /** Time from a decoded request to its answer, per loop and outcome (for {@code /metrics}). */
@@ -114,6 +115,11 @@ public final class ServerContext {
         this.requestTimeoutMs = config.longValue(ServerConfig.REQUEST_TIMEOUT_MS);
         this.wsPingIntervalMs = config.longValue(ServerConfig.WS_PING_INTERVAL_MS);
         this.wsIdleTimeoutMs = config.longValue(ServerConfig.WS_IDLE_TIMEOUT_MS);
+        this.sessions = new SessionRegistry(Math.max(
+                10,
+                Math.min(
+                        SessionRegistry.DEFAULT_TIMER_PERIOD_MS,
+                        Math.min(Math.min(wsPingIntervalMs, wsIdleTimeoutMs), expiryGraceMsOf(config)) / 4)));
         this.messagesPerSecond = config.integer(ServerConfig.MESSAGES_PER_SECOND);
         this.messageBurst = config.integer(ServerConfig.MESSAGE_BURST);
         this.publisherMessagesPerSecond = config.integer(ServerConfig.PUBLISHER_MESSAGES_PER_SECOND);
@@ -180,5 +186,10 @@ public final class ServerContext {
 
     public void setAdminActions(AdminActions actions) {
         this.adminActions = actions;
+    }
+
+    private static long expiryGraceMsOf(ServerConfig config) {
+        final long graceMs = config.longValue(ServerConfig.AUTH_EXPIRY_GRACE_MS);
+        return graceMs > 0 ? graceMs : SessionRegistry.DEFAULT_TIMER_PERIOD_MS * 4;
     }
 }

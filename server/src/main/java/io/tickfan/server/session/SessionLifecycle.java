@@ -1,7 +1,6 @@
 package io.tickfan.server.session;
 
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.fanout.Subscriber;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * What every transport's session shares from open to close, written once: its place in the {@link
  * SessionRegistry} (so a drain or an admin disconnect reaches it), its token's expiry (at {@code
- * exp} plus {@code auth.expiryGraceMs}, re-armed by a refresh), and the closing flag that lets each
- * way of ending happen once. The transport says only how it ends on its wire ({@link Ending}):
+ * exp} plus {@code auth.expiryGraceMs}, re-armed by a refresh), the transport's own timed checks
+ * (both on its loop's one {@link LoopTimer}, not a timer per session), and the closing flag that
+ * lets each way of ending happen once. The transport says only how it ends on its wire ({@link Ending}):
  * WebSocket with a close code, SSE with a {@code retry:} hint or an error event, a long poll with
  * its answer.
  *
@@ -28,6 +28,12 @@ public final class SessionLifecycle implements Drainable {
 
         /** The server shuts down now: close. */
         void goAway();
+
+        /**
+         * Every timer period while the session is open and not closing, with the loop's clock: the
+         * transport's own timed checks (a WebSocket's keep-alive). Nothing by default.
+         */
+        default void onTimer(long nowNs) {}
     }
 
     private final SessionRegistry registry;
@@ -37,7 +43,12 @@ public final class SessionLifecycle implements Drainable {
     private final Subscriber subscriber;
     private EventExecutor executor;
     private Principal principal;
-    private ScheduledFuture<?> expiry;
+    private LoopTimer timer;
+    /** Its slot in {@link #timer}; -1 while not in it. */
+    int timerIndex = -1;
+    /** When the token's expiry plus grace passes, on the timer's clock; never without a token. */
+    private long expiresAtNs = Long.MAX_VALUE;
+
     private boolean closing;
     private boolean wentAway;
 
@@ -96,6 +107,8 @@ public final class SessionLifecycle implements Drainable {
     public void open(EventExecutor executor, Principal principal) {
         this.executor = executor;
         registry.add(this);
+        timer = registry.timerOf(executor);
+        timer.add(this);
         if (principal != null) {
             refreshed(principal);
         }
@@ -104,17 +117,21 @@ public final class SessionLifecycle implements Drainable {
     /** A new token for the same session: its expiry replaces the old one. */
     public void refreshed(Principal principal) {
         this.principal = principal;
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
         final long delayMs = principal.expiresAtMs() + expiryGraceMs - System.currentTimeMillis();
-        expiry = executor.schedule(this::expired, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+        final long delayNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs));
+        expiresAtNs = delayNs >= Long.MAX_VALUE / 4 ? Long.MAX_VALUE : timer.nowNs() + delayNs;
     }
 
-    /** The timer, on the loop: a refresh cancels it there first, so it is the latest token's. */
-    private void expired() {
-        if (!closing) {
+    /** The loop's timer, every period while open: the latest token's expiry, then the transport's checks. */
+    void onTimer(long nowNs) {
+        if (closing) {
+            return;
+        }
+        if (nowNs - expiresAtNs >= 0 && expiresAtNs != Long.MAX_VALUE) {
+            expiresAtNs = Long.MAX_VALUE; // once: the transport closes, or ignores it
             ending.expired();
+        } else {
+            ending.onTimer(nowNs);
         }
     }
 
@@ -136,9 +153,8 @@ public final class SessionLifecycle implements Drainable {
     public void closed() {
         closing = true;
         registry.remove(this);
-        if (expiry != null) {
-            expiry.cancel(false);
-            expiry = null;
+        if (timer != null) {
+            timer.remove(this);
         }
     }
 

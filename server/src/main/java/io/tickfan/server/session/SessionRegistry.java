@@ -1,5 +1,6 @@
 package io.tickfan.server.session;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,14 +19,29 @@ public final class SessionRegistry {
     private final LongAdder[] closedTicksWritten = new LongAdder[TransportKind.values().length];
     /** Per transport: bytes of those ticks. */
     private final LongAdder[] closedTickBytes = new LongAdder[TransportKind.values().length];
-
+    /** Per transport: batches those ticks went out in. */
     private final LongAdder[] closedBatches = new LongAdder[TransportKind.values().length];
     /** Per transport: ticks conflated away. */
     private final LongAdder[] closedConflated = new LongAdder[TransportKind.values().length];
     /** Per transport: sessions ever opened. */
     private final LongAdder[] opened = new LongAdder[TransportKind.values().length];
 
+    /** Period of each loop's {@link LoopTimer}: how late a token expiry or a keep-alive check may come. */
+    public static final long DEFAULT_TIMER_PERIOD_MS = 250;
+
+    private final long timerPeriodMs;
+    private final ConcurrentHashMap<EventExecutor, LoopTimer> timers = new ConcurrentHashMap<>();
+
     public SessionRegistry() {
+        this(DEFAULT_TIMER_PERIOD_MS);
+    }
+
+    /** @param timerPeriodMs period of the sessions' timed checks on each event loop */
+    public SessionRegistry(long timerPeriodMs) {
+        if (timerPeriodMs < 1) {
+            throw new IllegalArgumentException("timer period must be positive: " + timerPeriodMs);
+        }
+        this.timerPeriodMs = timerPeriodMs;
         for (int i = 0; i < opened.length; i++) {
             opened[i] = new LongAdder();
             closedTicksWritten[i] = new LongAdder();
@@ -97,6 +113,12 @@ public final class SessionRegistry {
                     conflated[t] + closedConflated[t].sum()));
         }
         return stats;
+    }
+
+    /** The timer of the sessions on {@code loop}; made on first use. */
+    LoopTimer timerOf(EventExecutor loop) {
+        final LoopTimer t = timers.get(loop);
+        return t != null ? t : timers.computeIfAbsent(loop, l -> new LoopTimer(l, timerPeriodMs));
     }
 
     public int size() {

@@ -11,10 +11,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
@@ -28,27 +26,10 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
 
     private final WebSocketSession session;
     private final WebSocketServerHandshaker handshaker;
-    private final long idleTimeoutNs;
-    private long lastReadNs = System.nanoTime();
 
-    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker, long idleTimeoutMs) {
+    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker) {
         this.session = session;
         this.handshaker = handshaker;
-        this.idleTimeoutNs = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            // Silent for a ping interval: ping; silent for the idle timeout (no pong either): close.
-            if (System.nanoTime() - lastReadNs >= idleTimeoutNs) {
-                session.close(CloseCodes.GOING_AWAY, "idle timeout");
-            } else {
-                ctx.writeAndFlush(new PingWebSocketFrame());
-            }
-            return;
-        }
-        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -62,7 +43,7 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        lastReadNs = System.nanoTime();
+        session.onRead();
         try {
             if (frame instanceof TextWebSocketFrame) {
                 if (frame.isFinalFragment()) {

@@ -62,6 +62,11 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     private boolean ratePublisher;
     private int rateViolations;
 
+    /** When a frame last came in, and when a keep-alive ping last went out (the loop's clock). */
+    private long lastReadNs;
+
+    private long lastPingNs;
+
     WebSocketSession(ServerContext context, Principal principal, LoopDispatcher dispatcher, boolean binaryTicks) {
         this.binaryTicks = binaryTicks;
         this.context = context;
@@ -78,7 +83,29 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         this.writer = socket != null ? BatchWriter.ofThisThread() : null;
         this.receipts = context.readReceiptMs > 0 ? new ReadReceipts(context.readReceiptMs, System.nanoTime()) : null;
         this.rate = newRate();
+        lastReadNs = lastPingNs = ctx.executor().ticker().nanoTime();
         lifecycle.open(ctx.executor(), principal);
+    }
+
+    /** A frame came in: the client is there. */
+    void onRead() {
+        lastReadNs = ctx.executor().ticker().nanoTime();
+    }
+
+    /**
+     * Keep-alive, on the loop's timer: silent for {@code ws.pingIntervalMs}, a ping (again every
+     * interval while silent); silent for {@code ws.idleTimeoutMs}, pong included, 1001 and close.
+     */
+    @Override
+    public void onTimer(long nowNs) {
+        final long silentNs = nowNs - lastReadNs;
+        if (silentNs >= TimeUnit.MILLISECONDS.toNanos(context.wsIdleTimeoutMs)) {
+            close(CloseCodes.GOING_AWAY, "idle timeout");
+        } else if (silentNs >= TimeUnit.MILLISECONDS.toNanos(context.wsPingIntervalMs)
+                && nowNs - lastPingNs >= TimeUnit.MILLISECONDS.toNanos(context.wsPingIntervalMs)) {
+            lastPingNs = nowNs;
+            ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+        }
     }
 
     @Override

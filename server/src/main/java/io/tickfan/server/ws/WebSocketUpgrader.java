@@ -11,14 +11,12 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Turns an HTTP request on the WebSocket path into a WebSocket session, or refuses it. The token is
@@ -99,10 +97,8 @@ public final class WebSocketUpgrader {
                 principal,
                 context.engine.dispatcher(ctx.channel().eventLoop()),
                 BinaryTicks.SUBPROTOCOL.equals(chosenSubprotocol(request)));
+        ctx.pipeline().replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker));
         ctx.pipeline()
-                .replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker, context.wsIdleTimeoutMs));
-        ctx.pipeline()
-                .addBefore("ws", "idle", new IdleStateHandler(context.wsPingIntervalMs, 0, 0, TimeUnit.MILLISECONDS))
                 // The raw handshaker (unlike WebSocketServerProtocolHandler) does not add the UTF-8 check.
                 .addBefore("ws", "utf8", new Utf8FrameValidator(false));
         handshaker.handshake(ctx.channel(), request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class SessionLifecycleTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final EventLoop loop = channel.eventLoop();
-    private final SessionRegistry registry = new SessionRegistry();
+    private final SessionRegistry registry = new SessionRegistry(10);
     private final List<String> endings = new CopyOnWriteArrayList<>();
     private final SessionLifecycle.Ending transport = new SessionLifecycle.Ending() {
         @Override

@@ -13,10 +13,10 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.tickfan.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -148,7 +148,10 @@ class WebSocketFrameHandlerTest {
     @Test
     void shouldPingAConnectionSilentForThePingInterval() {
         open();
-        ws.http.channel.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        // The loop's clock is frozen: its session timer runs when the test moves it on.
+        advanceMs(29_000);
+        assertEquals(List.of(), ws.received(), "no ping before 30 s (ws.pingIntervalMs) of silence");
+        advanceMs(1_000);
         final List<WebSocketFrame> frames = ws.received();
         try {
             assertEquals(1, frames.size());
@@ -161,8 +164,20 @@ class WebSocketFrameHandlerTest {
 
     @Test
     void shouldCloseAConnectionSilentForTheIdleTimeoutWith1001() {
-        open(0); // the handler reads the real clock: with no idle time allowed, any silence is past it
-        ws.http.channel.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        open(5_000);
+        advanceMs(4_000);
+        ws.send(new PingWebSocketFrame());
+        advanceMs(4_900);
+        final List<WebSocketFrame> pong = ws.received();
+        pong.forEach(WebSocketFrame::release);
+        assertTrue(ws.http.channel.isActive(), "a frame 4 s in restarted the silence");
+        advanceMs(200);
         assertClosedWith(1001);
+    }
+
+    /** Moves the connection's loop clock on by {@code ms} and runs the timers that came due. */
+    private void advanceMs(long ms) {
+        ws.http.channel.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
+        ws.http.channel.runScheduledPendingTasks();
     }
 }
