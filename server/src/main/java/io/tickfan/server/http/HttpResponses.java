@@ -56,7 +56,10 @@ public final class HttpResponses {
         return response;
     }
 
-    /** 503 {@code overloaded} with {@code Retry-After: 1}, then close: a stream or poll refused for load. */
+    /**
+     * The engine's command queue is full ({@code fanout.commandQueueCapacity}): 503 {@code
+     * overloaded} with {@code Retry-After: 1}, nothing subscribed, the connection closed (a stream or a poll).
+     */
     public static void refuseOverloaded(ChannelHandlerContext ctx) {
         final FullHttpResponse response = json(
                 HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"overloaded\",\"reason\":\"server busy; retry\"}");

@@ -43,10 +43,6 @@ public final class SseUpgrader {
                 ctx, request, context, principal -> open(ctx, request, uri, context, http2, principal));
     }
 
-    /**
-     * The engine's command queue is full ({@code fanout.commandQueueCapacity}): 503 {@code
-     * overloaded} with {@code Retry-After: 1}, nothing subscribed, the connection closed.
-     */
     private static void open(
             ChannelHandlerContext ctx,
             FullHttpRequest request,
