@@ -67,6 +67,11 @@ final class LoopTimer {
         return size;
     }
 
+    /** Whether its periodic task is scheduled (it is while the loop has sessions). */
+    boolean running() {
+        return task != null;
+    }
+
     private void run() {
         final long now = nowNs();
         for (int i = 0; i < size; ) {
