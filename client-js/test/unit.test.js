@@ -78,3 +78,39 @@ test('binaryTickToJson: the documented tickfan.v1.bin layout back to the exact J
   new DataView(other).setUint8(0, 2);
   assert.throws(() => binaryTickToJson(other), /not a binary tick/);
 });
+
+test('a closed slow consumer reconnects the same way whether it saw the 4008 close or a reset (1006)', async () => {
+  const seen = {};
+  for (const code of [4008, 1006]) {
+    const sockets = [];
+    class FakeWebSocket {
+      constructor(url) {
+        this.url = url;
+        this.readyState = 1;
+        this.sent = [];
+        sockets.push(this);
+      }
+      send(m) {
+        this.sent.push(JSON.parse(m));
+      }
+      close() {}
+    }
+    const c = new TickfanClient({ url: 'http://127.0.0.1:1', token: 'x', transports: ['ws'], WebSocket: FakeWebSocket, minBackoffMs: 1, maxBackoffMs: 2 });
+    const states = [];
+    c.on('state', (e) => states.push(e.state));
+    c.subscribe('A').catch(() => {});
+    await new Promise((r) => setTimeout(r, 5));
+    sockets[0].onopen();
+    sockets[0].onmessage({ data: '{"type":"ack","id":"1","epoch":"e1"}' });
+    sockets[0].onmessage({ data: '{"type":"tick","sym":"A","seq":7,"ts":0,"ingest":0,"snap":true}' });
+    sockets[0].onclose({ code, reason: code === 4008 ? 'slow consumer' : '' });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(sockets.length, 2, code + ': reconnected');
+    sockets[1].onopen();
+    seen[code] = { states, resubscribe: sockets[1].sent.find((m) => m.op === 'subscribe') };
+    c.close();
+  }
+  assert.deepEqual(seen[4008].states, seen[1006].states);
+  assert.deepEqual(seen[4008].resubscribe.since, { A: 7 }, 'resumes from the last seq it holds');
+  assert.deepEqual(seen[1006].resubscribe, seen[4008].resubscribe);
+});

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -17,12 +18,14 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -35,6 +38,10 @@ import java.util.List;
  * streams, each its own child channel) or over HTTP/1.1 (one stream). The client's windows are
  * large (4 MiB per stream, the connection's raised by 1 GiB) so flow control measures the server,
  * not this reader; bytes are returned to the window as each DATA frame is read.
+ *
+ * <p>A PING is answered the moment it is read ({@link PingAnswerer}), not at the end of the read
+ * loop as Netty's codec would: the server asks PINGs as read receipts, and its answer must say how
+ * far this reader has got, not how long one read loop (up to a megabyte of events) took.
  */
 public final class SseConnection {
     /** Per-stream receive window. */
@@ -77,12 +84,7 @@ public final class SseConnection {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (protocol == Protocol.H2C) {
-                            ch.pipeline()
-                                    .addLast(Http2FrameCodecBuilder.forClient()
-                                            .initialSettings(Http2Settings.defaultSettings()
-                                                    .initialWindowSize(STREAM_WINDOW_BYTES))
-                                            .build())
-                                    .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                            addHttp2Handlers(ch.pipeline());
                         } else {
                             ch.pipeline()
                                     .addLast(new HttpClientCodec())
@@ -108,6 +110,16 @@ public final class SseConnection {
         return connecting.channel();
     }
 
+    /** The connection's HTTP/2 handlers: frame codec, one child channel per stream, PING answers. */
+    static void addHttp2Handlers(ChannelPipeline pipeline) {
+        pipeline.addLast(Http2FrameCodecBuilder.forClient()
+                        .initialSettings(Http2Settings.defaultSettings().initialWindowSize(STREAM_WINDOW_BYTES))
+                        .autoAckPingFrame(false)
+                        .build())
+                .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+                .addLast(new PingAnswerer());
+    }
+
     private static void openStream(Channel connection, SseSubscription subscription, String authority, String token) {
         new Http2StreamChannelBootstrap(connection)
                 .handler(new H2StreamHandler(subscription))
@@ -129,6 +141,22 @@ public final class SseConnection {
                     }
                     stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
                 });
+    }
+
+    /**
+     * Answers each PING as soon as it is read, flushed at once: by then every DATA frame before it
+     * was handed to its stream. Netty's codec would write the ACK but flush it only when the read
+     * loop ends (up to 16 reads of 64 KiB), so a busy connection would answer a second late.
+     */
+    static final class PingAnswerer extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2PingFrame ping && !ping.ack()) {
+                ctx.writeAndFlush(new DefaultHttp2PingFrame(ping.content(), true));
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** One HTTP/2 stream: headers give the status, DATA frames the event bytes. */

@@ -49,7 +49,11 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     private BatchWriter.Sink socket;
     /** This loop's gathering writer; null with {@link #socket}. */
     private BatchWriter writer;
-    /** Read receipts (numbered pings), created on attach; null when outbound.readReceiptMs is 0. */
+    /**
+     * Read receipts (numbered pings), created with the first flush of ticks, so an idle session
+     * pays nothing for them (about 300 bytes once ticks flow); null until then and when
+     * outbound.readReceiptMs is 0.
+     */
     private ReadReceipts receipts;
 
     /** Whether something was written through the pipeline since its last flush. */
@@ -81,7 +85,6 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         this.ctx = ctx;
         this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
         this.writer = socket != null ? BatchWriter.ofThisThread() : null;
-        this.receipts = context.readReceiptMs > 0 ? new ReadReceipts(context.readReceiptMs, System.nanoTime()) : null;
         this.rate = newRate();
         lastReadNs = lastPingNs = ctx.executor().ticker().nanoTime();
         lifecycle.open(ctx.executor(), principal);
@@ -204,10 +207,14 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
      * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        if (receipts == null || lifecycle.isClosing() || isLagging()) {
+        if (context.readReceiptMs <= 0 || lifecycle.isClosing() || isLagging()) {
             return; // off; or while lagging, the receipts already owed tell when it caught up
         }
-        final long number = receipts.due(System.nanoTime());
+        final long nowNs = System.nanoTime();
+        if (receipts == null) {
+            receipts = new ReadReceipts(context.readReceiptMs, nowNs);
+        }
+        final long number = receipts.due(nowNs);
         if (number != 0) {
             ctx.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)), ctx.voidPromise());
             unflushed = true;

@@ -12,15 +12,15 @@ class ReadReceiptsTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @Test
-    void shouldAskOncePerIntervalAndFourTimesAsOftenWhileOwed() {
+    void shouldAskOncePerIntervalWhetherOrNotOneIsOwed() {
         final ReadReceipts r = new ReadReceipts(500, 0);
         assertEquals(0, r.due(499 * MS));
         assertEquals(1, r.due(500 * MS));
         r.answered(1, 501 * MS);
         assertEquals(0, r.due(900 * MS));
         assertEquals(2, r.due(1000 * MS));
-        assertEquals(0, r.due(1124 * MS), "owed: a quarter of the interval");
-        assertEquals(3, r.due(1125 * MS));
+        assertEquals(0, r.due(1499 * MS), "owed: no sooner (every ping costs the server a read)");
+        assertEquals(3, r.due(1500 * MS));
     }
 
     @Test
