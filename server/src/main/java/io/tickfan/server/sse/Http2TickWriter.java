@@ -17,6 +17,7 @@ import io.netty.util.AttributeKey;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.LoopDispatcher;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * Writes the tick batches of every SSE stream of one HTTP/2 connection at the connection level,
@@ -27,12 +28,12 @@ import java.util.Arrays;
  * child's 64 KiB watermark are out of the tick path; the child still carries the request, the
  * response head, control records (retry, ids, heartbeats, errors) and the end of the stream.
  *
- * <p>Flow control: a batch goes out this way only if the stream's and the connection's windows
- * both cover all of it and Netty's flow controller holds nothing for the stream (a record waiting
- * for the window would otherwise be overtaken); its bytes are then taken off both windows in the
- * flow controller ({@code incrementWindowSize} with a negative delta, as the controller does for
- * what it writes itself), so nothing is ever sent beyond a window. Otherwise the stream writes the
- * batch through its own channel as before: Netty's flow controller queues it behind whatever waits
+ * <p>Flow control: as much of a batch goes out this way as the stream's and the connection's
+ * windows both cover, and only while Netty's flow controller holds nothing for the stream (a
+ * record waiting for the window would otherwise be overtaken); its bytes are then taken off both
+ * windows in the flow controller ({@code incrementWindowSize} with a negative delta, as the
+ * controller does for what it writes itself), so nothing is ever sent beyond a window. The rest
+ * the stream writes through its own channel as before: Netty's flow controller queues it behind whatever waits
  * for the stream and sends it as the window opens, and the child channel's watermark counts only
  * bytes that really wait for a window, so past it the stream conflates like a slow consumer.
  * Streams of a connection never wait for each other: a short window holds back its own stream.
@@ -50,21 +51,27 @@ final class Http2TickWriter {
     private final Http2Connection http2;
     private final Http2ConnectionEncoder encoder;
     private final Http2RemoteFlowController flow;
-    private final LoopDispatcher dispatcher;
+    /** Runs a flush after the loop's batch ({@link LoopDispatcher#flushAfterBatch}). */
+    private final Consumer<Runnable> afterBatch;
+
     private final Runnable flushTask = this::flushBatch;
     /** Scratch: the events of the batch being written (no array per batch). */
     private ByteBuf[] events = new ByteBuf[16];
     /** Set while a flush of the connection is due (at the end of the loop's batch). */
     private boolean flushDue;
+    /** Bytes of ticks written since the connection's last flush. */
+    private long unflushed;
+    /** SSE streams of the connection that use this writer. */
+    private int streams;
 
     private Http2TickWriter(
-            Channel connection, ChannelHandlerContext codecCtx, Http2FrameCodec codec, LoopDispatcher d) {
+            Channel connection, ChannelHandlerContext codecCtx, Http2FrameCodec codec, Consumer<Runnable> afterBatch) {
         this.connection = connection;
         this.codecCtx = codecCtx;
         this.http2 = codec.connection();
         this.encoder = codec.encoder();
         this.flow = encoder.flowController();
-        this.dispatcher = d;
+        this.afterBatch = afterBatch;
     }
 
     /**
@@ -73,6 +80,11 @@ final class Http2TickWriter {
      * channel).
      */
     static Http2TickWriter of(Channel connection, LoopDispatcher dispatcher) {
+        return of(connection, dispatcher::flushAfterBatch);
+    }
+
+    /** As {@link #of(Channel, LoopDispatcher)}, flushing through {@code afterBatch} (tests). */
+    static Http2TickWriter of(Channel connection, Consumer<Runnable> afterBatch) {
         final Http2TickWriter existing = connection.attr(KEY).get();
         if (existing != null) {
             return existing;
@@ -82,20 +94,21 @@ final class Http2TickWriter {
             return null;
         }
         final Http2TickWriter writer =
-                new Http2TickWriter(connection, codecCtx, (Http2FrameCodec) codecCtx.handler(), dispatcher);
+                new Http2TickWriter(connection, codecCtx, (Http2FrameCodec) codecCtx.handler(), afterBatch);
         connection.attr(KEY).set(writer);
         return writer;
     }
 
     /**
-     * Writes the SSE events of {@code ticks[0..count)} to stream {@code streamId}, in order, without
-     * releasing them, if the windows take them all now, and arranges the connection's flush.
+     * Writes the SSE events of a prefix of {@code ticks[0..count)} to stream {@code streamId}, as
+     * many as the windows take now, in order, without releasing them, and arranges the
+     * connection's flush.
      *
-     * @return the bytes of the events (for the metrics), or -1 when nothing was written: the batch
-     *     must go through the stream's channel (it waits there for its window, behind whatever
-     *     waits already), or the stream is gone
+     * @return how many ticks were written (0 when the stream is gone or something of it waits in the
+     *     flow controller); the caller writes the rest through the stream's channel, where it waits
+     *     for the window behind them
      */
-    long write(int streamId, EncodedTick[] ticks, int count) {
+    int write(int streamId, EncodedTick[] ticks, int count) {
         ByteBuf[] e = events;
         if (e.length < count) {
             events = e = new ByteBuf[Math.max(count, e.length * 2)];
@@ -111,45 +124,52 @@ final class Http2TickWriter {
     }
 
     /** As {@link #write}, for the events themselves (not released; each written as a duplicate). */
-    long writeEvents(int streamId, ByteBuf[] events, int count) {
-        long bytes = 0;
-        int largest = 0;
-        for (int i = 0; i < count; i++) {
-            final int n = events[i].readableBytes();
-            bytes += n;
-            largest = Math.max(largest, n);
-        }
+    int writeEvents(int streamId, ByteBuf[] events, int count) {
         final Http2Stream stream = http2.stream(streamId);
         if (stream == null
                 || !stream.state().localSideOpen()
                 || !connection.isActive()
-                || flow.hasFlowControlled(stream)
-                || bytes > flow.windowSize(stream)
-                || bytes > flow.windowSize(http2.connectionStream())
-                || largest > encoder.configuration().frameSizePolicy().maxFrameSize()) {
-            return -1;
+                || flow.hasFlowControlled(stream)) {
+            return 0;
         }
-        if (connection.bytesBeforeUnwritable() < bytes + Http2CodecUtil.FRAME_HEADER_LENGTH) {
-            // This batch's earlier streams filled the connection's buffer: hand them to the kernel
-            // first, so a connection that reads never looks unwritable because of a burst.
+        final int maxFrame = encoder.configuration().frameSizePolicy().maxFrameSize();
+        final int window = Math.min(flow.windowSize(stream), flow.windowSize(http2.connectionStream()));
+        int n = 0;
+        int bytes = 0;
+        while (n < count) {
+            final int size = events[n].readableBytes();
+            if (size > maxFrame || bytes + size > window) {
+                break;
+            }
+            bytes += size;
+            n++;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        if (unflushed + bytes > connection.config().getWriteBufferHighWaterMark()) {
+            // This batch's earlier streams wrote a high-water mark's worth: hand it to the kernel
+            // first rather than hold it all until the end of the batch.
             connection.flush();
+            unflushed = 0;
         }
-        frame(streamId, events, count, encoder.configuration().frameSizePolicy().maxFrameSize());
+        frame(streamId, events, n, maxFrame);
+        unflushed += bytes;
         try {
-            flow.incrementWindowSize(stream, (int) -bytes);
-            flow.incrementWindowSize(http2.connectionStream(), (int) -bytes);
+            flow.incrementWindowSize(stream, -bytes);
+            flow.incrementWindowSize(http2.connectionStream(), -bytes);
         } catch (Http2Exception impossible) {
             throw new IllegalStateException(impossible); // only an increase can overflow
         }
         flushAfterBatch();
-        return bytes;
+        return n;
     }
 
     /** Flushes the connection once the loop's batch is written (now, outside a batch). */
     void flushAfterBatch() {
         if (!flushDue) {
             flushDue = true;
-            dispatcher.flushAfterBatch(flushTask);
+            afterBatch.accept(flushTask);
         }
     }
 
@@ -193,6 +213,33 @@ final class Http2TickWriter {
      */
     private void flushBatch() {
         flushDue = false;
+        unflushed = 0;
         connection.flush();
+    }
+
+    /** A stream of the connection started using this writer. */
+    void opened() {
+        streams++;
+    }
+
+    /** A stream of the connection ended. */
+    void closed() {
+        streams--;
+    }
+
+    /**
+     * Whether the connection takes more ticks: it holds at most {@code outbound.highWaterMarkBytes}
+     * (its write-buffer high-water mark) per open stream that the kernel has not taken, as many
+     * bytes as the streams could hold on connections of their own. Netty's own writability of
+     * the connection (one mark for all its streams) would conflate a hundred healthy streams for a
+     * backlog that one WebSocket connection may hold on its own. A connection that does not read
+     * is still caught: by this bound, by the age of its backlog ({@link #hasBacklog}) and by its
+     * read receipts.
+     */
+    boolean isWritable() {
+        final ChannelOutboundBuffer out = connection.unsafe().outboundBuffer();
+        return out != null
+                && out.totalPendingWriteBytes()
+                        <= (long) connection.config().getWriteBufferHighWaterMark() * Math.max(1, streams);
     }
 }

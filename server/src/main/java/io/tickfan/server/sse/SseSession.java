@@ -91,6 +91,9 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         if (connection != null && ctx.channel() instanceof Http2StreamChannel stream) {
             this.ticks = Http2TickWriter.of(connection, dispatcher);
             this.streamId = stream.stream().id();
+            if (ticks != null) {
+                ticks.opened();
+            }
         }
     }
 
@@ -121,8 +124,7 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     protected boolean isWritable() {
         // HTTP/2: the stream's channel holds only what waits for its window (and control records);
         // ticks the windows took went past it, so the connection's own buffer counts as well.
-        return ctx.channel().isWritable()
-                && (ticks == null || ctx.channel().parent().isWritable());
+        return ctx.channel().isWritable() && (ticks == null || ticks.isWritable());
     }
 
     @Override
@@ -142,9 +144,14 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
 
     @Override
     protected void writeTicks(EncodedTick[] batch, int count) {
-        final long written = ticks != null ? ticks.write(streamId, batch, count) : -1;
-        if (written >= 0) {
-            countTickBytes(written);
+        if (ticks != null) {
+            // As much as the windows take goes out at the connection level; the rest waits for the
+            // window in the stream's channel, behind it.
+            final int written = ticks.write(streamId, batch, count);
+            countTickBytes(BatchWriter.bytesOf(batch, written, BatchWriter.SSE));
+            for (int i = written; i < count; i++) {
+                deliver(batch[i]);
+            }
         } else if (socket != null
                 && dispatcher.batchWriter().write(ctx.channel(), ctx, socket, batch, count, BatchWriter.SSE)) {
             countTickBytes(BatchWriter.bytesOf(batch, count, BatchWriter.SSE));
@@ -270,6 +277,9 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     }
 
     void onClosed() {
+        if (ticks != null) {
+            ticks.closed();
+        }
         lifecycle.closed();
         if (heartbeat != null) {
             heartbeat.cancel(false);
