@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
  * per connection and batch), while control records (retry, ids, heartbeats, the end) go through
  * the stream's own channel behind them. On HTTP/2 the stream's flow-control window drives
  * writability, so a stream whose window stays closed conflates and is then closed, without
- * buffering and without holding up the other streams of its connection; a client that stops reading the whole connection is seen by
- * the connection's read receipts ({@link Http2ReadReceipts}). Every method runs on the stream's
- * event loop.
+ * buffering and without holding up the other streams of its connection; a client that stops
+ * reading the whole connection is seen by the connection's backlog and read receipts ({@link
+ * Http2ReadReceipts}). Every method runs on the stream's event loop.
  *
  * <p>Lifecycle: the stream is in the session registry from {@link #start} to close, so a drain or
  * an admin disconnect ends it with a {@code retry:} hint, and it ends at its token's {@code exp}
