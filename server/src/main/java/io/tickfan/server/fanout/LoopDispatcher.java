@@ -28,6 +28,10 @@ public final class LoopDispatcher {
     private final Runnable drainTask = this::drain;
     private final Int2ObjectHashMap<SubscriberList> subscribersBySymbol = new Int2ObjectHashMap<>();
     private final ArrayList<Subscriber> toFlush = new ArrayList<>();
+    /** Flushes of connections shared by several subscribers, run once after they all wrote. */
+    private final ArrayList<Runnable> afterBatch = new ArrayList<>();
+    /** Set while {@link #flushAll} runs its subscribers' flushes. */
+    private boolean flushing;
     /** This batch's ticks and replies: subscribers queue them unretained, so they live until the flush. */
     private final ArrayList<Object> drainedEvents = new ArrayList<>();
 
@@ -171,12 +175,37 @@ public final class LoopDispatcher {
 
     private void flushAll() {
         final ArrayList<Subscriber> list = toFlush;
-        for (int i = 0, n = list.size(); i < n; i++) {
-            final Subscriber s = list.get(i);
-            s.dirty = false;
-            s.flushBatch();
+        flushing = true;
+        try {
+            for (int i = 0, n = list.size(); i < n; i++) {
+                final Subscriber s = list.get(i);
+                s.dirty = false;
+                s.flushBatch();
+            }
+        } finally {
+            flushing = false;
         }
         list.clear();
+        final ArrayList<Runnable> connections = afterBatch;
+        for (int i = 0; i < connections.size(); i++) {
+            connections.get(i).run();
+        }
+        connections.clear();
+    }
+
+    /**
+     * Loop thread: runs {@code flush} once every subscriber of the batch being flushed has written
+     * (before the batch's ticks are released), or now when no batch is being flushed (a timer's
+     * write). For a connection carrying several subscribers (the streams of one HTTP/2 connection):
+     * each writes its ticks, the connection is flushed once. The caller makes sure it asks once per
+     * batch.
+     */
+    public void flushAfterBatch(Runnable flush) {
+        if (flushing) {
+            afterBatch.add(flush);
+        } else {
+            flush.run();
+        }
     }
 
     private void releaseDrained() {

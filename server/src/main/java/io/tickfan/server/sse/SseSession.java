@@ -1,9 +1,11 @@
 package io.tickfan.server.sse;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tickfan.protocol.ErrorCode;
 import io.tickfan.protocol.ServerMessages;
@@ -25,12 +27,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One SSE stream: an HTTP/1.1 connection or one HTTP/2 stream. Writes each tick's shared SSE
- * event (on HTTP/2 wrapped in a DATA frame: one small holder object per delivery, the bytes still
- * shared). On HTTP/2 the stream's flow-control window drives writability, so a stream whose
- * window stays closed conflates and is then closed, without buffering and without holding up the
- * other streams of its connection; a client that stops reading the whole connection is seen by
- * the connection's read receipts ({@link Http2ReadReceipts}). Every method runs on the stream's
- * event loop.
+ * event: on HTTP/1.1 straight to the socket; on HTTP/2 through the connection's {@link
+ * Http2TickWriter} (a DATA frame header per stream and batch around the shared events, one flush
+ * per connection and batch), while control records (retry, ids, heartbeats, the end) go through
+ * the stream's own channel behind them. On HTTP/2 the stream's flow-control window drives
+ * writability, so a stream whose window stays closed conflates and is then closed, without
+ * buffering and without holding up the other streams of its connection; a client that stops
+ * reading the whole connection is seen by the connection's backlog and read receipts ({@link
+ * Http2ReadReceipts}). Every method runs on the stream's event loop.
  *
  * <p>Lifecycle: the stream is in the session registry from {@link #start} to close, so a drain or
  * an admin disconnect ends it with a {@code retry:} hint, and it ends at its token's {@code exp}
@@ -60,6 +64,10 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     private boolean unflushed;
     /** The connection's read receipts (HTTP/2 only; else null). */
     private Http2ReadReceipts receipts;
+    /** HTTP/2: the connection's writer of tick batches (null: ticks go through the stream's channel). */
+    private Http2TickWriter ticks;
+    /** HTTP/2: the stream's id on its connection. */
+    private int streamId;
 
     private ScheduledFuture<?> heartbeat;
     private final SessionLifecycle lifecycle;
@@ -82,9 +90,15 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         this.ctx = ctx;
         this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
         this.writer = socket != null ? BatchWriter.ofThisThread() : null;
-        this.receipts = http2 && ctx.channel().parent() != null
-                ? ctx.channel().parent().pipeline().get(Http2ReadReceipts.class)
-                : null;
+        final Channel connection = http2 ? ctx.channel().parent() : null;
+        this.receipts = connection != null ? connection.pipeline().get(Http2ReadReceipts.class) : null;
+        if (connection != null && ctx.channel() instanceof Http2StreamChannel stream) {
+            this.ticks = Http2TickWriter.of(connection, dispatcher);
+            this.streamId = stream.stream().id();
+            if (ticks != null) {
+                ticks.opened();
+            }
+        }
     }
 
     /**
@@ -112,12 +126,14 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
 
     @Override
     protected boolean isWritable() {
-        return ctx.channel().isWritable();
+        // HTTP/2: the stream's channel holds only what waits for its window (and control records);
+        // ticks the windows took went past it, so the connection's own buffer counts as well.
+        return ctx.channel().isWritable() && (ticks == null || ticks.isWritable());
     }
 
     @Override
     protected boolean hasBacklog() {
-        return BatchWriter.hasBacklog(ctx.channel());
+        return ticks != null ? ticks.hasBacklog(streamId) : BatchWriter.hasBacklog(ctx.channel());
     }
 
     @Override
@@ -131,11 +147,19 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     }
 
     @Override
-    protected void writeTicks(EncodedTick[] ticks, int count) {
-        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, BatchWriter.SSE)) {
-            countTickBytes(BatchWriter.bytesOf(ticks, count, BatchWriter.SSE));
+    protected void writeTicks(EncodedTick[] batch, int count) {
+        if (ticks != null) {
+            // As much as the windows take goes out at the connection level; the rest waits for the
+            // window in the stream's channel, behind it.
+            final int written = ticks.write(streamId, batch, count);
+            countTickBytes(BatchWriter.bytesOf(batch, written, BatchWriter.SSE));
+            for (int i = written; i < count; i++) {
+                deliver(batch[i]);
+            }
+        } else if (socket != null && writer.write(ctx.channel(), ctx, socket, batch, count, BatchWriter.SSE)) {
+            countTickBytes(BatchWriter.bytesOf(batch, count, BatchWriter.SSE));
         } else {
-            super.writeTicks(ticks, count);
+            super.writeTicks(batch, count);
         }
     }
 
@@ -165,7 +189,11 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         // After a direct batch write nothing is queued in the pipeline: skip the empty flush.
         if (unflushed) {
             unflushed = false;
-            ctx.flush();
+            if (ticks != null) {
+                ticks.flushAfterBatch(); // the connection's one flush carries the stream's writes too
+            } else {
+                ctx.flush();
+            }
         }
         if (receipts != null && !lifecycle.isClosing() && !isLagging()) {
             receipts.ask(System.nanoTime());
@@ -252,6 +280,9 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     }
 
     void onClosed() {
+        if (ticks != null) {
+            ticks.closed();
+        }
         lifecycle.closed();
         if (heartbeat != null) {
             heartbeat.cancel(false);

@@ -22,8 +22,8 @@ import java.util.List;
  * Opens an SSE stream: checks the token and the symbols first (401, 403 or 400 as JSON, no stream
  * opened), then answers 200 {@code text/event-stream} and replaces the router with the {@link
  * SseHandler}. On HTTP/1.1 the HTTP codec is removed after the response head, so ticks go to the
- * socket as the shared pre-built bytes (the body ends when the connection closes); on HTTP/2 each
- * tick is one DATA frame on the stream.
+ * socket as the shared pre-built bytes (the body ends when the connection closes); on HTTP/2 the
+ * connection's {@link Http2TickWriter} frames them (a DATA frame header per stream and batch).
  */
 public final class SseUpgrader {
     private SseUpgrader() {}
