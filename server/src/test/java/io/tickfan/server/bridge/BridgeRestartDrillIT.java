@@ -165,7 +165,13 @@ class BridgeRestartDrillIT {
                             + " ticks; pod A: local " + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_TICKS)
                             + ", confirmed "
                             + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_CONFIRMED) + ", diverged "
-                            + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_DIVERGED));
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_DIVERGED) + ", degraded "
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_DEGRADED) + " times, duplicate batches "
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_DUPLICATE_BATCHES) + "; pod B: confirmed "
+                            + Pods.counter(podB, Counters.Counter.BRIDGE_LOCAL_CONFIRMED) + ", resets "
+                            + Pods.counter(podB, Counters.Counter.BRIDGE_RESETS) + ", seq regressions "
+                            + Pods.counter(podB, Counters.Counter.SEQ_REGRESSIONS) + ", duplicates dropped "
+                            + Pods.counter(podB, Counters.Counter.DUPLICATES_DROPPED));
         }
     }
 
