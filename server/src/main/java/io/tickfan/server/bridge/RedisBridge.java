@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,8 +89,8 @@ public final class RedisBridge implements AutoCloseable {
             epochs.startNumbering();
             final MalformedLog malformed = new MalformedLog(engine.counters());
             final String writerId = Epochs.newEpoch();
-            // Per shard: the newest of this pod's batches its reader has seen come back.
-            final AtomicLongArray readBack = new AtomicLongArray(shards);
+            // Per shard: the newest of this pod's batches its reader has seen come back, and who delivers a batch.
+            final OwnBatches ownBatches = new OwnBatches(shards);
             // The outbound bounds are for the pod: each shard's writer gets its share.
             final int bufferTicks = Math.max(1, settings.outboundBufferTicks() / shards);
             final int ringBytes =
@@ -107,7 +106,7 @@ public final class RedisBridge implements AutoCloseable {
                         malformed,
                         connect(deadlineNs),
                         writerId,
-                        readBack));
+                        ownBatches));
                 writers.add(new StreamWriter(
                         s,
                         bufferTicks,
@@ -120,7 +119,7 @@ public final class RedisBridge implements AutoCloseable {
                         control,
                         ringBytes,
                         engine::publishLocally,
-                        readBack));
+                        ownBatches));
             }
             for (int s = 0; s < readers.size(); s++) {
                 threads.add(startThread(readers.get(s), "tickfan-redis-reader-" + s));
@@ -250,6 +249,16 @@ public final class RedisBridge implements AutoCloseable {
      */
     public void injectIntoWriterForTest(int shard, Runnable task) {
         writers.get(shard).injectForTest(task);
+    }
+
+    /** Tests only: see {@link StreamWriter#delayNextLocalBatchForTest}. */
+    public void delayNextLocalBatchForTest(int shard, long delayNs) {
+        writers.get(shard).delayNextLocalBatchForTest(delayNs);
+    }
+
+    /** Tests only: whether that delay is still to be taken. */
+    public boolean localBatchDelayPendingForTest(int shard) {
+        return writers.get(shard).localBatchDelayPendingForTest();
     }
 
     /** Tests only: as {@link #injectIntoWriterForTest}, on the shard's reader, before its next read. */

@@ -12,7 +12,6 @@ import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.metrics.Counters;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,7 @@ final class StreamReader implements Runnable {
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private final String writerId;
     private final long[] fromTo = new long[2];
-    private final AtomicLongArray readBack;
+    private final OwnBatches ownBatches;
     private volatile boolean running = true;
     /** Tests only: run once on this thread before its next read ({@link #injectForTest}). */
     private volatile Runnable injectedForTest;
@@ -72,10 +71,10 @@ final class StreamReader implements Runnable {
             MalformedLog malformed,
             RedisLink link,
             String writerId,
-            AtomicLongArray readBack) {
+            OwnBatches ownBatches) {
         this.shard = shard;
         this.writerId = writerId;
-        this.readBack = readBack;
+        this.ownBatches = ownBatches;
         this.settings = settings;
         this.keys = keys;
         this.stream = keys.stream(shard);
@@ -243,7 +242,18 @@ final class StreamReader implements Runnable {
             malformed.skipped(problem, stream, m);
             return;
         }
-        noteOwnBatch(m.getBody());
+        final boolean own = noteOwnBatch(m.getBody());
+        try {
+            ingest(m);
+        } finally {
+            if (own) {
+                ownBatches.endIngest(shard);
+            }
+        }
+    }
+
+    /** Offers the entry's kept ticks to the ingest ring, each with its position. */
+    private void ingest(StreamMessage<String, String> m) {
         int read = 0;
         for (int i = 0; i < entry.count; i++) {
             if (!entry.kept[i]) {
@@ -292,18 +302,19 @@ final class StreamReader implements Runnable {
     /**
      * This pod's writer appended the entry: tell it, before the ticks enter the ring, that Redis
      * applied the batch and this pod is delivering it (the writer must not deliver it locally again
-     * when it turns degraded). Before, not after: then the writer either sees it or delivers first
-     * and the sequencer confirms the local copy when the stream's arrives.
+     * when it turns degraded), and hold {@link OwnBatches}' gate until they are all in: then the
+     * writer either finds it taken, or delivered it whole before, and the sequencer confirms the
+     * local copies when the stream's arrive.
+     *
+     * @return true when the gate is held ({@link OwnBatches#endIngest} after the ticks)
      */
-    private void noteOwnBatch(java.util.Map<String, String> body) {
+    private boolean noteOwnBatch(java.util.Map<String, String> body) {
         if (!writerId.equals(body.get(StreamEntries.WRITER))) {
-            return;
+            return false;
         }
         final String b = body.get(StreamEntries.BATCH);
-        final long batch = b == null ? -1 : StreamEntries.parseLong(b, 0, b.length());
-        if (batch > readBack.get(shard)) {
-            readBack.set(shard, batch);
-        }
+        ownBatches.beginIngest(shard, b == null ? -1 : StreamEntries.parseLong(b, 0, b.length()));
+        return true;
     }
 
     /**

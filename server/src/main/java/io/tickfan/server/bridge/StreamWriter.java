@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscArrayQueue;
 import org.slf4j.Logger;
@@ -146,7 +145,7 @@ final class StreamWriter implements Runnable {
      */
     private long stalledSinceNs;
 
-    private final AtomicLongArray readBack;
+    private final OwnBatches ownBatches;
     /** Divergence markers to append ("symbol,from,to"); the sequencer offers, this thread appends. */
     private final MpscArrayQueue<String> divergences = new MpscArrayQueue<>(1024);
 
@@ -158,6 +157,8 @@ final class StreamWriter implements Runnable {
     private volatile boolean running = true;
     /** Tests only: run once on this thread at the top of its next turn ({@link #injectForTest}). */
     private volatile Runnable injectedForTest;
+    /** Tests only: see {@link #delayNextLocalBatchForTest}. */
+    private volatile long localBatchDelayForTestNs;
 
     private volatile boolean degraded;
     private volatile boolean parked;
@@ -192,7 +193,7 @@ final class StreamWriter implements Runnable {
             RedisLink control,
             int outboundRingBytes,
             FanoutEngine.PublishSink local,
-            AtomicLongArray readBack) {
+            OwnBatches ownBatches) {
         this.shard = shard;
         this.bufferTicks = bufferTicks;
         this.settings = settings;
@@ -209,7 +210,7 @@ final class StreamWriter implements Runnable {
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
         this.degradedAfterNs = TimeUnit.MILLISECONDS.toNanos(settings.degradedAfterMs());
         this.local = local;
-        this.readBack = readBack;
+        this.ownBatches = ownBatches;
     }
 
     /** Any thread: queue a published tick. Never waits; a full ring is {@link IngestRing#BACK_PRESSURED}. */
@@ -222,6 +223,19 @@ final class StreamWriter implements Runnable {
             }
         }
         return result;
+    }
+
+    /**
+     * Tests only: the next batch handed to the local ring on entering degraded mode waits this long
+     * after its read-back check, as a writer descheduled at that moment on a loaded machine.
+     */
+    void delayNextLocalBatchForTest(long delayNs) {
+        localBatchDelayForTestNs = delayNs;
+    }
+
+    /** Tests only: whether the delay of {@link #delayNextLocalBatchForTest} has not been taken yet. */
+    boolean localBatchDelayPendingForTest() {
+        return localBatchDelayForTestNs != 0;
     }
 
     /** Tests only: runs {@code task} once on this writer's thread, at the top of its next turn. */
@@ -359,21 +373,36 @@ final class StreamWriter implements Runnable {
     private void deliverPendingLocally() {
         forgetReadBack();
         for (Batch b : unread) {
-            if (!readBack(b)) {
-                b.ticks.forEach(this::deliverLocally);
-            }
+            deliverBatchLocally(b);
         }
         for (Batch b : inFlight) {
-            if (!readBack(b)) {
-                b.ticks.forEach(this::deliverLocally);
-            }
+            deliverBatchLocally(b);
         }
         for (Batch b : retry) {
-            if (!readBack(b)) {
-                b.ticks.forEach(this::deliverLocally);
-            }
+            deliverBatchLocally(b);
         }
         buffer.forEach(this::deliverLocally);
+    }
+
+    /**
+     * A batch Redis may have applied: its ticks go to the local ring unless this pod's reader took
+     * it, the judgement and the offers under {@link OwnBatches}' gate (else the reader could take it
+     * in between and its copies reach the sequencer first: see there).
+     */
+    private void deliverBatchLocally(Batch b) {
+        if (!ownBatches.beginLocalDelivery(shard, b.number)) {
+            return;
+        }
+        try {
+            final long delayNs = localBatchDelayForTestNs;
+            if (delayNs > 0 && !b.ticks.isEmpty() && !b.ticks.peekLast().deliveredHere) {
+                localBatchDelayForTestNs = 0;
+                LockSupport.parkNanos(delayNs);
+            }
+            b.ticks.forEach(this::deliverLocally);
+        } finally {
+            ownBatches.endLocalDelivery(shard);
+        }
     }
 
     private void deliverLocally(Pending p) {
@@ -576,16 +605,11 @@ final class StreamWriter implements Runnable {
         }
     }
 
-    /** Whether this pod's reader has read {@code b} back from Redis (batches are read in order). */
-    private boolean readBack(Batch b) {
-        return b.number <= readBack.get(shard);
-    }
-
     /** Drops the batches the shard's reader has read back (batches complete in order). */
     private void forgetReadBack() {
         while (!unread.isEmpty()) {
             final Batch b = unread.peekFirst();
-            if (b.number > readBack.get(shard)) {
+            if (b.number > ownBatches.readBack(shard)) {
                 return;
             }
             unread.pollFirst();

@@ -165,7 +165,13 @@ class BridgeRestartDrillIT {
                             + " ticks; pod A: local " + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_TICKS)
                             + ", confirmed "
                             + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_CONFIRMED) + ", diverged "
-                            + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_DIVERGED));
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_LOCAL_DIVERGED) + ", degraded "
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_DEGRADED) + " times, duplicate batches "
+                            + Pods.counter(podA, Counters.Counter.BRIDGE_DUPLICATE_BATCHES) + "; pod B: confirmed "
+                            + Pods.counter(podB, Counters.Counter.BRIDGE_LOCAL_CONFIRMED) + ", resets "
+                            + Pods.counter(podB, Counters.Counter.BRIDGE_RESETS) + ", seq regressions "
+                            + Pods.counter(podB, Counters.Counter.SEQ_REGRESSIONS) + ", duplicates dropped "
+                            + Pods.counter(podB, Counters.Counter.DUPLICATES_DROPPED));
         }
     }
 
@@ -208,7 +214,7 @@ class BridgeRestartDrillIT {
     }
 
     /** Tick {@code n}: its bid size is {@code n}, unique over the drill. */
-    private static Tick unique(String symbol, int n) {
+    static Tick unique(String symbol, int n) {
         final Tick t = Ticks.numbered(symbol, 0);
         t.bidSize = Decimals.ofUnits(n);
         t.fieldMask |= Tick.BID_SIZE;
@@ -216,7 +222,7 @@ class BridgeRestartDrillIT {
     }
 
     /** The unique numbers of the live ticks the client got (snapshots are not deliveries). */
-    private static List<Integer> received(TestClient c, String[] syms) {
+    static List<Integer> received(TestClient c, String[] syms) {
         final List<Integer> out = new ArrayList<>();
         for (String s : syms) {
             for (Tick t : c.ticks(s)) {
@@ -229,7 +235,7 @@ class BridgeRestartDrillIT {
     }
 
     /** How tick {@code n} reached the client: seq and reset flag of each delivery. */
-    private static String deliveries(TestClient c, String[] syms, int n) {
+    static String deliveries(TestClient c, String[] syms, int n) {
         final StringBuilder b = new StringBuilder();
         for (Tick t : c.ticks(syms[n % SYMBOLS])) {
             if (!t.isSnapshot() && t.bidSize / Decimals.ofUnits(1) == n) {
@@ -240,7 +246,7 @@ class BridgeRestartDrillIT {
     }
 
     /** The numbers as ranges ("3-9, 12"), at most 20 of them. */
-    private static String head(List<Integer> l) {
+    static String head(List<Integer> l) {
         final StringBuilder b = new StringBuilder("[");
         int ranges = 0;
         for (int i = 0; i < l.size() && ranges < 20; ranges++) {
@@ -254,7 +260,7 @@ class BridgeRestartDrillIT {
         return b.append(']').toString();
     }
 
-    private static void pause(Duration d) {
+    static void pause(Duration d) {
         final long until = System.nanoTime() + d.toNanos();
         while (System.nanoTime() < until) {
             LockSupport.parkNanos(until - System.nanoTime());

@@ -84,6 +84,26 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code CLIENT PAUSE ms WRITE}: for {@code ms} Redis answers no write command (appends wait)
+     * while reads ({@code XREAD}) go on, as a Redis slow for appends under load; it ends by itself.
+     */
+    void pauseWrites(long ms) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.setSoTimeout(1000);
+            final OutputStream out = s.getOutputStream();
+            out.write(("CLIENT PAUSE " + ms + " WRITE\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            final byte[] buf = new byte[64];
+            final int n = s.getInputStream().read(buf);
+            if (n <= 0 || buf[0] != '+') {
+                throw new IOException("CLIENT PAUSE failed: "
+                        + (n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "no answer"));
+            }
+        }
+    }
+
     private boolean ping() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
