@@ -12,7 +12,7 @@ import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.Counters;
+import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.TestTokens;
 import io.tickfan.server.testing.TickfanServerExtension;
 import java.util.ArrayList;
