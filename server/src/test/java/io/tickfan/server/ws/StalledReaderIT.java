@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Clients that stop reading, with default settings (read receipts every 500 ms) and the kernel's
+ * Clients that stop reading, with read receipts on (outbound.readReceiptMs=500; off by default) and the kernel's
  * default (autotuned) socket buffers on loopback, at a modest 200 ticks/s (about 30 KB/s, which the kernel's buffers would
  * absorb for tens of seconds: the client's receive buffer grows while nobody reads it). Each is
  * conflated once its read receipt is overdue, within about {@code outbound.readReceiptMs} plus
@@ -43,8 +43,8 @@ class StalledReaderIT {
     private static final long CONFLATED_WITHIN_MS = 2_500;
 
     @Test
-    void shouldConflateThenCloseStalledReadersWithDefaultSettings() throws Exception {
-        final ServerConfig config = TickfanServerExtension.testDefaults();
+    void shouldConflateThenCloseStalledReadersWithReadReceipts() throws Exception {
+        final ServerConfig config = TickfanServerExtension.testDefaults().with(ServerConfig.READ_RECEIPT_MS, 500);
         final long timeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         try (TickfanServer server = TickfanServer.start(config)) {
             final URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
