@@ -60,6 +60,10 @@ class BinaryTicksIT {
             json.sendText("{\"op\":\"subscribe\",\"id\":\"s1\",\"symbols\":[\"BIN.A\"]}");
             final String ack = bin.awaitText(WAIT);
             assertTrue(ack.contains("\"type\":\"ack\"") && ack.contains("\"id\":\"s1\""), ack);
+            // The JSON client's subscribe too must be applied before the live ticks are published,
+            // or its snapshot is a later one and fewer live ticks follow it.
+            final String jsonAck = json.awaitText(WAIT);
+            assertTrue(jsonAck.contains("\"type\":\"ack\""), jsonAck);
 
             final Tick snapshot = nextBinaryTick(bin);
             assertEquals("BIN.A", snapshot.symbol);
