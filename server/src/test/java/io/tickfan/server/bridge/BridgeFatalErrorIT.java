@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +46,14 @@ class BridgeFatalErrorIT {
 
     private static void failFastWhenABridgeThreadDies(String role) throws Exception {
         final List<Integer> exits = new CopyOnWriteArrayList<>();
+        final CountDownLatch exited = new CountDownLatch(1);
         final ByteArrayOutputStream captured = new ByteArrayOutputStream();
         final PrintStream original = System.err;
         try (RedisServer redis = RedisServer.start(false);
-                TickfanServer pod = TickfanServer.start(Pods.config(redis.uri()), exits::add)) {
+                TickfanServer pod = TickfanServer.start(Pods.config(redis.uri()), status -> {
+                    exits.add(status);
+                    exited.countDown();
+                })) {
             final URI ws = Pods.ws(pod);
             try (TestClient publisher = TestClient.connect(ws, TestTokens.publisher());
                     TestClient subscriber = TestClient.connect(ws, TestTokens.valid())) {
@@ -67,10 +73,7 @@ class BridgeFatalErrorIT {
                     } else {
                         pod.bridge().injectIntoReaderForTest(0, fault);
                     }
-                    final long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                    while (exits.isEmpty() && System.nanoTime() < deadline) {
-                        Thread.sleep(5);
-                    }
+                    exited.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } finally {
                     System.setErr(original);
                 }

@@ -52,7 +52,7 @@ class StalledSseHttp1ReaderIT {
             // Seq 1 reaching both proves both are subscribed: from here on neither misses a tick.
             TestTicks.publishNoWait(server, SYMBOL, 1);
             TestTicks.await(() -> healthy.ticks.size() == 1 && stalled.ticks.size() == 1);
-            stalled.reading = false;
+            stalled.stall();
 
             final Counters counters = server.engine().counters();
             final long closesBefore = counters.get(Counters.Counter.SLOW_CONSUMER_CLOSES);
@@ -83,7 +83,7 @@ class StalledSseHttp1ReaderIT {
             }
 
             // Reading again: a gap-free prefix (what the buffers held), then the reset.
-            stalled.reading = true;
+            stalled.resume();
             TestTicks.await(() -> stalled.ended);
             for (int i = 0; i < stalled.ticks.size(); i++) {
                 assertEquals(i + 1, stalled.ticks.get(i).seq, "no gap and nothing conflated before the reset");
@@ -114,13 +114,29 @@ class StalledSseHttp1ReaderIT {
                 .sum();
     }
 
-    /** One HTTP/1.1 SSE GET on a plain socket, read by a thread of its own while {@link #reading}. */
+    /** One HTTP/1.1 SSE GET on a plain socket, read by a thread of its own unless stalled. */
     private static final class Reader implements AutoCloseable {
         private final Socket socket;
         final List<Tick> ticks = java.util.Collections.synchronizedList(new ArrayList<>());
-        volatile boolean reading = true;
+        private boolean reading = true;
         volatile boolean ended;
         volatile IOException failure;
+
+        /** The reader thread reads nothing more until {@link #resume}. */
+        synchronized void stall() {
+            reading = false;
+        }
+
+        synchronized void resume() {
+            reading = true;
+            notifyAll();
+        }
+
+        private synchronized void awaitReading() throws InterruptedException {
+            while (!reading) {
+                wait();
+            }
+        }
 
         private Reader(Socket socket) {
             this.socket = socket;
@@ -154,10 +170,7 @@ class StalledSseHttp1ReaderIT {
             try (InputStream in = socket.getInputStream()) {
                 int n;
                 while (true) {
-                    if (!reading) {
-                        TimeUnit.MILLISECONDS.sleep(5);
-                        continue;
-                    }
+                    awaitReading();
                     if ((n = in.read(buf)) < 0) {
                         break;
                     }
@@ -183,6 +196,7 @@ class StalledSseHttp1ReaderIT {
         @Override
         public void close() throws IOException {
             socket.close();
+            resume(); // a stalled reader thread then meets the closed socket and ends
         }
     }
 }
