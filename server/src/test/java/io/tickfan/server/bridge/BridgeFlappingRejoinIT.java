@@ -4,7 +4,6 @@ import static io.tickfan.server.bridge.BridgeRestartDrillIT.deliveries;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.head;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.pause;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.received;
-import static io.tickfan.server.bridge.BridgeRestartDrillIT.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -76,31 +73,13 @@ class BridgeFlappingRejoinIT {
                 TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid())) {
             onA.subscribeAndAwaitAck(syms);
             onB.subscribeAndAwaitAck(syms);
-            final AtomicBoolean publishing = new AtomicBoolean(true);
-            final AtomicInteger next = new AtomicInteger();
-            final AtomicInteger published = new AtomicInteger();
-            final Runnable publishOne = () -> {
-                final int n = next.getAndIncrement();
-                Pods.publish(podA, unique(syms[n % SYMBOLS], n));
-                published.incrementAndGet();
-            };
-            final Thread publisher = new Thread(
-                    () -> {
-                        long at = System.nanoTime();
-                        while (publishing.get()) {
-                            publishOne.run();
-                            at += TICK_EVERY_NS;
-                            LockSupport.parkNanos(at - System.nanoTime());
-                        }
-                    },
-                    "flap-publisher");
-            publisher.start();
+            final UniqueTickPublisher feed = new UniqueTickPublisher(podA, syms, TICK_EVERY_NS, "flap-publisher");
             final AtomicInteger raced = new AtomicInteger();
             try {
                 for (int round = 0; round < ROUNDS; round++) {
                     pause(Duration.ofMillis(300));
                     for (int i = 0; i < BURST_TICKS; i++) {
-                        publishOne.run();
+                        feed.publishOne();
                     }
                     redis.kill();
                     pause(OUTAGE);
@@ -114,7 +93,7 @@ class BridgeFlappingRejoinIT {
                         });
                         assertTrue(stalled.await(5, TimeUnit.SECONDS), "pod A's reader to stall");
                         for (int i = 0; i < FLAP_BURST_TICKS; i++) {
-                            publishOne.run();
+                            feed.publishOne();
                         }
                         pause(Duration.ofMillis(20)); // appended, not read back
                         podA.bridge().delayNextLocalBatchForTest(0, WRITER_DESCHEDULED.toNanos());
@@ -125,7 +104,7 @@ class BridgeFlappingRejoinIT {
                         }
                     }
                     Pods.await(() -> !podA.bridge().isDegraded(), "pod A to leave degraded mode");
-                    final int target = published.get();
+                    final int target = feed.published();
                     final long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
                     while (System.nanoTime() < deadline
                             && (distinct(onA, syms) < target || distinct(onB, syms) < target)) {
@@ -133,10 +112,9 @@ class BridgeFlappingRejoinIT {
                     }
                 }
             } finally {
-                publishing.set(false);
-                publisher.join();
+                feed.stop();
             }
-            final int total = published.get();
+            final int total = feed.published();
             assertEquals(0, Pods.counter(podA, Counters.Counter.BRIDGE_DROPPED), "nothing dropped from the buffer");
             final StringBuilder failures = new StringBuilder();
             for (TestClient c : new TestClient[] {onA, onB}) {

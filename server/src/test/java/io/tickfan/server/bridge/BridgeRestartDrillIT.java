@@ -19,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -76,53 +74,34 @@ class BridgeRestartDrillIT {
                 TestClient onB = TestClient.connect(Pods.ws(podB), TestTokens.valid())) {
             onA.subscribeAndAwaitAck(syms);
             onB.subscribeAndAwaitAck(syms);
-            final AtomicBoolean publishing = new AtomicBoolean(true);
-            final AtomicInteger next = new AtomicInteger();
-            final AtomicInteger published = new AtomicInteger();
-            final Runnable publishOne = () -> {
-                final int n = next.getAndIncrement();
-                Pods.publish(podA, unique(syms[n % SYMBOLS], n));
-                published.incrementAndGet();
-            };
-            final Thread publisher = new Thread(
-                    () -> {
-                        long at = System.nanoTime();
-                        while (publishing.get()) {
-                            publishOne.run();
-                            at += TICK_EVERY_NS;
-                            LockSupport.parkNanos(at - System.nanoTime());
-                        }
-                    },
-                    "drill-publisher");
-            publisher.start();
+            final UniqueTickPublisher feed = new UniqueTickPublisher(podA, syms, TICK_EVERY_NS, "drill-publisher");
             final int[] killedAt = new int[ROUNDS];
             final long[] lagAtKill = new long[ROUNDS];
             try {
                 for (int round = 0; round < ROUNDS; round++) {
                     pause(Duration.ofMillis(300));
                     for (int i = 0; i < BURST_TICKS; i++) {
-                        publishOne.run();
+                        feed.publishOne();
                     }
                     final long lagBefore = readLag(podA, podB);
                     final long lagDeadline = System.nanoTime() + LAG_WAIT_MAX.toNanos();
                     while (readLag(podA, podB) - lagBefore < KILL_AT_LAG_TICKS && System.nanoTime() < lagDeadline) {
                         LockSupport.parkNanos(100_000); // not a spin: pod B's reader needs the core
                     }
-                    killedAt[round] = published.get();
+                    killedAt[round] = feed.published();
                     redis.kill();
                     lagAtKill[round] = readLag(podA, podB) - lagBefore;
                     pause(OUTAGE);
-                    final int publishedAtRestart = published.get();
+                    final int publishedAtRestart = feed.published();
                     redis.start();
                     Pods.await(() -> !podA.bridge().isDegraded(), "pod A to leave degraded mode");
                     settle(publishedAtRestart - SETTLE_SLACK_TICKS, onA, onB, syms);
                 }
                 pause(Duration.ofMillis(700));
             } finally {
-                publishing.set(false);
-                publisher.join();
+                feed.stop();
             }
-            final int total = published.get();
+            final int total = feed.published();
             System.out.println("drill: pod B's reader fell behind pod A's before each kill by "
                     + Arrays.toString(lagAtKill) + " ticks");
             assertEquals(0, Pods.counter(podA, Counters.Counter.BRIDGE_DROPPED), "nothing dropped from the buffer");
