@@ -14,7 +14,9 @@ import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.BridgeSettings;
 import io.tickfan.server.bridge.RedisBridge;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.MemoryBroker;
 import io.tickfan.server.feed.DemoFeed;
 import io.tickfan.server.http.HttpServerInitializer;
 import io.tickfan.server.metrics.prometheus.MetricsServer;
@@ -95,9 +97,10 @@ public final class TickfanServer implements AutoCloseable {
         this.boss = transport.newGroup(1, "tickfan-accept");
         this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
+        this.bridge = bridgeSettings == null ? null : new RedisBridge(bridgeSettings);
         this.engine = new FanoutEngine(
                 workers,
-                new FanoutEngine.Settings(
+                new EngineSettings(
                         config.integer(ServerConfig.MAX_SYMBOLS),
                         config.integer(ServerConfig.INGEST_RING_BYTES),
                         config.integer(ServerConfig.LOOP_QUEUE_CAPACITY),
@@ -107,11 +110,11 @@ public final class TickfanServer implements AutoCloseable {
                         // Each shard's stream numbers its own positions: SSE ids carry one per shard.
                         bridgeSettings == null ? 1 : bridgeSettings.shards(),
                         config.integer(ServerConfig.COMMAND_QUEUE_CAPACITY),
-                        config.integer(ServerConfig.MAX_PENDING_SYMBOLS)));
+                        config.integer(ServerConfig.MAX_PENDING_SYMBOLS)),
+                bridge == null ? new MemoryBroker() : bridge);
         engine.onFatal(this::engineFailed);
-        engine.start();
         try {
-            this.bridge = bridgeSettings == null ? null : RedisBridge.start(engine, bridgeSettings);
+            engine.start(); // and the broker: the bridge connects and catches up from the streams
         } catch (RuntimeException e) {
             closeAfterFailure(null);
             throw new StartupFailure(

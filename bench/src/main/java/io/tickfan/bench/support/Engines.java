@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
@@ -17,7 +18,7 @@ public final class Engines {
     /** An engine over {@code workers}, sequencer not started. */
     public static FanoutEngine create(EventLoopGroup workers, int historyTicksPerSymbol) {
         return new FanoutEngine(
-                workers, new FanoutEngine.Settings(1024, 1 << 20, 65_536, 4096, historyTicksPerSymbol, 60_000));
+                workers, new EngineSettings(1024, 1 << 20, 65_536, 4096, historyTicksPerSymbol, 60_000));
     }
 
     /** Subscribes {@code s} to {@link #SYMBOL} without a resume point, as a fresh client does. */

@@ -3,7 +3,12 @@ package io.tickfan.server.bridge;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.tickfan.protocol.Tick;
+import io.tickfan.server.fanout.BackfillRequest;
+import io.tickfan.server.fanout.Broker;
+import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.IngestRing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,38 +38,78 @@ import org.slf4j.LoggerFactory;
  * <p>Redis is one server or a Redis Cluster ({@link RedisEndpoint}); every key of a shard shares a
  * hash tag, so each shard lives on one master and the code above the endpoint is the same.
  *
+ * <p>The engine's {@link Broker}: built from its settings, handed to the engine, and started by
+ * the engine once its sequencer runs ({@link #start()}).
+ *
  * <p>Threads: {@code tickfan-redis-writer-N} and {@code tickfan-redis-reader-N} per shard, {@code
  * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: per shard one pipelined
  * (writer) and one reader; one for writer control (shared), one for backfill.
  */
-public final class RedisBridge implements AutoCloseable {
+public final class RedisBridge implements Broker {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBridge.class);
     /** Publishes waiting for the writers, over all shards; at least 1 MiB per shard. */
     private static final int OUTBOUND_RING_BYTES = 1 << 23;
 
     private static final int MIN_OUTBOUND_RING_BYTES = 1 << 20;
 
-    private final ClientResources resources;
-    private final RedisEndpoint endpoint;
+    private final BridgeSettings settings;
+    private final Numbering numbering;
     private final List<RedisLink> links = new ArrayList<>();
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
-    private final StreamBackfiller backfiller;
     private final List<Thread> threads = new ArrayList<>();
-    private final FanoutEngine engine;
+    // Set by start(), on the thread that starts the engine, before anything reads them.
+    private ClientResources resources;
+    private RedisEndpoint endpoint;
+    private StreamBackfiller backfiller;
+    private BrokerPort engine;
+    private ShardEpochs epochs;
+    private RedisKeys keys;
+    /** Where publishes go, once started; null before and after. */
+    private volatile ShardRouter router;
+
     private volatile boolean closing;
-    private final ShardEpochs epochs;
-    private final BridgeSettings settings;
-    private final RedisKeys keys;
     private volatile BridgeHeartbeat heartbeat;
 
-    private RedisBridge(FanoutEngine engine, BridgeSettings settings) {
+    /** A bridge not connected yet: hand it to the engine, which starts it ({@link #start()}). */
+    public RedisBridge(BridgeSettings settings) {
+        this.settings = settings;
+        this.numbering = new Numbering(
+                true,
+                settings.outboundBufferTicks(),
+                settings.rejoinMatchTicks(),
+                settings.resumeCatchUpMs(),
+                settings.resumeCatchUpMaxPending(),
+                true);
+    }
+
+    @Override
+    public Numbering numbering() {
+        return numbering;
+    }
+
+    /**
+     * Connects, establishes the shared epoch, backfills history from the streams and routes the
+     * engine's publishes through Redis. Throws when Redis is not reachable within {@code
+     * redis.startupTimeoutMs}: a pod without its Redis would serve a numbering of its own.
+     */
+    @Override
+    public void attach(BrokerPort engine) {
+        if (this.engine != null) {
+            throw new IllegalStateException("a broker serves one engine");
+        }
         if (engine.positionShards() != settings.shards()) {
             throw new IllegalArgumentException("the engine must have one position space per shard: "
                     + engine.positionShards() + " for " + settings.shards() + " shards");
         }
         this.engine = engine;
-        this.settings = settings;
+    }
+
+    @Override
+    public void start() {
+        if (resources != null) {
+            throw new IllegalStateException("the bridge is started already");
+        }
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
@@ -130,12 +175,7 @@ public final class RedisBridge implements AutoCloseable {
                 threads.add(startThread(writers.get(s), "tickfan-redis-writer-" + s));
             }
             threads.add(startThread(backfiller, "tickfan-redis-backfill"));
-            final ShardRouter router = new ShardRouter(writers, engine.symbols());
-            engine.backfillFrom(backfiller::request);
-            engine.waitForCatchUp(settings.resumeCatchUpMs(), settings.resumeCatchUpMaxPending());
-            engine.limitLocalNumbering(settings.outboundBufferTicks(), settings.rejoinMatchTicks());
-            engine.reportDivergenceTo(router::diverged);
-            engine.routePublishesTo(router::offer);
+            this.router = new ShardRouter(writers, engine.symbols());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -147,13 +187,27 @@ public final class RedisBridge implements AutoCloseable {
                 epochs.engineEpoch());
     }
 
-    /**
-     * Connects, establishes the shared epoch, backfills history from the streams and routes the
-     * engine's publishes through Redis. Throws when Redis is not reachable within {@code
-     * redis.startupTimeoutMs}: a pod without its Redis would serve a numbering of its own.
-     */
-    public static RedisBridge start(FanoutEngine engine, BridgeSettings settings) {
-        return new RedisBridge(engine, settings);
+    @Override
+    public int publish(int symbolId, Tick tick, long ingestTimeNs) {
+        final ShardRouter r = router;
+        if (r == null) {
+            return closing ? FanoutEngine.FAILED : IngestRing.BACK_PRESSURED;
+        }
+        return r.offer(symbolId, tick, ingestTimeNs);
+    }
+
+    /** The sequencer thread: a resume history cannot serve is read from the stream. */
+    @Override
+    public boolean requestBackfill(BackfillRequest request) {
+        return router != null && backfiller.request(request);
+    }
+
+    @Override
+    public void diverged(String symbol, long fromSeq, long toSeq) {
+        final ShardRouter r = router;
+        if (r != null) {
+            r.diverged(symbol, fromSeq, toSeq);
+        }
     }
 
     private RedisLink connect(long deadlineNs) {
@@ -315,10 +369,7 @@ public final class RedisBridge implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        engine.routePublishesTo(null);
-        engine.backfillFrom(null);
-        engine.waitForCatchUp(0, 0);
-        engine.reportDivergenceTo(null);
+        router = null;
         for (StreamWriter w : writers) {
             w.stop();
         }
@@ -344,7 +395,11 @@ public final class RedisBridge implements AutoCloseable {
                 c.connection().close();
             }
         }
-        endpoint.shutdown();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        if (endpoint != null) {
+            endpoint.shutdown();
+        }
+        if (resources != null) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 }

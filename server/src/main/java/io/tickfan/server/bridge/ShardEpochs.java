@@ -1,6 +1,6 @@
 package io.tickfan.server.bridge;
 
-import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.BrokerPort;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,10 +24,10 @@ import java.util.function.BooleanSupplier;
  */
 final class ShardEpochs {
     private final String[] shardEpochs;
-    private final FanoutEngine engine;
+    private final BrokerPort engine;
     private String engineEpoch;
 
-    ShardEpochs(String[] initial, FanoutEngine engine) {
+    ShardEpochs(String[] initial, BrokerPort engine) {
         this.shardEpochs = initial.clone();
         this.engine = engine;
         this.engineEpoch = combine(shardEpochs);

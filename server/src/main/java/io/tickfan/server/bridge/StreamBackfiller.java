@@ -8,7 +8,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BackfillRequest;
-import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.metrics.Counters;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ final class StreamBackfiller implements Runnable {
 
     private final BridgeSettings settings;
     private final RedisKeys keys;
-    private final FanoutEngine engine;
+    private final BrokerPort engine;
     private final Counters counters;
     private final MalformedLog malformed;
     private final RedisClusterCommands<String, String> redis;
@@ -54,7 +54,7 @@ final class StreamBackfiller implements Runnable {
     StreamBackfiller(
             BridgeSettings settings,
             RedisKeys keys,
-            FanoutEngine engine,
+            BrokerPort engine,
             MalformedLog malformed,
             ShardEpochs epochs,
             RedisLink link) {

@@ -6,7 +6,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.tickfan.protocol.Tick;
-import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.metrics.Counters;
@@ -37,7 +37,7 @@ final class StreamReader implements Runnable {
     private final BridgeSettings settings;
     private final RedisKeys keys;
     private final String stream;
-    private final FanoutEngine engine;
+    private final BrokerPort engine;
     private final Counters counters;
     private final MalformedLog malformed;
     private final RedisClusterCommands<String, String> redis;
@@ -67,7 +67,7 @@ final class StreamReader implements Runnable {
             RedisKeys keys,
             ShardEpochs epochs,
             String epoch,
-            FanoutEngine engine,
+            BrokerPort engine,
             MalformedLog malformed,
             RedisLink link,
             String writerId,

@@ -7,7 +7,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tickfan.protocol.Tick;
-import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.metrics.Counters;
@@ -151,7 +151,7 @@ final class StreamWriter implements Runnable {
 
     private String pendingDivergence;
     private long nextBatch = 1;
-    private final FanoutEngine.PublishSink local;
+    private final BrokerPort.PublishSink local;
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
     private volatile boolean running = true;
@@ -192,7 +192,7 @@ final class StreamWriter implements Runnable {
             RedisLink pipe,
             RedisLink control,
             int outboundRingBytes,
-            FanoutEngine.PublishSink local,
+            BrokerPort.PublishSink local,
             OwnBatches ownBatches) {
         this.shard = shard;
         this.bufferTicks = bufferTicks;

@@ -5,11 +5,11 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A resume the sequencer's history cannot serve: the ticks of one symbol after a seq (WebSocket
- * {@code since}) or after a position (SSE {@code Last-Event-ID}), to be read from wherever the
- * {@link FanoutEngine.BackfillSource} keeps them (the Redis bridge: the shard's stream). The
- * subscribe waits (its symbols stay pending, live ticks are not lost: history keeps them) until
- * the source hands the request back through {@link FanoutEngine#backfilled}, completed or failed;
- * a failure is answered with {@code reset}, as before backfill existed.
+ * {@code since}) or after a position (SSE {@code Last-Event-ID}), asked of the broker ({@link
+ * Broker#requestBackfill}; the Redis bridge reads the shard's stream). The subscribe waits (its
+ * symbols stay pending, live ticks are not lost: history keeps them) until the broker hands the
+ * request back through {@link BrokerPort#backfilled}, completed or failed; a failure is answered
+ * with {@code reset}.
  *
  * <p>Created and read by the sequencer, filled by the source's thread; the hand-off through the
  * engine's command queue orders the two.

@@ -9,11 +9,11 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.protocol.ClientMessage;
+import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
 import io.tickfan.server.metrics.Counters;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -84,21 +84,27 @@ public final class FanoutEngine implements AutoCloseable {
     private SequencerInvoker invoker;
 
     private final int positionShards;
-    private final AtomicInteger nextEpochSlot = new AtomicInteger();
-    private volatile String epoch;
-    private volatile byte[] epochAscii;
+    private final Broker broker;
+    private final BrokerPort port;
     /** Set once an engine thread failed: publishes are refused from then on. */
     private volatile Throwable failure;
 
     private volatile FatalHandler fatalHandler = (thread, cause) -> {};
-    /** Where {@link #publish} sends ticks when a bridge numbers them (Redis); null: straight into the ring. */
-    private volatile PublishSink publishSink;
+    private boolean brokerStarted;
+
+    /** A pod on its own: publishes go straight into the ring ({@link MemoryBroker}). */
+    public FanoutEngine(EventLoopGroup workers, EngineSettings settings) {
+        this(workers, settings, new MemoryBroker());
+    }
 
     /**
      * @param workers the event loops that own subscriber channels
      * @param settings sizes of the ring, queues and history
+     * @param broker where publishes go and what the sequencer does for a shared numbering;
+     *     started by {@link #start}
      */
-    public FanoutEngine(EventLoopGroup workers, Settings settings) {
+    public FanoutEngine(EventLoopGroup workers, EngineSettings settings, Broker broker) {
+        this.broker = broker;
         this.symbols = new SymbolTable(settings.maxSymbols(), settings.maxPendingSymbols());
         this.positionShards = settings.positionShards();
         this.commandQueueCapacity = settings.commandQueueCapacity();
@@ -120,8 +126,8 @@ public final class FanoutEngine implements AutoCloseable {
             dispatcherByLoop.put(executor, d);
         }
         this.dispatchers = loops.toArray(new LoopDispatcher[0]);
-        this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
-        this.epochAscii = epoch.getBytes(StandardCharsets.US_ASCII);
+        final String epoch = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        final AtomicReferenceArray<byte[]> epochSlots = new AtomicReferenceArray<>(Sequencer.EPOCH_SLOTS);
         this.sequencer = new Sequencer(
                 ring,
                 commands,
@@ -129,6 +135,8 @@ public final class FanoutEngine implements AutoCloseable {
                 dispatchers,
                 ALLOC,
                 epoch,
+                epochSlots,
+                broker,
                 settings.historyTicksPerSymbol(),
                 TimeUnit.MILLISECONDS.toNanos(settings.historyMaxAgeMs()),
                 counters,
@@ -136,114 +144,11 @@ public final class FanoutEngine implements AutoCloseable {
                 settings.positionShards());
         this.idle = new WakeableIdleStrategy(
                 () -> ring.hasPending() || !commands.isEmpty(), TimeUnit.MILLISECONDS.toNanos(1));
+        this.port = new BrokerPort(this, ring, commands, idle, counters, epochSlots, epoch);
+        broker.attach(port);
         // Any throwable out of the sequencer is fatal: its state may be half-updated (an Error kills
         // the thread, an exception would be retried on the same state), and ticks would be lost.
         this.runner = new AgentRunner(idle, t -> fail(sequencer.roleName(), t), null, sequencer);
-    }
-
-    /**
-     * Takes published ticks instead of the ingest ring, e.g. the Redis bridge, which appends them to
-     * a stream and feeds them back through {@link #ingest} once Redis numbered them.
-     */
-    @FunctionalInterface
-    public interface PublishSink {
-        /** Any thread; {@code tick} is reused by the caller. Returns {@link IngestRing#OK} or {@link IngestRing#BACK_PRESSURED}. */
-        int offer(int symbolId, Tick tick, long ingestTimeNs);
-    }
-
-    /**
-     * Serves resumes that history cannot (the Redis bridge reads the stream). An extension point:
-     * without one, such a resume is answered with {@code reset}.
-     */
-    @FunctionalInterface
-    public interface BackfillSource {
-        /**
-         * The sequencer thread; must not block. Take {@code request} and hand it back, completed or
-         * failed, through {@link FanoutEngine#backfilled} from any thread.
-         *
-         * @return false when it cannot take the request now (the resume gets {@code reset})
-         */
-        boolean request(BackfillRequest request);
-    }
-
-    /** Told when this pod's local numbering of a symbol turned out to differ from Redis's. */
-    @FunctionalInterface
-    public interface DivergenceSink {
-        /** The sequencer thread; must not block. Seqs {@code fromSeq..toSeq} of {@code symbol} diverged. */
-        void diverged(String symbol, long fromSeq, long toSeq);
-    }
-
-    /**
-     * Sizes of the engine's bounded structures.
-     *
-     * @param positionShards position spaces of SSE and poll resume points: 1 standalone; with the
-     *     Redis bridge, one per shard (each shard's stream numbers its own positions)
-     * @param commandQueueCapacity commands queued to the sequencer past which a subscribe is refused
-     *     ({@link #OVERLOADED})
-     * @param maxPendingSymbols interest-only symbols (subscribed to, never published) held at once;
-     *     they never take room from {@code maxSymbols} (decision 0006)
-     */
-    public record Settings(
-            int maxSymbols,
-            int ingestRingBytes,
-            int loopQueueCapacity,
-            int loopDrainLimit,
-            int historyTicksPerSymbol,
-            long historyMaxAgeMs,
-            int positionShards,
-            int commandQueueCapacity,
-            int maxPendingSymbols) {
-        /** The default of {@code fanout.commandQueueCapacity}. */
-        public static final int DEFAULT_COMMAND_QUEUE_CAPACITY = 65_536;
-
-        public Settings {
-            if (positionShards < 1 || positionShards > SseEvents.MAX_POSITION_SHARDS) {
-                throw new IllegalArgumentException(
-                        "position spaces must be 1.." + SseEvents.MAX_POSITION_SHARDS + ": " + positionShards);
-            }
-            if (commandQueueCapacity < 1) {
-                throw new IllegalArgumentException("command queue capacity must be positive: " + commandQueueCapacity);
-            }
-        }
-
-        /** The default command queue capacity, and as many interest-only symbols as published ones. */
-        public Settings(
-                int maxSymbols,
-                int ingestRingBytes,
-                int loopQueueCapacity,
-                int loopDrainLimit,
-                int historyTicksPerSymbol,
-                long historyMaxAgeMs,
-                int positionShards) {
-            this(
-                    maxSymbols,
-                    ingestRingBytes,
-                    loopQueueCapacity,
-                    loopDrainLimit,
-                    historyTicksPerSymbol,
-                    historyMaxAgeMs,
-                    positionShards,
-                    DEFAULT_COMMAND_QUEUE_CAPACITY,
-                    maxSymbols);
-        }
-
-        /** One position space: a standalone pod, or a bridge with one shard. */
-        public Settings(
-                int maxSymbols,
-                int ingestRingBytes,
-                int loopQueueCapacity,
-                int loopDrainLimit,
-                int historyTicksPerSymbol,
-                long historyMaxAgeMs) {
-            this(
-                    maxSymbols,
-                    ingestRingBytes,
-                    loopQueueCapacity,
-                    loopDrainLimit,
-                    historyTicksPerSymbol,
-                    historyMaxAgeMs,
-                    1);
-        }
     }
 
     /** Told once when an engine thread fails; the server turns unhealthy and exits. */
@@ -286,7 +191,10 @@ public final class FanoutEngine implements AutoCloseable {
         idle.wake();
     }
 
-    /** Starts the sequencer thread. */
+    /**
+     * Starts the sequencer thread, then the broker ({@link Broker#start}), which may connect and
+     * catch up before it returns. A broker that cannot start throws; the sequencer is then stopped.
+     */
     public FanoutEngine start() {
         AgentRunner.startOnThread(runner, r -> {
             // A FastThreadLocalThread, so Netty's Recycler pools EncodedTick holders on it (on a
@@ -295,7 +203,26 @@ public final class FanoutEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        startBroker();
         return this;
+    }
+
+    private void startBroker() {
+        if (brokerStarted) {
+            throw new IllegalStateException("the engine is started already");
+        }
+        brokerStarted = true;
+        try {
+            broker.start();
+        } catch (RuntimeException | Error e) {
+            closeSequencer();
+            throw e;
+        }
+    }
+
+    /** The broker this engine was built with. */
+    public Broker broker() {
+        return broker;
     }
 
     /**
@@ -309,6 +236,7 @@ public final class FanoutEngine implements AutoCloseable {
             throw new IllegalStateException("the sequencer already has an invoker");
         }
         invoker = new SequencerInvoker(sequencer, t -> fail(sequencer.roleName(), t));
+        startBroker();
         return invoker;
     }
 
@@ -344,140 +272,9 @@ public final class FanoutEngine implements AutoCloseable {
         if (failure != null) {
             return FAILED;
         }
-        final PublishSink sink = publishSink;
-        if (sink != null) {
-            final int result = sink.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
-            if (result != IngestRing.OK) {
-                counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
-            }
-            return result;
-        }
-        final int result = ring.offer(symbolId, tick, io.tickfan.protocol.EpochNanos.now());
-        if (result == IngestRing.OK) {
-            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
-            idle.wake();
-        } else {
+        final int result = broker.publish(symbolId, tick, EpochNanos.now());
+        if (result != IngestRing.OK) {
             counters.addShared(Counters.Counter.INGEST_BACK_PRESSURED, 1);
-        }
-        return result;
-    }
-
-    /**
-     * The bridge's reader thread: queue a tick that already has its seq (in {@code tick.seq}), its
-     * original ingest time and a {@code position} every pod agrees on. A seq not above the symbol's
-     * last is dropped by the sequencer as a duplicate, which makes re-reads harmless.
-     *
-     * <p>Does not wake the sequencer: call {@link #wakeSequencer()} once the batch (a stream entry,
-     * up to 4,096 ticks) is in, and before waiting on a full ring. A wake per tick cost a fence per
-     * tick and woke the sequencer to drain a tick or two at a time.
-     */
-    public int ingest(int symbolId, Tick tick, long ingestTimeNs, long position) {
-        final int result = ring.offer(symbolId, tick, ingestTimeNs, position);
-        if (result == IngestRing.OK) {
-            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
-        }
-        return result;
-    }
-
-    /** Wakes the sequencer if it is parked; see {@link #ingest}. */
-    public void wakeSequencer() {
-        idle.wake();
-    }
-
-    /**
-     * The bridge: from now on {@link #publish} hands ticks to {@code sink} (null: back to the ring).
-     * Call before the server accepts connections.
-     */
-    public void routePublishesTo(PublishSink sink) {
-        this.publishSink = sink;
-        sequencer.bridged = sink != null;
-    }
-
-    /**
-     * The bridge in degraded mode (Redis unreachable): queue a published tick to be numbered by this
-     * pod's sequencer and delivered at once, as a standalone pod would. The sequencer remembers
-     * which seqs it gave out alone and checks them against Redis's numbering once Redis is back.
-     */
-    public int publishLocally(int symbolId, Tick tick, long ingestTimeNs) {
-        final int result = ring.offer(symbolId, tick, ingestTimeNs);
-        if (result == IngestRing.OK) {
-            counters.addStriped(Counters.Counter.TICKS_INGESTED, 1);
-            idle.wake();
-        }
-        return result;
-    }
-
-    /**
-     * The bridge: at most {@code ticks} locally numbered ticks (over all symbols) are remembered to be
-     * confirmed against Redis's numbering; beyond, they end in reset. The digests of the newest
-     * {@code rejoinMatchTicks} ticks are kept for a Redis restarted empty (decision 0003). Call
-     * before routing publishes.
-     */
-    public void limitLocalNumbering(int ticks, int rejoinMatchTicks) {
-        sequencer.localLedgerMax = ticks;
-        sequencer.keepRecentDigests(rejoinMatchTicks);
-    }
-
-    /**
-     * The bridge: a resume whose point this pod has not sequenced yet (the client's last pod read
-     * the streams further) waits up to {@code waitMs} for this pod to catch up, at most {@code
-     * maxPending} at once, instead of a reset. 0: no wait (standalone: nobody is ahead).
-     */
-    public void waitForCatchUp(long waitMs, int maxPending) {
-        sequencer.catchUpMaxPending = maxPending;
-        sequencer.catchUpWaitNs = TimeUnit.MILLISECONDS.toNanos(waitMs);
-    }
-
-    /** The bridge: where the sequencer reports a diverged local numbering (null: nowhere). */
-    public void reportDivergenceTo(DivergenceSink sink) {
-        sequencer.divergenceSink = sink;
-    }
-
-    /**
-     * Any thread: WebSocket resume points {@code fromSeq..toSeq} of {@code symbolId} are refused
-     * from now on (some pod numbered those seqs alone and Redis differently).
-     */
-    public void refuseResume(int symbolId, long fromSeq, long toSeq) {
-        commands.offer(Command.refuse(symbolId, fromSeq, toSeq));
-        idle.wake();
-    }
-
-    /** Serve resumes history lacks from {@code source} (null: answer them with reset). */
-    public void backfillFrom(BackfillSource source) {
-        sequencer.backfillSource = source;
-    }
-
-    /** The backfill source's thread: {@code request} is completed or failed; the sequencer answers the subscribe. */
-    public void backfilled(BackfillRequest request) {
-        commands.offer(Command.backfilled(request));
-        idle.wake();
-    }
-
-    /**
-     * The bridge's reader thread for {@code shard}: the shard's numbering restarted under {@code
-     * newEpoch} (null: same epoch, but entries were lost upstream). Queued behind every tick this
-     * thread ingested before, so the sequencer switches exactly between the two numberings.
-     *
-     * @param shards the shard count, or 0 to apply to every symbol
-     * @return {@link IngestRing#OK} or {@link IngestRing#BACK_PRESSURED} (retry)
-     */
-    public int restartNumbering(String newEpoch, int shard, int shards) {
-        final int kind;
-        final byte[] ascii = newEpoch == null ? null : newEpoch.getBytes(StandardCharsets.US_ASCII);
-        if (ascii != null) {
-            final int slot = nextEpochSlot.getAndIncrement() & (Sequencer.EPOCH_SLOTS - 1);
-            sequencer.epochSlots.set(slot, ascii);
-            kind = Sequencer.CONTROL_NEW_EPOCH | slot << 8;
-        } else {
-            kind = Sequencer.CONTROL_GAP;
-        }
-        final int result = ring.offerControl(kind, shard, shards);
-        if (result == IngestRing.OK) {
-            if (ascii != null) {
-                this.epochAscii = ascii;
-                this.epoch = newEpoch;
-            }
-            idle.wake();
         }
         return result;
     }
@@ -574,7 +371,7 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** The epoch's ASCII bytes (for SSE ids); do not modify. */
     public byte[] epochAscii() {
-        return epochAscii;
+        return port.epochAscii();
     }
 
     /** Subscriber's loop thread: stop delivering {@code symbolId} to {@code s}; no-op if not subscribed. */
@@ -628,7 +425,7 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** Identifies this engine's numbering: a resume point from another epoch gets a reset. */
     public String epoch() {
-        return epoch;
+        return port.epoch();
     }
 
     /** Stops the sequencer thread and releases history; the event loops must still be running. */

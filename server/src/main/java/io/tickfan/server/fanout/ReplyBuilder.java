@@ -106,7 +106,7 @@ final class ReplyBuilder {
      * this numbering gave out but history no longer covers: the stream may still have its ticks.
      */
     boolean needsBackfill(SymbolState st, Command c, long since, long nowNs) {
-        if (st.seq() == 0 || st.localFrom != 0 || refused(st, since)) {
+        if (st.seq() == 0 || st.numberedLocally() || refused(st, since)) {
             return false; // nothing yet, a local numbering Redis has not confirmed, or refused: reset
         }
         st.history.evictOlderThan(nowNs);
@@ -129,7 +129,7 @@ final class ReplyBuilder {
 
     /** Unconfirmed local numbering: SSE ids in the pod's own epoch (see localEpoch). */
     private byte[] epochOf(SymbolState st, byte[] epoch) {
-        return st.localFrom != 0 ? localEpoch : epoch;
+        return st.numberedLocally() ? localEpoch : epoch;
     }
 
     /**
@@ -293,7 +293,7 @@ final class ReplyBuilder {
      * on meanwhile (new epoch, unconfirmed local numbering) or history lost the join point.
      */
     private int addBackfilled(SymbolState st, BackfillRequest r, List<EncodedTick> out, byte[] epoch) {
-        if (!r.ok() || r.epochAscii != epoch || st.localFrom != 0) {
+        if (!r.ok() || r.epochAscii != epoch || st.numberedLocally()) {
             counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
             return -1;
         }

@@ -6,10 +6,9 @@ import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.metrics.Counters;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
@@ -51,48 +50,25 @@ final class Sequencer implements Agent {
      */
     static final int EPOCH_SLOTS = 64;
 
-    final AtomicReferenceArray<byte[]> epochSlots = new AtomicReferenceArray<>(EPOCH_SLOTS);
+    private final AtomicReferenceArray<byte[]> epochSlots;
     /**
-     * SSE ids of ticks this pod numbered alone (bridge, degraded mode): no other pod knows this
-     * epoch, so a {@code Last-Event-ID} from one of them gets {@code reset} rather than a replay in
-     * a numbering that may differ.
+     * SSE ids of ticks this pod numbered alone (shared numbering, broker unreachable): no other pod
+     * knows this epoch, so a {@code Last-Event-ID} from one of them gets {@code reset} rather than a
+     * replay in a numbering that may differ.
      */
     private final byte[] localEpoch;
-    /** Set once the Redis bridge routes publishes: a tick without a carried position was numbered here alone. */
-    volatile boolean bridged;
 
-    volatile FanoutEngine.BackfillSource backfillSource;
-    volatile FanoutEngine.DivergenceSink divergenceSink;
-    /** Most locally numbered ticks remembered for confirmation, over all symbols (see recordLocal). */
-    volatile int localLedgerMax;
+    private final Broker broker;
+    /** With a shared numbering: what this pod numbered alone, and rejoins; null standalone. */
+    private final SharedNumbering shared;
+    /** Resumes waiting for this pod to catch up; null when they never wait. */
+    private final CatchUpWaits catchUps;
 
-    /**
-     * How long a resume whose point this pod has not reached yet (another pod read the streams
-     * further) waits for it; 0: no wait, reset at once (standalone, where nobody is ahead).
-     */
-    volatile long catchUpWaitNs;
-    /** Most resumes waiting to catch up at once; past it a resume is answered at once (reset). */
-    volatile int catchUpMaxPending;
-
-    private final ArrayList<CatchUp> catchingUp = new ArrayList<>();
+    private final boolean backfills;
     /** Retired ids forgotten this cycle, to be handed to every loop (see ReclaimedIds). */
     private final IntArrayList reclaimedNow = new IntArrayList();
     /** Retired ids a waiting resume still names: forgotten once it is answered. */
     private final IntArrayList reclaimLater = new IntArrayList();
-
-    private long orderAtLastCatchUpScan;
-    private long localLedgerUsed;
-    /**
-     * Digests (and symbol ids) of the newest ticks sequenced, a ring: when a shard's Redis restarts
-     * empty, a publishing pod resends the batches its own reader had not read back, and some of
-     * them other pods had delivered already (see rejoined). Null until the bridge sets a size.
-     */
-    private volatile long[] recentDigests;
-
-    private volatile int[] recentSymbols;
-    private long recentCount;
-
-    private boolean bridgedThisCycle;
 
     private final int historyCapacity;
     private final long historyMaxAgeNs;
@@ -101,6 +77,7 @@ final class Sequencer implements Agent {
     private final IngestRing.TickHandler onTick = this::onTick;
     private final IngestRing.ControlHandler onControl = this::onControl;
     private final MessagePassingQueue.Consumer<Command> onCommand = this::onCommand;
+    private final Consumer<Command> onCaughtUp = this::answer;
     /**
      * The newest position sequenced in each position space (one standalone; one per Redis shard,
      * whose streams number positions independently). With several spaces every tick's SSE id is
@@ -126,6 +103,8 @@ final class Sequencer implements Agent {
             LoopDispatcher[] loops,
             ByteBufAllocator alloc,
             String epoch,
+            AtomicReferenceArray<byte[]> epochSlots,
+            Broker broker,
             int historyCapacity,
             long historyMaxAgeNs,
             Counters counters,
@@ -148,16 +127,22 @@ final class Sequencer implements Agent {
         this.counters = counters;
         this.counterSlot = counterSlot;
         this.replies = new ReplyBuilder(alloc, this::state, frontier, localEpoch, counters, counterSlot);
+        this.epochSlots = epochSlots;
+        this.broker = broker;
+        final Broker.Numbering numbering = broker.numbering();
+        this.shared =
+                numbering.shared() ? new SharedNumbering(numbering, broker, frontier, counters, counterSlot) : null;
+        this.catchUps = CatchUpWaits.of(numbering, this::state, frontier, counters, counterSlot);
+        this.backfills = numbering.backfills();
     }
 
     @Override
     public int doWork() {
         nowNs = EpochNanos.now();
-        bridgedThisCycle = bridged;
         int work = commands.drain(onCommand, COMMAND_LIMIT);
         work += ring.drain(onTick, onControl, TICK_LIMIT);
-        if (!catchingUp.isEmpty()) {
-            work += releaseCaughtUp();
+        if (catchUps != null && !catchUps.isEmpty()) {
+            work += catchUps.release(order, nowNs, epoch, onCaughtUp);
         }
         if (!reclaimLater.isEmpty() || !reclaimedNow.isEmpty()) {
             work += passReclaimed();
@@ -194,22 +179,23 @@ final class Sequencer implements Agent {
         for (SymbolState st : states) {
             if (st != null) {
                 st.history.clear();
-                dropCachedSnapshot(st);
+                st.dropCachedSnapshot();
             }
         }
     }
 
     private void onTick(int symbolId, Tick tick) {
         final SymbolState st = state(symbolId);
-        // A bridged tick carries a position every pod derives from its stream entry id; otherwise count.
+        // A tick of a shared numbering carries a position every pod derives from the broker; one
+        // without was numbered here alone (broker unreachable). Standalone, positions are counted.
         final long carried = ring.currentPosition();
-        final boolean local = bridgedThisCycle && carried == 0;
-        if (!local
-                && (st.rejoining ? rejoined(st, tick, carried) : st.localFrom != 0 && reconciled(st, tick, carried))) {
-            return;
-        }
-        if (local && st.rejoining && st.localFrom == 0) {
-            endRejoin(st, st.rejoinSeq); // numbered here alone again: the seq-based ledger takes over
+        final boolean local = shared != null && carried == 0;
+        if (st.local != null) {
+            if (local) {
+                shared.beforeLocal(st);
+            } else if (shared.consumed(st, tick, carried)) {
+                return;
+            }
         }
         final long seq;
         if (tick.seq != 0) {
@@ -228,9 +214,9 @@ final class Sequencer implements Agent {
         last.mergeFrom(tick);
         last.seq = seq;
         if (local) {
-            recordLocal(st, seq, tick);
-        } else if (carried > 0) {
-            rememberRecent(st.id, tick);
+            shared.recordLocal(st, seq, tick);
+        } else if (shared != null) {
+            shared.rememberRecent(st.id, tick);
         }
         final int space = st.shard;
         if (carried > 0) {
@@ -250,7 +236,7 @@ final class Sequencer implements Agent {
         if (vectorIds) {
             System.arraycopy(frontier, 0, st.lastFrontier, 0, frontier.length);
         }
-        dropCachedSnapshot(st);
+        st.dropCachedSnapshot();
         final int flags = st.resetPending ? Tick.FLAG_RESET : 0;
         st.resetPending = false;
         final EncodedTick encoded = encode(st, flags);
@@ -262,215 +248,6 @@ final class Sequencer implements Agent {
         }
         st.history.append(encoded, nowNs);
         sequenced++;
-    }
-
-    /**
-     * A tick numbered by Redis for a symbol this pod numbered alone while degraded. Within the local
-     * range, the tick this pod delivered under the same seq must be the same update (its digest in
-     * the ledger: same ingest and exchange time, same fields): then it was delivered already and is
-     * dropped. Anything else (another pod's tick, ticks Redis numbered before ours, a local tick
-     * past the ledger's bound) means the numberings diverged: Redis's numbering takes over from
-     * this tick, which goes out with {@code reset}, and no resume point inside the local range is
-     * honoured again.
-     *
-     * @return true when the tick was consumed (a confirmed duplicate)
-     */
-    private boolean reconciled(SymbolState st, Tick tick, long carried) {
-        final long seq = tick.seq;
-        if (seq < st.localFrom) {
-            return false; // before the local range: the normal duplicate check applies
-        }
-        if (seq <= st.localTo) {
-            final long at = seq - st.ledgerBase;
-            if (at < st.ledgerSize && st.ledger[(int) at] == digest(tick)) {
-                counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
-                rememberRecent(st.id, tick);
-                if (carried > frontier[st.shard]) {
-                    frontier[st.shard] = carried;
-                }
-                if (seq == st.seq()) {
-                    // Its snapshot and SSE id now point at Redis's copy, which every pod knows.
-                    st.lastPosition = carried;
-                    if (vectorIds) {
-                        System.arraycopy(frontier, 0, st.lastFrontier, 0, frontier.length);
-                    }
-                    dropCachedSnapshot(st);
-                }
-                if (seq == st.localTo) {
-                    endLocal(st);
-                } else {
-                    st.localFrom = seq + 1;
-                }
-                return true;
-            }
-        }
-        counters.add(Counters.Counter.BRIDGE_LOCAL_DIVERGED, counterSlot, 1);
-        final FanoutEngine.DivergenceSink sink = divergenceSink;
-        if (sink != null) {
-            // Clients that got these seqs here may resume on any pod: tell them all, through Redis.
-            sink.diverged(st.last.symbol, seq, st.localTo);
-        }
-        st.history.refuseThrough(st.localTo);
-        dropCachedSnapshot(st);
-        st.last.seq = seq - 1;
-        endLocal(st);
-        st.resetPending = true;
-        return false;
-    }
-
-    /**
-     * Remembers the update this pod numbered {@code seq} alone: a digest of it in the symbol's
-     * ledger (8 bytes a tick; history may be far smaller than an outage). Past {@code
-     * localLedgerMax} ticks over all symbols nothing more is recorded, so those seqs cannot be
-     * confirmed and end in reset; the bound is the bridge's outbound buffer, past which ticks are
-     * dropped for Redis and the numbering diverges anyway.
-     */
-    private void recordLocal(SymbolState st, long seq, Tick raw) {
-        if (st.localFrom == 0) {
-            st.localFrom = seq;
-            st.ledgerBase = seq;
-            st.ledgerSize = 0;
-        }
-        st.localTo = seq;
-        counters.add(Counters.Counter.BRIDGE_LOCAL_TICKS, counterSlot, 1);
-        if (seq - st.ledgerBase != st.ledgerSize || localLedgerUsed >= localLedgerMax) {
-            return; // a publisher seq skipped numbers, or the bound: unverifiable from here on
-        }
-        if (st.ledger == null || st.ledgerSize == st.ledger.length) {
-            st.ledger = Arrays.copyOf(st.ledger == null ? new long[0] : st.ledger, Math.max(64, st.ledgerSize * 2));
-        }
-        st.ledger[st.ledgerSize++] = digest(raw);
-        localLedgerUsed++;
-    }
-
-    /**
-     * A tick of Redis's new epoch for a symbol this pod numbered alone when Redis restarted empty.
-     * The writer resends, in order, every tick it delivered here that Redis may have lost, so Redis
-     * numbers them afresh: one whose digest is in the ledger (at or after the last match; ticks
-     * dropped from the buffer leave holes) was delivered already and is dropped, its new seq noted.
-     * When the ledger is used up, or at the first tick not delivered here, Redis's numbering takes
-     * over: history restarts and the next delivered tick carries {@code reset}.
-     *
-     * @return true when the tick was consumed (delivered here before)
-     */
-    private boolean rejoined(SymbolState st, Tick tick, long carried) {
-        final long d = digest(tick);
-        for (int i = st.ledgerNext; i < st.ledgerSize; i++) {
-            if (st.ledger[i] == d) {
-                counters.add(Counters.Counter.BRIDGE_LOCAL_CONFIRMED, counterSlot, 1);
-                rememberRecent(st.id, tick); // may be resent again if Redis restarts empty again
-                st.ledgerNext = i + 1;
-                st.rejoinSeq = tick.seq;
-                if (carried > frontier[st.shard]) {
-                    frontier[st.shard] = carried;
-                }
-                if (st.ledgerNext == st.ledgerSize) {
-                    endRejoin(st, st.rejoinSeq);
-                }
-                return true;
-            }
-        }
-        endRejoin(st, tick.seq - 1);
-        return false;
-    }
-
-    private void endRejoin(SymbolState st, long seq) {
-        st.rejoining = false;
-        st.history.restart();
-        dropCachedSnapshot(st);
-        st.last.seq = seq;
-        endLocal(st);
-        st.resetPending = true;
-    }
-
-    /** Any thread, before publishes flow: keep the digests of the newest {@code ticks} ticks. */
-    void keepRecentDigests(int ticks) {
-        if (ticks > 0) {
-            recentSymbols = new int[ticks];
-            recentDigests = new long[ticks];
-        }
-    }
-
-    private void rememberRecent(int symbolId, Tick raw) {
-        final long[] digests = recentDigests;
-        if (digests != null) {
-            final int at = (int) (recentCount++ % digests.length);
-            digests[at] = digest(raw);
-            recentSymbols[at] = symbolId;
-        }
-    }
-
-    /**
-     * A new epoch: for every symbol rejoining, the ticks of it Redis had numbered last (oldest
-     * first) go in front of its ledger (empty, or this pod's local range), so a resent one is
-     * dropped, not delivered again. {@code ledgerBase} moves back with them, so {@link
-     * #recordLocal} still appends at the right index.
-     */
-    private void rejoinFromRecent(SymbolState[] bySymbol) {
-        final long[] digests = recentDigests;
-        final int[] syms = recentSymbols;
-        final int[] count = new int[bySymbol.length];
-        final long from = digests == null ? 0 : Math.max(0, recentCount - digests.length);
-        if (digests != null) {
-            for (long i = from; i < recentCount; i++) {
-                final int id = syms[(int) (i % digests.length)];
-                if (id >= 0 && id < bySymbol.length && bySymbol[id] != null && bySymbol[id].rejoining) {
-                    count[id]++;
-                }
-            }
-        }
-        final int[] filled = new int[bySymbol.length];
-        for (SymbolState st : bySymbol) {
-            if (st == null || !st.rejoining) {
-                continue;
-            }
-            final int n = count[st.id];
-            if (n > 0) {
-                final long[] ledger = new long[Math.max(16, n + st.ledgerSize * 2)];
-                if (st.ledgerSize > 0) {
-                    System.arraycopy(st.ledger, 0, ledger, n, st.ledgerSize);
-                }
-                st.ledger = ledger;
-                st.ledgerSize += n;
-                st.ledgerBase -= n;
-                localLedgerUsed += n;
-            }
-            st.ledgerNext = 0;
-            if (st.ledgerSize == 0) {
-                st.rejoining = false; // nothing of it recently: nothing to match
-            }
-        }
-        if (digests != null) {
-            for (long i = from; i < recentCount; i++) {
-                final int at = (int) (i % digests.length);
-                final int id = syms[at];
-                if (id >= 0 && id < bySymbol.length && count[id] > 0) {
-                    bySymbol[id].ledger[filled[id]++] = digests[at];
-                    syms[at] = -1; // of the old epoch: never matched again
-                }
-            }
-        }
-    }
-
-    private void endLocal(SymbolState st) {
-        localLedgerUsed -= st.ledgerSize;
-        st.localFrom = 0;
-        st.localTo = 0;
-        st.ledger = null;
-        st.ledgerSize = 0;
-    }
-
-    /** Identifies one published update (its ingest time is per publish, in ns) for {@link #recordLocal}. */
-    private static long digest(Tick raw) {
-        final int mask = raw.fieldMask;
-        long h = raw.ingestTimeNs * 31 + raw.exchangeTimeNs;
-        h = h * 31 + mask;
-        h = h * 31 + ((mask & Tick.BID) != 0 ? raw.bid : 0);
-        h = h * 31 + ((mask & Tick.ASK) != 0 ? raw.ask : 0);
-        h = h * 31 + ((mask & Tick.BID_SIZE) != 0 ? raw.bidSize : 0);
-        h = h * 31 + ((mask & Tick.ASK_SIZE) != 0 ? raw.askSize : 0);
-        h = h * 31 + ((mask & Tick.LAST) != 0 ? raw.last : 0);
-        return h * 31 + ((mask & Tick.LAST_SIZE) != 0 ? raw.lastSize : 0);
     }
 
     /**
@@ -498,30 +275,25 @@ final class Sequencer implements Agent {
             if (st == null || (shards > 0 && SymbolTable.shardOf(st.last.symbol, shards) != shard)) {
                 continue;
             }
-            dropCachedSnapshot(st);
-            if (kind == CONTROL_NEW_EPOCH && st.localFrom != 0 && st.ledgerSize > 0) {
-                // Delivered here alone, perhaps lost by Redis and resent: matched by content, not again.
-                if (!st.rejoining) {
-                    st.rejoining = true;
-                    st.rejoinSeq = 0;
-                }
-                st.history.evictAll();
-                continue;
-            }
+            st.dropCachedSnapshot();
             if (kind == CONTROL_NEW_EPOCH) {
+                if (shared != null && shared.rejoinLocalRange(st)) {
+                    // Delivered here alone, perhaps lost by the broker and resent: matched by content, not again.
+                    st.history.evictAll();
+                    continue;
+                }
                 st.history.restart();
                 st.last.seq = 0;
-                endLocal(st);
-                st.rejoining = true; // a candidate for rejoinFromRecent
-                st.ledgerNext = 0;
-                st.rejoinSeq = 0;
+                if (shared != null) {
+                    shared.startRejoin(st); // a candidate for rejoinFromRecent
+                }
             } else {
                 st.history.evictAll();
             }
             st.resetPending = true;
         }
-        if (kind == CONTROL_NEW_EPOCH) {
-            rejoinFromRecent(states);
+        if (kind == CONTROL_NEW_EPOCH && shared != null) {
+            shared.rejoinFromRecent(states);
         }
     }
 
@@ -572,14 +344,11 @@ final class Sequencer implements Agent {
         for (int id : ids) {
             state(id).interest[c.loopIndex]++;
         }
-        final long waitNs = catchUpWaitNs;
-        if (waitNs > 0 && catchingUp.size() < catchUpMaxPending && aheadOfThisPod(c)) {
-            // Its symbols stay pending: live ticks go to history meanwhile, the reply splices them.
-            catchingUp.add(new CatchUp(c, nowNs + waitNs, epoch));
-            counters.add(Counters.Counter.RESUMES_WAITED, counterSlot, 1);
-            return;
+        // A resume ahead of this pod waits: its symbols stay pending, live ticks go to history
+        // meanwhile, and the reply splices them.
+        if (catchUps == null || !catchUps.hold(c, nowNs, epoch)) {
+            answer(c);
         }
-        answer(c);
     }
 
     private void answer(Command c) {
@@ -590,75 +359,14 @@ final class Sequencer implements Agent {
     }
 
     /**
-     * A resume waiting for this pod to reach its point, until {@link #deadlineNs}; {@link #epoch}
-     * is the numbering it was judged against (a restart meanwhile makes its point foreign).
-     */
-    private record CatchUp(Command command, long deadlineNs, byte[] epoch) {}
-
-    /**
-     * Whether the client's resume point is past what this pod has sequenced, in the epoch both
-     * share: the pod it came from read further, and this one will get there in a moment (pods read
-     * the same streams). Answering now would be a reset for a resume that is only early.
-     */
-    private boolean aheadOfThisPod(Command c) {
-        if (!c.epochMatches) {
-            return false;
-        }
-        final int[] ids = c.symbolIds;
-        for (int i = 0; i < ids.length; i++) {
-            final SymbolState st = state(ids[i]);
-            if (c.since[i] != ClientMessage.NO_SINCE) {
-                if (c.since[i] > st.seq()) {
-                    return true;
-                }
-            } else if (c.sincePositions != null && c.sincePositions[st.shard] > frontier[st.shard]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Answers the waiting resumes this pod has caught up with, those out of time (reset) and those
-     * whose numbering restarted meanwhile (reset). Re-checks the points only when something was
-     * sequenced since the last look; deadlines come in arrival order, so otherwise only the oldest
-     * is looked at.
-     */
-    private int releaseCaughtUp() {
-        final boolean moved = order != orderAtLastCatchUpScan;
-        if (!moved && nowNs - catchingUp.get(0).deadlineNs() < 0) {
-            return 0;
-        }
-        orderAtLastCatchUpScan = order;
-        int kept = 0;
-        final int n = catchingUp.size();
-        for (int i = 0; i < n; i++) {
-            final CatchUp w = catchingUp.get(i);
-            final boolean late = nowNs - w.deadlineNs() >= 0;
-            final boolean restarted = w.epoch() != epoch;
-            if (late || restarted || (moved && !aheadOfThisPod(w.command()))) {
-                if (late && !restarted) {
-                    counters.add(Counters.Counter.RESUMES_WAIT_EXPIRED, counterSlot, 1);
-                }
-                answer(restarted ? w.command().withForeignEpoch() : w.command());
-            } else {
-                catchingUp.set(kept++, w);
-            }
-        }
-        catchingUp.subList(kept, n).clear();
-        return n - kept;
-    }
-
-    /**
-     * Asks the backfill source for the symbols whose resume point history no longer covers. From
+     * Asks the broker for the symbols whose resume point history no longer covers. From
      * here until the reply, live ticks of those symbols go to history (and to other subscribers)
      * but not to this one, whose symbols are pending: the reply then splices stream and history.
      *
      * @return the deferred subscribe, or null when no symbol needs the source
      */
     private DeferredSubscribe requestBackfills(Command c) {
-        final FanoutEngine.BackfillSource source = backfillSource;
-        if (source == null || !c.epochMatches) {
+        if (!backfills || !c.epochMatches) {
             return null;
         }
         final int[] ids = c.symbolIds;
@@ -679,7 +387,7 @@ final class Sequencer implements Agent {
                 d = new DeferredSubscribe(c, new BackfillRequest[ids.length]);
             }
             r.owner = d;
-            if (source.request(r)) {
+            if (broker.requestBackfill(r)) {
                 d.requests[i] = r;
                 d.outstanding++;
             } else {
@@ -691,13 +399,6 @@ final class Sequencer implements Agent {
 
     private void reply(Command c, BackfillRequest[] backfills) {
         queue(c.loopIndex, replies.reply(c, backfills, epoch, nowNs));
-    }
-
-    private static void dropCachedSnapshot(SymbolState st) {
-        if (st.cachedSnapshot != null) {
-            st.cachedSnapshot.release();
-            st.cachedSnapshot = null;
-        }
     }
 
     /**
@@ -714,26 +415,15 @@ final class Sequencer implements Agent {
                     return; // never expected: keep the id out of use rather than risk a mix-up
                 }
             }
-            if (awaitedByResume(symbolId)) {
+            if (catchUps != null && catchUps.awaits(symbolId)) {
                 reclaimLater.addInt(symbolId);
                 return;
             }
             st.history.clear();
-            dropCachedSnapshot(st);
+            st.dropCachedSnapshot();
             states[symbolId] = null;
         }
         reclaimedNow.addInt(symbolId);
-    }
-
-    private boolean awaitedByResume(int symbolId) {
-        for (int i = 0, n = catchingUp.size(); i < n; i++) {
-            for (int id : catchingUp.get(i).command().symbolIds) {
-                if (id == symbolId) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /** Retries deferred reclaims, then queues this cycle's reclaimed ids to every loop. */

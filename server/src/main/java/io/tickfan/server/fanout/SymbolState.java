@@ -28,26 +28,10 @@ final class SymbolState {
     /** The next live tick carries {@code reset}: the symbol's numbering restarted or has a gap upstream. */
     boolean resetPending;
     /**
-     * Bridge, degraded mode: the first and last seq this pod numbered locally that Redis has not yet
-     * numbered the same way (0: none). Redis's ticks in this range are checked against history.
+     * Shared numbering only: what this pod numbered alone and the broker has not confirmed yet, or
+     * the matching of a broker restarted empty (see {@link SharedNumbering}); null when neither.
      */
-    long localFrom;
-
-    long localTo;
-    /** Digests of the updates numbered locally, from seq {@link #ledgerBase} on; null when none. */
-    long[] ledger;
-
-    int ledgerSize;
-    long ledgerBase;
-    /**
-     * Redis restarted empty while this symbol had a local range: Redis's ticks of the new epoch are
-     * matched against the ledger by content from {@link #ledgerNext} on (see Sequencer.rejoined).
-     */
-    boolean rejoining;
-
-    int ledgerNext;
-    /** While rejoining: Redis's seq, in the new epoch, of the newest tick matched in the ledger. */
-    long rejoinSeq;
+    SharedNumbering.Ledger local;
     /**
      * Seqs some pod handed out alone that Redis numbered differently: a WebSocket resume point in
      * {@code [refusedFrom, refusedTo]} may hold other content than this pod's, so it gets reset.
@@ -68,5 +52,19 @@ final class SymbolState {
 
     long seq() {
         return last.seq;
+    }
+
+    /** Whether some seqs of this symbol were numbered by this pod alone and not confirmed yet. */
+    boolean numberedLocally() {
+        final SharedNumbering.Ledger l = local;
+        return l != null && l.from != 0;
+    }
+
+    /** Drops the cached snapshot: the symbol's value or its id changed. */
+    void dropCachedSnapshot() {
+        if (cachedSnapshot != null) {
+            cachedSnapshot.release();
+            cachedSnapshot = null;
+        }
     }
 }

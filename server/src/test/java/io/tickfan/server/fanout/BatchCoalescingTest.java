@@ -25,7 +25,7 @@ class BatchCoalescingTest {
     @BeforeEach
     void create() {
         loop = new EmbeddedChannel();
-        engine = new FanoutEngine(loop.eventLoop(), new FanoutEngine.Settings(16, 1 << 16, 1024, 256, 16, 60_000));
+        engine = new FanoutEngine(loop.eventLoop(), new EngineSettings(16, 1 << 16, 1024, 256, 16, 60_000));
         sequencer = engine.invoker();
         dispatcher = engine.dispatcher(loop.eventLoop());
     }

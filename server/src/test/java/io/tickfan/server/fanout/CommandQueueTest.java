@@ -28,8 +28,7 @@ class CommandQueueTest {
     void create() {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         // Not started yet: nothing drains the command queue until the test starts the sequencer.
-        engine =
-                new FanoutEngine(loops, new FanoutEngine.Settings(64, 1 << 16, 1024, 256, 16, 60_000, 1, CAPACITY, 64));
+        engine = new FanoutEngine(loops, new EngineSettings(64, 1 << 16, 1024, 256, 16, 60_000, 1, CAPACITY, 64));
         dispatcher = engine.dispatcher(loops.next());
     }
 
@@ -70,8 +69,7 @@ class CommandQueueTest {
     @Test
     void shouldRejectANonPositiveCapacity() {
         assertThrows(
-                IllegalArgumentException.class,
-                () -> new FanoutEngine.Settings(64, 1 << 16, 1024, 256, 16, 60_000, 1, 0, 64));
+                IllegalArgumentException.class, () -> new EngineSettings(64, 1 << 16, 1024, 256, 16, 60_000, 1, 0, 64));
     }
 
     private int subscribe(Subscriber s, int id) {

@@ -34,7 +34,7 @@ class CountersTest {
     @BeforeEach
     void create() {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        engine = new FanoutEngine(loops, new FanoutEngine.Settings(64, 1 << 12, 1024, 256, HISTORY, 60_000));
+        engine = new FanoutEngine(loops, new EngineSettings(64, 1 << 12, 1024, 256, HISTORY, 60_000));
         dispatcher = engine.dispatcher(loops.next());
         counters = engine.counters();
     }

@@ -47,10 +47,49 @@ class PositionResumeTest {
     /** Per shard: shard 1's stream ids run far ahead of shard 0's, shard 2's far behind. */
     private final long[] positions = {1_000_000, 90_000_000, 5_000};
 
+    /**
+     * The test stands where the bridge's readers do: a broker of a shared numbering whose ticks come
+     * in by hand through its port; resumes ahead of the pod wait up to {@link #catchUpWaitMs}.
+     */
+    private final class HandBroker implements Broker {
+        private final Numbering numbering = new Numbering(true, 0, 0, catchUpWaitMs, 16, false);
+        private volatile BrokerPort port;
+
+        @Override
+        public Numbering numbering() {
+            return numbering;
+        }
+
+        @Override
+        public void attach(BrokerPort engine) {
+            this.port = engine;
+        }
+
+        @Override
+        public void start() {}
+
+        @Override
+        public int publish(int symbolId, Tick tick, long ingestTimeNs) {
+            throw new UnsupportedOperationException("ticks come in through ingest()");
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private long catchUpWaitMs;
+    private HandBroker broker;
+
     @BeforeEach
     void start() {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        engine = new FanoutEngine(loops, new FanoutEngine.Settings(1024, 1 << 20, 4096, 256, 64, 60_000, SHARDS))
+        startEngine(0);
+    }
+
+    private void startEngine(long waitMs) {
+        catchUpWaitMs = waitMs;
+        broker = new HandBroker();
+        engine = new FanoutEngine(loops, new EngineSettings(1024, 1 << 20, 4096, 256, 64, 60_000, SHARDS), broker)
                 .start();
         for (int k = 0; k < SHARD_OF.length; k++) {
             for (int i = 0; ; i++) {
@@ -164,7 +203,8 @@ class PositionResumeTest {
 
     @Test
     void shouldAnswerAResumeWaitingToCatchUpAtOnceWhenItsNumberingRestarts() throws Exception {
-        engine.waitForCatchUp(10_000, 16);
+        engine.close();
+        startEngine(10_000);
         final Recorder live = new Recorder();
         subscribe(live, null);
         live.await(r -> r.replied);
@@ -182,7 +222,7 @@ class PositionResumeTest {
             Thread.onSpinWait();
         }
         final long restartNs = System.nanoTime();
-        while (engine.restartNumbering("restarted", 1, SHARDS) != IngestRing.OK) {
+        while (broker.port.restartNumbering("restarted", 1, SHARDS) != IngestRing.OK) {
             Thread.onSpinWait();
         }
         waiting.await(r -> r.replied);
@@ -220,10 +260,10 @@ class PositionResumeTest {
         t.fieldMask = Tick.LAST;
         final int shard = SHARD_OF[k];
         positions[shard] += 1 + shard;
-        while (engine.ingest(ids[k], t, EpochNanos.now(), positions[shard]) < 0) {
+        while (broker.port.ingest(ids[k], t, EpochNanos.now(), positions[shard]) < 0) {
             Thread.onSpinWait();
         }
-        engine.wakeSequencer();
+        broker.port.wakeSequencer();
     }
 
     private void subscribe(Recorder r, String lastEventId) throws Exception {

@@ -267,8 +267,9 @@ class ReplyBuilderTest {
     void shouldNumberTicksOfAnUnconfirmedLocalNumberingInThePodsOwnEpoch() {
         final SymbolState a = symbol(0, "A");
         sequence(a, 100);
-        a.localFrom = 1;
-        a.localTo = 1;
+        a.local = new SharedNumbering.Ledger();
+        a.local.from = 1;
+        a.local.to = 1;
         assertEquals("local1-1", sseId(subscribe(0).ticks[0]));
     }
 

@@ -36,7 +36,7 @@ class SubscribeAckReclaimTest {
         loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         engine = new FanoutEngine(
                         loops,
-                        new FanoutEngine.Settings(
+                        new EngineSettings(
                                 16,
                                 1 << 20,
                                 4096,
@@ -44,7 +44,7 @@ class SubscribeAckReclaimTest {
                                 16,
                                 60_000,
                                 1,
-                                FanoutEngine.Settings.DEFAULT_COMMAND_QUEUE_CAPACITY,
+                                EngineSettings.DEFAULT_COMMAND_QUEUE_CAPACITY,
                                 4))
                 .start();
     }

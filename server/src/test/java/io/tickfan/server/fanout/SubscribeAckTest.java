@@ -28,7 +28,7 @@ class SubscribeAckTest {
     @BeforeEach
     void start() {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        engine = new FanoutEngine(loops, new FanoutEngine.Settings(1024, 1 << 20, 4096, 256, 16, 60_000)).start();
+        engine = new FanoutEngine(loops, new EngineSettings(1024, 1 << 20, 4096, 256, 16, 60_000)).start();
     }
 
     @AfterEach

@@ -12,6 +12,7 @@ import io.tickfan.server.ServerContext;
 import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ import java.util.function.UnaryOperator;
  */
 public final class EmbeddedHttp implements AutoCloseable {
     /** Small enough for a test, as the other embedded tests size it. */
-    public static final FanoutEngine.Settings ENGINE = new FanoutEngine.Settings(16, 1 << 12, 64, 64, 4, 60_000);
+    public static final EngineSettings ENGINE = new EngineSettings(16, 1 << 12, 64, 64, 4, 60_000);
 
     public final EmbeddedChannel channel;
     public final FanoutEngine engine;
@@ -37,7 +38,7 @@ public final class EmbeddedHttp implements AutoCloseable {
     }
 
     public EmbeddedHttp(
-            UnaryOperator<ServerConfig> settings, FanoutEngine.Settings engineSettings, AdmissionControl admission) {
+            UnaryOperator<ServerConfig> settings, EngineSettings engineSettings, AdmissionControl admission) {
         // Accepted by a server, as Netty's HTTP/2 multiplexer checks (a client's stream 1 is an upgrade).
         channel = new EmbeddedChannel(new LocalServerChannel(), DefaultChannelId.newInstance(), true, false);
         channel.freezeTime();

@@ -13,6 +13,7 @@ import io.tickfan.server.auth.Entitlements;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.session.ResumePoint;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ class SseHandlerTest {
         channel = new EmbeddedChannel();
         // Scheduled tasks follow advanceTimeBy only, however slow the machine.
         channel.freezeTime();
-        engine = new FanoutEngine(channel.eventLoop(), new FanoutEngine.Settings(16, 1 << 12, 64, 64, 4, 60_000));
+        engine = new FanoutEngine(channel.eventLoop(), new EngineSettings(16, 1 << 12, 64, 64, 4, 60_000));
         context = new ServerContext(
                 ServerConfig.defaults()
                         .with(ServerConfig.AUTH_EXPIRY_GRACE_MS, GRACE_MS)

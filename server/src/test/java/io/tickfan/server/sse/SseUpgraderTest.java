@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.ChannelPipeline;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.admission.AdmissionControl;
-import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SequencerInvoker;
 import io.tickfan.server.http.EmbeddedHttp;
@@ -125,7 +125,7 @@ class SseUpgraderTest {
         http.close();
         http = new EmbeddedHttp(
                         c -> c,
-                        new FanoutEngine.Settings(16, 1 << 12, 64, 64, 4, 60_000, 1, 1, 16),
+                        new EngineSettings(16, 1 << 12, 64, 64, 4, 60_000, 1, 1, 16),
                         new AdmissionControl(100, 100, 100, 100, 100))
                 .connectionPipeline();
         sequencer = http.engine.invoker();
