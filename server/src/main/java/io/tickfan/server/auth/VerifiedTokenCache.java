@@ -82,7 +82,8 @@ public final class VerifiedTokenCache {
         if (maxEntries == 0) {
             return;
         }
-        if (entries.size() >= maxEntries) {
+        // A token already held (two connections of a storm verified it at once) replaces its entry.
+        if (entries.size() >= maxEntries && !entries.containsKey(key)) {
             entries.values().removeIf(p -> p.expiresAtMs() <= nowMs);
             if (entries.size() >= maxEntries) {
                 entries.clear();

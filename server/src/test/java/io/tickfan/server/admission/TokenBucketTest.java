@@ -41,4 +41,14 @@ class TokenBucketTest {
         assertEquals(0, bucket.tryAcquire(0));
         assertEquals(Long.MAX_VALUE, bucket.tryAcquire(100 * SECOND));
     }
+
+    @Test
+    void shouldAlwaysHoldAtLeastOneTokenAndSayTheExactWaitAfterAPartialRefill() {
+        final TokenBucket bucket = new TokenBucket(4, 0.5, 0);
+        assertEquals(0, bucket.tryAcquire(0), "a burst under 1 still admits one message");
+        assertEquals(SECOND / 4, bucket.tryAcquire(0));
+        assertEquals(SECOND / 4 - SECOND / 10, bucket.tryAcquire(SECOND / 10), "the rest of the interval");
+        assertEquals(0, bucket.tryAcquire(SECOND / 4));
+        assertTrue(bucket.tryAcquire(SECOND / 4) > 0, "refilled to one token at most");
+    }
 }

@@ -65,4 +65,18 @@ class VerifiedTokenCacheTest {
         }
         assertEquals(10_000, cache.get(VerifiedTokenCache.keyOf("t9"), 0).expiresAtMs(), "the newest is kept");
     }
+
+    @Test
+    void shouldKeepEveryEntryWhenAFullCacheIsGivenATokenItAlreadyHolds() {
+        // Two connections of a reconnect storm with one token both miss, both verify, both put.
+        final VerifiedTokenCache cache = new VerifiedTokenCache(3);
+        for (int i = 0; i < 3; i++) {
+            cache.put(VerifiedTokenCache.keyOf("t" + i), expiringAt(10_000), 0);
+        }
+        cache.put(VerifiedTokenCache.keyOf("t1"), expiringAt(10_000), 0);
+        assertEquals(3, cache.size(), "replacing an entry does not grow the cache, so nothing is dropped");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(10_000, cache.get(VerifiedTokenCache.keyOf("t" + i), 0).expiresAtMs(), "t" + i);
+        }
+    }
 }

@@ -1,13 +1,19 @@
 package io.tickfan.server.metrics.prometheus;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tickfan.server.http.EmbeddedHttp;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The metrics port's pipeline on an embedded channel: GET /metrics answers, nothing else does. */
+/**
+ * The metrics port's pipeline on an embedded channel: GET /metrics answers, nothing else does; a
+ * malformed request, an idle scraper and a reset close the connection quietly.
+ */
 class ScrapeHandlerTest {
     private final EmbeddedHttp http = new EmbeddedHttp(c -> c);
 
@@ -42,6 +48,36 @@ class ScrapeHandlerTest {
         http.send(EmbeddedHttp.get("/metrics", "Connection: close"));
         assertTrue(http.statusLine().startsWith("HTTP/1.1 200"));
         assertFalse(http.channel.isActive());
+    }
+
+    @Test
+    void shouldAnswer404AndCloseAMalformedRequest() {
+        http.send("GET /metrics HTTP/1.1\r\nX-Long: " + "x".repeat(9_000) + "\r\n\r\n");
+        final String answer = http.written();
+        assertTrue(answer.startsWith("HTTP/1.1 404"), answer);
+        assertFalse(answer.contains("tickfan_"), "no metrics for a request that did not parse");
+        assertFalse(http.channel.isActive(), "a connection whose request did not parse is not kept");
+    }
+
+    @Test
+    void shouldCloseAnIdleScraperAfterTheReadTimeoutWithoutAnAnswer() {
+        http.send(EmbeddedHttp.get("/metrics"));
+        assertTrue(http.statusLine().startsWith("HTTP/1.1 200"));
+        http.channel.advanceTimeBy(29, TimeUnit.SECONDS);
+        http.channel.runScheduledPendingTasks();
+        assertTrue(http.channel.isActive(), "idle for less than 30 s");
+        http.channel.advanceTimeBy(1, TimeUnit.SECONDS);
+        http.channel.runScheduledPendingTasks();
+        assertFalse(http.channel.isActive(), "idle for 30 s");
+        assertEquals("", http.written());
+        http.channel.checkException(); // the timeout stops at the handler: nothing reaches the pipeline's tail
+    }
+
+    @Test
+    void shouldCloseOnAnExceptionWithoutPassingItOn() {
+        http.channel.pipeline().fireExceptionCaught(new IOException("connection reset by peer"));
+        assertFalse(http.channel.isActive());
+        http.channel.checkException();
     }
 
     @Test
