@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -52,12 +51,7 @@ public final class MetricsServer implements AutoCloseable {
         final var bound = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        initPipeline(ch.pipeline(), metrics);
-                    }
-                })
+                .childHandler(initializer(metrics))
                 .bind(host, port)
                 .awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -67,8 +61,18 @@ public final class MetricsServer implements AutoCloseable {
         return new MetricsServer(group, bound.channel());
     }
 
-    /** A scrape connection's handlers (package-private for tests on an embedded channel). */
-    static void initPipeline(ChannelPipeline p, MetricsScraper metrics) {
+    /** Sets up each accepted scrape connection ({@link #initPipeline}); tests add it to an embedded channel. */
+    static ChannelInitializer<Channel> initializer(MetricsScraper metrics) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                initPipeline(ch.pipeline(), metrics);
+            }
+        };
+    }
+
+    /** A scrape connection's handlers. */
+    private static void initPipeline(ChannelPipeline p, MetricsScraper metrics) {
         p.addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))

@@ -11,14 +11,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The metrics port's pipeline on an embedded channel: GET /metrics answers, nothing else does; a
+ * The metrics port's pipeline, set up by its channel initializer on an embedded channel: GET /metrics answers, nothing else does; a
  * malformed request, an idle scraper and a reset close the connection quietly.
  */
 class ScrapeHandlerTest {
     private final EmbeddedHttp http = new EmbeddedHttp(c -> c);
 
     {
-        MetricsServer.initPipeline(http.channel.pipeline(), new TickfanMetrics(http.context, null));
+        // Through the initializer the listener uses for every accepted connection.
+        http.channel.pipeline().addLast(MetricsServer.initializer(new TickfanMetrics(http.context, null)));
     }
 
     @AfterEach
