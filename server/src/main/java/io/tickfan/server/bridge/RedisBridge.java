@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Redis is one server or a Redis Cluster ({@link RedisEndpoint}); every key of a shard shares a
  * hash tag, so each shard lives on one master and the code above the endpoint is the same.
  *
- * <p>Threads: {@code tickfan-redis-writer-N} and {@code tickfan-redis-reader-N} per shard, {@code
- * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: per shard one pipelined
+ * <p>Threads: Agrona agents ({@link BridgeAgents}), {@code tickfan-redis-writer-N} and {@code
+ * tickfan-redis-reader-N} per shard, {@code tickfan-redis-backfill} (and {@code
+ * tickfan-redis-heartbeat} once started); Lettuce's own I/O threads. Connections: per shard one pipelined
  * (writer) and one reader; one for writer control (shared), one for backfill.
  */
 public final class RedisBridge implements AutoCloseable {
@@ -50,7 +51,7 @@ public final class RedisBridge implements AutoCloseable {
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
     private final StreamBackfiller backfiller;
-    private final List<Thread> threads = new ArrayList<>();
+    private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
     private final FanoutEngine engine;
     private volatile boolean closing;
     private final ShardEpochs epochs;
@@ -121,15 +122,15 @@ public final class RedisBridge implements AutoCloseable {
                         engine::publishLocally,
                         ownBatches));
             }
-            for (int s = 0; s < readers.size(); s++) {
-                threads.add(startThread(readers.get(s), "tickfan-redis-reader-" + s));
+            for (StreamReader r : readers) {
+                agents.start(r);
             }
             this.backfiller = new StreamBackfiller(settings, keys, engine, malformed, epochs, connect(deadlineNs));
             awaitBackfill(deadlineNs);
-            for (int s = 0; s < writers.size(); s++) {
-                threads.add(startThread(writers.get(s), "tickfan-redis-writer-" + s));
+            for (StreamWriter w : writers) {
+                agents.start(w);
             }
-            threads.add(startThread(backfiller, "tickfan-redis-backfill"));
+            agents.start(backfiller);
             final ShardRouter router = new ShardRouter(writers, engine.symbols());
             engine.backfillFrom(backfiller::request);
             engine.waitForCatchUp(settings.resumeCatchUpMs(), settings.resumeCatchUpMaxPending());
@@ -203,25 +204,14 @@ public final class RedisBridge implements AutoCloseable {
     }
 
     /**
-     * A bridge thread that throws out of its loop is a bug or an exhausted JVM, not a Redis fault
-     * (those are handled inside the loops): the engine fails fast, as for the sequencer. After
-     * {@link #close} an escaping exception is the shutdown's and is ignored.
+     * A bridge thread that throws out of its duty cycle is a bug or an exhausted JVM, not a Redis
+     * fault (those are handled inside the agents): the engine fails fast, as for the sequencer.
+     * After {@link #close} an escaping throwable is the shutdown's and is ignored.
      */
-    private Thread startThread(Runnable r, String name) {
-        final Thread t = new Thread(
-                () -> {
-                    try {
-                        r.run();
-                    } catch (Throwable e) {
-                        if (!closing) {
-                            engine.fail(name, e);
-                        }
-                    }
-                },
-                name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+    private void agentFailed(String threadName, Throwable t) {
+        if (!closing) {
+            engine.fail(threadName, t);
+        }
     }
 
     /**
@@ -237,7 +227,7 @@ public final class RedisBridge implements AutoCloseable {
             for (StreamReader r : readers) {
                 r.reportReadsTo(hb);
             }
-            threads.add(startThread(hb, "tickfan-redis-heartbeat"));
+            agents.start(hb);
             heartbeat = hb;
         }
         return heartbeat;
@@ -319,26 +309,7 @@ public final class RedisBridge implements AutoCloseable {
         engine.backfillFrom(null);
         engine.waitForCatchUp(0, 0);
         engine.reportDivergenceTo(null);
-        for (StreamWriter w : writers) {
-            w.stop();
-        }
-        final BridgeHeartbeat hb = heartbeat;
-        if (hb != null) {
-            hb.stop();
-        }
-        if (backfiller != null) {
-            backfiller.stop();
-        }
-        for (StreamReader r : readers) {
-            r.stop();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        agents.close();
         for (RedisLink c : links) {
             if (c.connection().isOpen()) {
                 c.connection().close();
