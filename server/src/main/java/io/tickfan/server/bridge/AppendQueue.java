@@ -80,7 +80,7 @@ final class AppendQueue {
         }
     }
 
-    /** A new epoch: every batch of {@code window} goes in front, to be numbered again (see {@link ResendWindow#moveTo}). */
+    /** A new epoch: every batch of {@code window} goes in front, numbered again ({@link ResendWindow#moveTo}). */
     void resend(ResendWindow window) {
         retryTicks += window.moveTo(retry);
     }

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *       connection that no longer answers stops stamping.
  * </ul>
  *
- * <p>An agent, {@code tickfan-redis-heartbeat}. Costs one stamp per XREAD on the reader thread (not per tick, not per delivery) and two
- * commands per shard per interval on a connection of its own.
+ * <p>An agent, {@code tickfan-redis-heartbeat}. Costs one stamp per XREAD on the reader thread
+ * (not per tick, not per delivery) and two commands per shard per interval on a connection of its
+ * own.
  */
 public final class BridgeHeartbeat implements BridgeAgents.BridgeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeHeartbeat.class);

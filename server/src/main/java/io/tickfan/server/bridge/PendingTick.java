@@ -2,7 +2,10 @@ package io.tickfan.server.bridge;
 
 import io.tickfan.protocol.Tick;
 
-/** A published tick waiting for Redis in a {@link StreamWriter}; {@code tick} is the writer's own copy (ingest time included). */
+/**
+ * A published tick waiting for Redis in a {@link StreamWriter}; {@code tick} is the writer's own
+ * copy (ingest time included).
+ */
 final class PendingTick {
     final int symbolId;
     final String symbol;

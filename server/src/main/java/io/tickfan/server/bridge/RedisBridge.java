@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: Agrona agents ({@link BridgeAgents}), {@code tickfan-redis-writer-N} and {@code
  * tickfan-redis-reader-N} per shard, {@code tickfan-redis-backfill} (and {@code
- * tickfan-redis-heartbeat} once started); Lettuce's own I/O threads. Connections: per shard one pipelined
- * (writer) and one reader; one for writer control (shared), one for backfill.
+ * tickfan-redis-heartbeat} once started); Lettuce's own I/O threads. Connections: per shard one
+ * pipelined (writer) and one reader; one for writer control (shared), one for backfill.
  */
 public final class RedisBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBridge.class);

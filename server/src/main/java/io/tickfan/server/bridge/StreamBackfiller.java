@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves resumes the sequencer's history lacks from the stream (an agent, {@code
- * tickfan-redis-backfill}, on its own connection). The sequencer queues a {@link BackfillRequest} (bounded by {@code
- * redis.backfillMaxPending}; a full queue is a reset), this thread walks the symbol's shard
- * newest first with {@code XREVRANGE ... COUNT} until it has every tick after the resume point
- * and, before it, the latest value of each field the symbol has (ticks go out merged), then hands
- * the request back. Past {@code redis.backfillMaxEntries} entries or {@code redis.backfillMaxTicks}
+ * tickfan-redis-backfill}, on its own connection). The sequencer queues a {@link BackfillRequest}
+ * (bounded by {@code redis.backfillMaxPending}; a full queue is a reset), this agent walks the
+ * symbol's shard newest first with {@code XREVRANGE ... COUNT} until it has every tick after the
+ * resume point and, before it, the latest value of each field the symbol has (ticks go out
+ * merged), then hands the request back. Past {@code redis.backfillMaxEntries} entries or {@code redis.backfillMaxTicks}
  * ticks, an entry of another epoch, or Redis failing, the request fails and the client gets
  * {@code reset}: a resume is never answered with a partial replay.
  *

@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One agent per shard ({@code tickfan-redis-reader-N}), on its own connection: blocking {@code XREAD} from the last entry id it
- * saw, each entry into the engine's ingest ring with the seq Redis gave it and a position taken
- * from the entry id. Starts from the beginning of the stream, which backfills history and last
- * values within the stream's retention.
+ * One agent per shard ({@code tickfan-redis-reader-N}), on its own connection: blocking {@code
+ * XREAD} from the last entry id it saw, each entry into the engine's ingest ring with the seq
+ * Redis gave it and a position taken from the entry id. Starts from the beginning of the stream,
+ * which backfills history and last values within the stream's retention.
  *
  * <p>After a failure it reconnects with backoff and checks, before reading on, that the shard's
  * epoch is still its own (else the shard's Redis lost everything: the shard's numbering restarts

@@ -17,11 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent that appends this pod's published ticks of one shard to Redis ({@code
- * tickfan-redis-writer-N}). Publishers (event
- * loops, the demo feed) write, through {@link ShardRouter}, into a lock-free {@link IngestRing} of
- * the shard's writer; the writer drains it into a bounded buffer, cuts batches and sends each as
- * one {@code EVALSHA} of {@link AppendScript}, pipelined ({@code maxInFlightBatches} outstanding,
- * one flush per round).
+ * tickfan-redis-writer-N}). Publishers (event loops, the demo feed) write, through {@link
+ * ShardRouter}, into a lock-free {@link IngestRing} of the shard's writer; the writer drains it
+ * into a bounded {@link AppendQueue}, cuts batches and sends each as one {@code EVALSHA} of {@link
+ * AppendScript}, pipelined ({@code maxInFlightBatches} outstanding, one flush per round).
  *
  * <p>One writer per shard, not per pod: in a Redis Cluster the shards live on different masters,
  * and one master away must not hold up the others' appends (a shared writer would wait on the
