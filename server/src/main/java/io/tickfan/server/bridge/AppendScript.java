@@ -1,5 +1,10 @@
 package io.tickfan.server.bridge;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The Lua script that appends one batch of ticks to a shard's stream as ONE entry. Redis runs it
  * atomically, which is what makes the numbering identical on every pod: seqs are given out here,
@@ -56,4 +61,52 @@ final class AppendScript {
             "return written");
 
     private AppendScript() {}
+
+    /**
+     * The ARGV of one append of {@code b}: its ticks grouped by symbol (first appearance order, each
+     * symbol's ticks in publish order), so Redis numbers each symbol's run with one HINCRBY.
+     */
+    static String[] argv(AppendBatch b, String epoch, String writerId, long maxLen) {
+        final Map<String, List<PendingTick>> bySymbol = new LinkedHashMap<>();
+        for (PendingTick p : b.ticks) {
+            bySymbol.computeIfAbsent(p.symbol, k -> new ArrayList<>()).add(p);
+        }
+        final StringBuilder payload = new StringBuilder(b.ticks.size() * 96);
+        final List<String> runs = new ArrayList<>();
+        String prevSymbol = null;
+        long prevSeq = 0;
+        int runCount = 0;
+        for (List<PendingTick> group : bySymbol.values()) {
+            for (PendingTick p : group) {
+                if (StreamEntries.startsRun(prevSymbol, prevSeq, p.symbol, p.publisherSeq())) {
+                    if (runCount > 0) {
+                        runs.add(Integer.toString(runCount));
+                    }
+                    runs.add(p.symbol);
+                    runs.add(Long.toString(p.publisherSeq()));
+                    runCount = 0;
+                }
+                runCount++;
+                StreamEntries.writeLine(payload, p.symbol, p.tick, p.tick.ingestTimeNs);
+                prevSymbol = p.symbol;
+                prevSeq = p.publisherSeq();
+            }
+        }
+        runs.add(Integer.toString(runCount));
+        final String[] argv = new String[FIXED_ARGS + runs.size()];
+        argv[0] = epoch;
+        argv[1] = writerId;
+        argv[2] = Long.toString(b.number);
+        argv[3] = Long.toString(maxLen);
+        argv[4] = payload.toString();
+        for (int i = 0; i < runs.size(); i++) {
+            argv[FIXED_ARGS + i] = runs.get(i);
+        }
+        return argv;
+    }
+
+    /** The KEYS of an append to {@code shard}, in the order the script reads them. */
+    static String[] keys(RedisKeys keys, int shard) {
+        return new String[] {keys.stream(shard), keys.seq(shard), keys.writers(shard), keys.epoch(shard)};
+    }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +27,11 @@ import org.slf4j.LoggerFactory;
  *       connection that no longer answers stops stamping.
  * </ul>
  *
- * <p>Costs one stamp per XREAD on the reader thread (not per tick, not per delivery) and two
- * commands per shard per interval on a connection of its own.
+ * <p>An agent, {@code tickfan-redis-heartbeat}. Costs one stamp per XREAD on the reader thread
+ * (not per tick, not per delivery) and two commands per shard per interval on a connection of its
+ * own.
  */
-public final class BridgeHeartbeat implements Runnable {
+public final class BridgeHeartbeat implements BridgeAgents.BridgeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeHeartbeat.class);
     private static final String POD = "p";
     private static final String SENT_MS = "t";
@@ -48,7 +48,10 @@ public final class BridgeHeartbeat implements Runnable {
     private final XAddArgs trim = XAddArgs.Builder.maxlen(64).approximateTrimming();
     private volatile RedisClusterCommands<String, String> redis;
     private volatile boolean running = true;
+    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
     private String lastReason;
+    /** When the next round of beats is due (the agent's thread). */
+    private long nextBeatNs;
 
     BridgeHeartbeat(int shards, RedisKeys keys, String podId, long intervalMs, long maxLagMs, long readBlockMs) {
         this.shards = shards;
@@ -61,6 +64,7 @@ public final class BridgeHeartbeat implements Runnable {
         this.readerProgressNs = new AtomicLongArray(shards);
         this.readLagMs = new AtomicLongArray(shards);
         final long now = System.nanoTime();
+        this.nextBeatNs = now;
         for (int s = 0; s < shards; s++) {
             heartbeatOkNs.set(s, now);
             readerProgressNs.set(s, now);
@@ -97,26 +101,38 @@ public final class BridgeHeartbeat implements Runnable {
     }
 
     @Override
-    public void run() {
-        while (running) {
-            final long startNs = System.nanoTime();
-            for (int s = 0; s < shards && running; s++) {
-                beat(s);
-            }
-            // One line per change of state (which shard, which signal), not one per interval.
-            final String reason = notReadyReason();
-            final String kind = reason == null ? null : reason.substring(0, reason.lastIndexOf(" for "));
-            if (kind != null && !kind.equals(lastReason)) {
-                LOG.warn("not ready: {}", reason);
-            } else if (kind == null && lastReason != null) {
-                LOG.info("ready again: the bridge reads and heartbeats flow");
-            }
-            lastReason = kind;
-            final long sleepNs = intervalNs - (System.nanoTime() - startNs);
-            if (sleepNs > 0 && running) {
-                LockSupport.parkNanos(sleepNs);
-            }
+    public String roleName() {
+        return "tickfan-redis-heartbeat";
+    }
+
+    /** Beats every shard once the interval is over; between beats the idle strategy parks. */
+    @Override
+    public int doWork() {
+        if (!running) {
+            throw BridgeAgents.stopped();
         }
+        final long startNs = System.nanoTime();
+        if (startNs - nextBeatNs < 0) {
+            return 0;
+        }
+        nextBeatNs = startNs + intervalNs;
+        for (int s = 0; s < shards && running; s++) {
+            beat(s);
+        }
+        // One line per change of state (which shard, which signal), not one per interval.
+        final String reason = notReadyReason();
+        final String kind = reason == null ? null : reason.substring(0, reason.lastIndexOf(" for "));
+        if (kind != null && !kind.equals(lastReason)) {
+            LOG.warn("not ready: {}", reason);
+        } else if (kind == null && lastReason != null) {
+            LOG.info("ready again: the bridge reads and heartbeats flow");
+        }
+        lastReason = kind;
+        return shards;
+    }
+
+    private long maxParkNs() {
+        return running ? nextBeatNs - System.nanoTime() : 0;
     }
 
     private void beat(int shard) {
@@ -136,8 +152,15 @@ public final class BridgeHeartbeat implements Runnable {
         }
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         running = false;
+        idle.wake();
+    }
+
+    @Override
+    public ParkingIdleStrategy idle() {
+        return idle;
     }
 
     /** Why this pod should not take clients, or null when every shard's heartbeat and reader are fresh. */

@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>The engine's {@link Broker}: built from its settings, handed to the engine, and started by
  * the engine once its sequencer runs ({@link #start()}).
  *
- * <p>Threads: {@code tickfan-redis-writer-N} and {@code tickfan-redis-reader-N} per shard, {@code
- * tickfan-redis-backfill}; Lettuce's own I/O threads. Connections: per shard one pipelined
- * (writer) and one reader; one for writer control (shared), one for backfill.
+ * <p>Threads: Agrona agents ({@link BridgeAgents}), {@code tickfan-redis-writer-N} and {@code
+ * tickfan-redis-reader-N} per shard, {@code tickfan-redis-backfill} (and {@code
+ * tickfan-redis-heartbeat} once started); Lettuce's own I/O threads. Connections: per shard one
+ * pipelined (writer) and one reader; one for writer control (shared), one for backfill.
  */
 public final class RedisBridge implements Broker {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBridge.class);
@@ -57,7 +58,7 @@ public final class RedisBridge implements Broker {
     private final List<RedisLink> links = new ArrayList<>();
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
     // Set by start(), on the thread that starts the engine, before anything reads them.
     private ClientResources resources;
     private RedisEndpoint endpoint;
@@ -166,15 +167,15 @@ public final class RedisBridge implements Broker {
                         engine::publishLocally,
                         ownBatches));
             }
-            for (int s = 0; s < readers.size(); s++) {
-                threads.add(startThread(readers.get(s), "tickfan-redis-reader-" + s));
+            for (StreamReader r : readers) {
+                agents.start(r);
             }
             this.backfiller = new StreamBackfiller(settings, keys, engine, malformed, epochs, connect(deadlineNs));
             awaitBackfill(deadlineNs);
-            for (int s = 0; s < writers.size(); s++) {
-                threads.add(startThread(writers.get(s), "tickfan-redis-writer-" + s));
+            for (StreamWriter w : writers) {
+                agents.start(w);
             }
-            threads.add(startThread(backfiller, "tickfan-redis-backfill"));
+            agents.start(backfiller);
             this.router = new ShardRouter(writers, engine.symbols());
         } catch (RuntimeException e) {
             close();
@@ -257,25 +258,14 @@ public final class RedisBridge implements Broker {
     }
 
     /**
-     * A bridge thread that throws out of its loop is a bug or an exhausted JVM, not a Redis fault
-     * (those are handled inside the loops): the engine fails fast, as for the sequencer. After
-     * {@link #close} an escaping exception is the shutdown's and is ignored.
+     * A bridge thread that throws out of its duty cycle is a bug or an exhausted JVM, not a Redis
+     * fault (those are handled inside the agents): the engine fails fast, as for the sequencer.
+     * After {@link #close} an escaping throwable is the shutdown's and is ignored.
      */
-    private Thread startThread(Runnable r, String name) {
-        final Thread t = new Thread(
-                () -> {
-                    try {
-                        r.run();
-                    } catch (Throwable e) {
-                        if (!closing) {
-                            engine.fail(name, e);
-                        }
-                    }
-                },
-                name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+    private void agentFailed(String threadName, Throwable t) {
+        if (!closing) {
+            engine.fail(threadName, t);
+        }
     }
 
     /**
@@ -291,7 +281,7 @@ public final class RedisBridge implements Broker {
             for (StreamReader r : readers) {
                 r.reportReadsTo(hb);
             }
-            threads.add(startThread(hb, "tickfan-redis-heartbeat"));
+            agents.start(hb);
             heartbeat = hb;
         }
         return heartbeat;
@@ -370,26 +360,7 @@ public final class RedisBridge implements Broker {
     public void close() {
         closing = true;
         router = null;
-        for (StreamWriter w : writers) {
-            w.stop();
-        }
-        final BridgeHeartbeat hb = heartbeat;
-        if (hb != null) {
-            hb.stop();
-        }
-        if (backfiller != null) {
-            backfiller.stop();
-        }
-        for (StreamReader r : readers) {
-            r.stop();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        agents.close();
         for (RedisLink c : links) {
             if (c.connection().isOpen()) {
                 c.connection().close();

@@ -4,11 +4,12 @@ import io.tickfan.server.fanout.IngestRing;
 import java.util.function.BooleanSupplier;
 
 /**
- * The bridge threads' one "offer until the ingest ring accepts" loop. What they offer (a tick
- * Redis numbered, a tick this pod must number while degraded, a numbering switch) must not be
- * skipped, so a full ring is waited out, never dropped: nudge the sequencer, give up the core,
- * try again, until it is accepted or the thread is told to stop. Callers try the offer once
- * themselves first, so the common case costs no lambda.
+ * The one "offer until the ingest ring accepts" loop, for the bridge agents (and the bridge
+ * tests' publishers). What the agents offer (a tick Redis numbered, a tick this pod must number
+ * while degraded, a numbering switch) must not be skipped, so a full ring is waited out, never
+ * dropped: nudge the sequencer, give up the core, try again, until it is accepted or the agent is
+ * told to stop. Callers try the offer once themselves first, so the common case costs no lambda.
+ * (The demo feed does not wait: a full ring ends its millisecond, and its schedule catches up.)
  */
 final class RingRetry {
     /** One attempt: {@link IngestRing#OK} or {@link IngestRing#BACK_PRESSURED}. */

@@ -14,28 +14,26 @@ import io.tickfan.server.metrics.Counters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.SpscArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves resumes the sequencer's history lacks from the stream ({@code tickfan-redis-backfill},
- * its own connection). The sequencer queues a {@link BackfillRequest} (bounded by {@code
- * redis.backfillMaxPending}; a full queue is a reset), this thread walks the symbol's shard
- * newest first with {@code XREVRANGE ... COUNT} until it has every tick after the resume point
- * and, before it, the latest value of each field the symbol has (ticks go out merged), then hands
- * the request back. Past {@code redis.backfillMaxEntries} entries or {@code redis.backfillMaxTicks}
+ * Serves resumes the sequencer's history lacks from the stream (an agent, {@code
+ * tickfan-redis-backfill}, on its own connection). The sequencer queues a {@link BackfillRequest}
+ * (bounded by {@code redis.backfillMaxPending}; a full queue is a reset), this agent walks the
+ * symbol's shard newest first with {@code XREVRANGE ... COUNT} until it has every tick after the
+ * resume point and, before it, the latest value of each field the symbol has (ticks go out
+ * merged), then hands the request back. Past {@code redis.backfillMaxEntries} entries or {@code redis.backfillMaxTicks}
  * ticks, an entry of another epoch, or Redis failing, the request fails and the client gets
  * {@code reset}: a resume is never answered with a partial replay.
  *
  * <p>Cost: it parses every entry it walks (all symbols of the shard), about as much as the reader
  * does for the same entries; a resume far back in a busy stream costs up to the entry bound.
  */
-final class StreamBackfiller implements Runnable {
+final class StreamBackfiller implements BridgeAgents.BridgeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StreamBackfiller.class);
     private static final int PAGE_ENTRIES = 64;
-    // A request unparks the thread; the timeout only bounds a missed wake-up (the queue is checked each turn).
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final BridgeSettings settings;
@@ -48,7 +46,7 @@ final class StreamBackfiller implements Runnable {
     private final SpscArrayQueue<BackfillRequest> requests;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private volatile boolean running = true;
-    private volatile Thread thread;
+    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
     private boolean failedBefore;
 
     StreamBackfiller(
@@ -73,47 +71,62 @@ final class StreamBackfiller implements Runnable {
         if (!requests.offer(r)) {
             return false;
         }
-        final Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        idle.wake();
         return true;
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         running = false;
-        final Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        idle.wake();
     }
 
     @Override
-    public void run() {
-        thread = Thread.currentThread();
-        while (running) {
-            final BackfillRequest r = requests.poll();
-            if (r == null) {
-                LockSupport.parkNanos(IDLE_PARK_NS);
-                continue;
-            }
-            try {
-                serve(r);
-            } catch (RedisException e) {
-                if (!failedBefore) {
-                    LOG.warn("redis backfill failed (Redis unreachable?), resumes get reset: {}", e.toString());
-                    failedBefore = true;
-                }
-                r.fail();
-            }
-            engine.backfilled(r);
+    public ParkingIdleStrategy idle() {
+        return idle;
+    }
+
+    @Override
+    public String roleName() {
+        return "tickfan-redis-backfill";
+    }
+
+    /** Serves one queued request, if any. */
+    @Override
+    public int doWork() {
+        if (!running) {
+            throw BridgeAgents.stopped();
         }
-        // Answer what is still queued, so no subscribe stays pending.
+        final BackfillRequest r = requests.poll();
+        if (r == null) {
+            return 0;
+        }
+        try {
+            serve(r);
+        } catch (RedisException e) {
+            if (!failedBefore) {
+                LOG.warn("redis backfill failed (Redis unreachable?), resumes get reset: {}", e.toString());
+                failedBefore = true;
+            }
+            r.fail();
+        }
+        engine.backfilled(r);
+        return 1;
+    }
+
+    /** Answers what is still queued, so no subscribe stays pending. */
+    @Override
+    public void onClose() {
         BackfillRequest r;
         while ((r = requests.poll()) != null) {
             r.fail();
             engine.backfilled(r);
         }
+    }
+
+    /** A request wakes the agent; the timeout only bounds a missed wake-up (the queue is checked each turn). */
+    private long maxParkNs() {
+        return running && requests.isEmpty() ? IDLE_PARK_NS : 0;
     }
 
     private void serve(BackfillRequest r) {

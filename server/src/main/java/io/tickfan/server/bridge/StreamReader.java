@@ -12,15 +12,14 @@ import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.metrics.Counters;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread per shard, on its own connection: blocking {@code XREAD} from the last entry id it
- * saw, each entry into the engine's ingest ring with the seq Redis gave it and a position taken
- * from the entry id. Starts from the beginning of the stream, which backfills history and last
- * values within the stream's retention.
+ * One agent per shard ({@code tickfan-redis-reader-N}), on its own connection: blocking {@code
+ * XREAD} from the last entry id it saw, each entry into the engine's ingest ring with the seq
+ * Redis gave it and a position taken from the entry id. Starts from the beginning of the stream,
+ * which backfills history and last values within the stream's retention.
  *
  * <p>After a failure it reconnects with backoff and checks, before reading on, that the shard's
  * epoch is still its own (else the shard's Redis lost everything: the shard's numbering restarts
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * symbols are marked as having a gap). Both reach subscribers as a {@code reset} tick. Entries
  * that cannot be read are skipped and counted; each kind is logged once.
  */
-final class StreamReader implements Runnable {
+final class StreamReader implements BridgeAgents.BridgeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
     private static final long TRIM_CHECK_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
     static final String START = "0-0";
@@ -43,6 +42,8 @@ final class StreamReader implements Runnable {
     private final RedisClusterCommands<String, String> redis;
     private final ShardEpochs epochs;
     private final Backoff backoff;
+    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+    private final XReadArgs args;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private final String writerId;
     private final long[] fromTo = new long[2];
@@ -60,6 +61,8 @@ final class StreamReader implements Runnable {
     private boolean synced;
     private boolean failedBefore;
     private long lastTrimCheckNs;
+    /** After a failure: when to reconnect (0: now). */
+    private long retryAtNs;
 
     StreamReader(
             int shard,
@@ -86,6 +89,7 @@ final class StreamReader implements Runnable {
         this.redis = link.sync();
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
         this.synced = true;
+        this.args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
     }
 
     /** Whether a read has returned less than a full batch: the backfill reached the stream's end. */
@@ -93,13 +97,21 @@ final class StreamReader implements Runnable {
         return caughtUp;
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         running = false;
+        idle.wake();
+    }
+
+    @Override
+    public ParkingIdleStrategy idle() {
+        return idle;
     }
 
     /** Tests only: runs {@code task} once on this reader's thread before its next read. */
     void injectForTest(Runnable task) {
         injectedForTest = task;
+        idle.wake();
     }
 
     /** Stamps each completed XREAD there, for readiness. */
@@ -108,56 +120,79 @@ final class StreamReader implements Runnable {
     }
 
     @Override
-    public void run() {
-        final XReadArgs args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
-        while (running) {
-            final Runnable injected = injectedForTest;
-            if (injected != null) {
-                injectedForTest = null;
-                injected.run();
-            }
-            try {
-                if (!synced) {
-                    resync();
-                    synced = true;
-                    backoff.reset();
-                    if (failedBefore) {
-                        counters.addShared(Counters.Counter.BRIDGE_RECONNECTS, 1);
-                        LOG.info("redis reader {} resumed after {}", shard, lastId);
-                    }
-                }
-                final List<StreamMessage<String, String>> entries = read(args);
-                final BridgeHeartbeat hb = heartbeat;
-                if (hb != null) {
-                    hb.readReturned(shard, BridgeHeartbeat.idMillis(entries));
-                }
-                if (entries != null) {
-                    for (StreamMessage<String, String> m : entries) {
-                        if (!running) {
-                            return;
-                        }
-                        onEntry(m);
-                    }
-                }
-                final int n = entries == null ? 0 : entries.size();
-                if (n < settings.readBatch()) {
-                    caughtUp = true;
-                } else if (System.nanoTime() - lastTrimCheckNs > TRIM_CHECK_INTERVAL_NS) {
-                    // Behind by a full batch: make sure trimming has not overtaken this reader.
-                    checkTrimmed();
-                }
-            } catch (RedisException e) {
-                if (!running) {
-                    return;
-                }
-                if (synced) {
-                    LOG.warn("redis reader {} failed, reconnecting: {}", shard, e.toString());
-                }
-                synced = false;
-                failedBefore = true;
-                LockSupport.parkNanos(backoff.nextDelayNs());
-            }
+    public String roleName() {
+        return "tickfan-redis-reader-" + shard;
+    }
+
+    /**
+     * One {@code XREAD} (blocking up to {@code redis.readBlockMs}) and its entries into the ring.
+     * After a Redis failure, turns do nothing until the backoff delay is over: the idle strategy
+     * parks until then.
+     */
+    @Override
+    public int doWork() {
+        if (!running) {
+            throw BridgeAgents.stopped();
         }
+        final Runnable injected = injectedForTest;
+        if (injected != null) {
+            injectedForTest = null;
+            injected.run();
+        }
+        if (retryAtNs != 0) {
+            if (System.nanoTime() - retryAtNs < 0) {
+                return 0;
+            }
+            retryAtNs = 0;
+        }
+        try {
+            if (!synced) {
+                resync();
+                synced = true;
+                backoff.reset();
+                if (failedBefore) {
+                    counters.addShared(Counters.Counter.BRIDGE_RECONNECTS, 1);
+                    LOG.info("redis reader {} resumed after {}", shard, lastId);
+                }
+            }
+            final List<StreamMessage<String, String>> entries = read(args);
+            final BridgeHeartbeat hb = heartbeat;
+            if (hb != null) {
+                hb.readReturned(shard, BridgeHeartbeat.idMillis(entries));
+            }
+            if (entries != null) {
+                for (StreamMessage<String, String> m : entries) {
+                    if (!running) {
+                        return 0;
+                    }
+                    onEntry(m);
+                }
+            }
+            final int n = entries == null ? 0 : entries.size();
+            if (n < settings.readBatch()) {
+                caughtUp = true;
+            } else if (System.nanoTime() - lastTrimCheckNs > TRIM_CHECK_INTERVAL_NS) {
+                // Behind by a full batch: make sure trimming has not overtaken this reader.
+                checkTrimmed();
+            }
+            return n;
+        } catch (RedisException e) {
+            if (!running) {
+                return 0;
+            }
+            if (synced) {
+                LOG.warn("redis reader {} failed, reconnecting: {}", shard, e.toString());
+            }
+            synced = false;
+            failedBefore = true;
+            retryAtNs = System.nanoTime() + backoff.nextDelayNs();
+            return 0;
+        }
+    }
+
+    /** The idle strategy's question: an empty read already waited in Redis, so only a backoff parks. */
+    private long maxParkNs() {
+        return running && retryAtNs != 0 && injectedForTest == null ? retryAtNs - System.nanoTime() : 0;
     }
 
     @SuppressWarnings("unchecked") // one offset: the varargs array is safe

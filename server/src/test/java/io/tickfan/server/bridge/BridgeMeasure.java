@@ -174,8 +174,9 @@ public final class BridgeMeasure {
             t.symbol = "M" + (i % SYMBOLS);
             t.bid = 1_000_000 + i;
             t.exchangeTimeNs = EpochNanos.now();
-            while (a.engine().publish(ids[i % SYMBOLS], t) != IngestRing.OK) {
-                Thread.onSpinWait();
+            final int id = ids[i % SYMBOLS];
+            if (a.engine().publish(id, t) != IngestRing.OK) {
+                RingRetry.untilAccepted(() -> a.engine().publish(id, t), () -> true);
             }
         }
     }

@@ -55,11 +55,9 @@ final class Pods {
     /** Publishes through the pod's engine, as its WebSocket publish handler does; retries a full ring. */
     static void publish(TickfanServer pod, Tick tick) {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (pod.engine().publish(tick) != IngestRing.OK) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("publish stayed back-pressured");
-            }
-            Thread.onSpinWait();
+        if (pod.engine().publish(tick) != IngestRing.OK
+                && !RingRetry.untilAccepted(() -> pod.engine().publish(tick), () -> System.nanoTime() < deadline)) {
+            throw new AssertionError("publish stayed back-pressured");
         }
     }
 
