@@ -149,6 +149,17 @@ public final class SessionLifecycle implements Drainable {
         return true;
     }
 
+    /**
+     * The transport's channel became writable again (or its backlog drained): a lagging subscriber
+     * sends what it held and goes live. Nothing while closing, or for a session that subscribes to
+     * nothing.
+     */
+    public void writable() {
+        if (!closing && subscriber != null) {
+            subscriber.resumeDelivery();
+        }
+    }
+
     /** The connection (or stream) closed: out of the registry, expiry cancelled. Idempotent. */
     public void closed() {
         closing = true;
