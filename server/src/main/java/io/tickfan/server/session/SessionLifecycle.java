@@ -54,8 +54,8 @@ public final class SessionLifecycle implements Drainable {
 
     /**
      * @param transport how the session reaches its client (the metrics' label)
-     * @param subscriber the engine's state of the session, read by the metrics (null: it subscribes
-     *     to nothing)
+     * @param subscriber the engine's state of the session, read by the metrics and resumed when the
+     *     transport drains ({@link #writable()}); null: it subscribes to nothing
      */
     public SessionLifecycle(
             SessionRegistry registry,
