@@ -91,7 +91,7 @@ public class DispatchBench {
                 final ChannelSubscriber s = new ChannelSubscriber(channel, loop);
                 first = first == null ? s : first;
                 subscribers.add(s);
-                Engines.subscribe(engine, s, loop);
+                Engines.subscribe(engine, s.subscriber(), loop);
             }
             drive(sequencer);
             first.captureNext();

@@ -65,7 +65,7 @@ public class EndToEndBench {
                         final DiscardingChannel channel = new DiscardingChannel();
                         channels.add(channel);
                         last = new ChannelSubscriber(channel, dispatcher);
-                        Engines.subscribe(engine, last, dispatcher);
+                        Engines.subscribe(engine, last.subscriber(), dispatcher);
                     }
                 })
                 .sync();

@@ -6,24 +6,26 @@ import io.netty.channel.unix.IovArray;
 import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.fanout.TickSink;
 import io.tickfan.server.transport.BatchWriter;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A subscriber that does what {@code WebSocketSession} does per batch against a channel that
- * discards what it is written: hand the batch's shared frames to the loop's {@link BatchWriter},
+ * The sink of an engine {@link Subscriber} that does what {@code WebSocketSession} does per batch
+ * against a channel that discards what it is written: hand the batch's shared frames to the loop's {@link BatchWriter},
  * whose socket here is a sink that discards the gathered iovecs (everything but the
  * {@code writev} system call is measured). With {@code -Dtickfan.bench.pipelineWrites=true} it
  * takes the pipeline path instead (a retained duplicate per tick through the channel's pipeline
  * and outbound buffer, one flush per batch), to compare the two.
  */
-public class ChannelSubscriber extends Subscriber {
+public class ChannelSubscriber implements TickSink {
     private static final boolean PIPELINE_WRITES = Boolean.getBoolean("tickfan.bench.pipelineWrites");
     private static final BatchWriter.Sink DISCARD = IovArray::size;
 
     private final Channel channel;
     private final LoopDispatcher dispatcher;
+    private final Subscriber subscriber = new Subscriber(this);
     private EncodedTick captured;
     private boolean unflushed;
     // Published with a release store: a volatile store's fence per batch would be measured as dispatch.
@@ -32,6 +34,16 @@ public class ChannelSubscriber extends Subscriber {
     public ChannelSubscriber(Channel channel, LoopDispatcher dispatcher) {
         this.channel = channel;
         this.dispatcher = dispatcher;
+    }
+
+    /** The engine's state of this sink: what the benchmarks subscribe. */
+    public Subscriber subscriber() {
+        return subscriber;
+    }
+
+    /** Ticks written so far (see {@link Subscriber#ticksWritten}). */
+    public long ticksWritten() {
+        return subscriber.ticksWritten();
     }
 
     /** The next tick delivered is kept (one reference), for benchmarks that replay it. */
@@ -64,28 +76,28 @@ public class ChannelSubscriber extends Subscriber {
     }
 
     @Override
-    protected void writeTicks(EncodedTick[] ticks, int count) {
+    public long writeTicks(EncodedTick[] ticks, int count) {
         if (capture) {
             capture = false;
             captured = ticks[0].retain();
         }
-        if (PIPELINE_WRITES || !writer().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
-            super.writeTicks(ticks, count);
+        // Bytes are not counted (0): the benchmarks measure dispatch and writing, as before the sink.
+        if (!PIPELINE_WRITES && writer().write(channel, channel, DISCARD, ticks, count, BatchWriter.WEBSOCKET)) {
+            return 0;
         }
-    }
-
-    @Override
-    protected void deliver(EncodedTick tick) {
-        final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
-        if (outbound == null || outbound.totalPendingWriteBytes() > 1 << 20) {
-            throw new IllegalStateException("discarding channel backed up");
+        for (int i = 0; i < count; i++) {
+            final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+            if (outbound == null || outbound.totalPendingWriteBytes() > 1 << 20) {
+                throw new IllegalStateException("discarding channel backed up");
+            }
+            channel.write(ticks[i].webSocketFrame().retainedDuplicate(), channel.voidPromise());
         }
-        channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
         unflushed = true;
+        return 0;
     }
 
     @Override
-    protected void flush() {
+    public void flush() {
         if (unflushed) {
             unflushed = false;
             channel.flush();
@@ -94,29 +106,25 @@ public class ChannelSubscriber extends Subscriber {
     }
 
     @Override
-    protected boolean isWritable() {
+    public boolean isWritable() {
         return true;
     }
 
     @Override
-    protected void deliverConflated(EncodedTick tick) {
+    public int writeConflated(EncodedTick tick) {
         channel.write(tick.webSocketFrame().retainedDuplicate(), channel.voidPromise());
         unflushed = true;
+        return 0;
     }
 
     /** Only maxHz and a lagging subscriber schedule; the benchmarks use neither. */
     @Override
-    protected void schedule(Runnable task, long delayNs) {
+    public void schedule(Runnable task, long delayNs) {
         channel.eventLoop().schedule(task, delayNs, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    protected long slowConsumerTimeoutNs() {
-        return Long.MAX_VALUE;
-    }
-
-    @Override
-    protected void closeSlowConsumer() {
+    public void closeSlowConsumer() {
         throw new IllegalStateException("a discarding channel never lags");
     }
 }

@@ -289,12 +289,12 @@ public final class FanoutEngine implements AutoCloseable {
      * @param sincePositions the last position the client holds in each of the engine's {@link
      *     #positionShards()} position spaces (SSE, poll), or null
      * @param epochMatches false when the client's resume point is from another epoch
-     * @param ack handed to {@link Subscriber#onSubscribed} on {@code s}'s loop once the sequencer
+     * @param ack handed to {@link TickSink#onSubscribed} of {@code s} on its loop once the sequencer
      *     applied the subscribe, before its snapshots or replayed ticks (the WebSocket ack); may be null
      * @param symbolIds each with one hold from {@link SymbolTable#acquire} (or published), which
      *     the subscription keeps until {@link #unsubscribe}; released here when not kept
      * @return {@link #SUBSCRIBED}; {@link #ALREADY_SUBSCRIBED} when {@code s} had every symbol
-     *     already, so nothing was queued and no {@link Subscriber#onSubscribed} follows; or {@link
+     *     already, so nothing was queued and no {@link TickSink#onSubscribed} follows; or {@link
      *     #OVERLOADED} when the command queue is full (nothing queued, {@code s} unchanged, every
      *     hold released)
      */

@@ -18,7 +18,7 @@ final class SubscribeReply {
     final long[] positions;
     /** The sequencer's epoch when it answered: the one {@link #positions} belong to. */
     final byte[] epochAscii;
-    /** The subscribe's acknowledgement, handed to {@link Subscriber#onSubscribed} before the ticks; may be null. */
+    /** The subscribe's acknowledgement, handed to the sink's {@link TickSink#onSubscribed} before the ticks; may be null. */
     final String ack;
 
     SubscribeReply(

@@ -5,24 +5,29 @@ import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * One connection (or SSE stream) that receives ticks. Lives on one event loop and is touched only
- * there. Its {@link LoopDispatcher} hands it every tick of its symbols and calls {@link #flush}
- * once per batch, so ticks bound for one connection share one write system call.
+ * The engine's state of one connection (or SSE stream, or long poll) that receives ticks: its
+ * subscriptions, per-symbol throttles, conflation while it lags and the slow-consumer decision.
+ * The transport is a {@link TickSink} it writes to; transports do not extend this class. Lives on
+ * one event loop and is touched only there. Its {@link LoopDispatcher} hands it every tick of its
+ * symbols and calls {@link #flushBatch} once per batch, which writes the batch to the sink in one
+ * {@link TickSink#writeTicks} and flushes it once, so ticks bound for one connection share one
+ * write system call.
  *
  * <p>Slow consumers: when a batch leaves bytes unwritten after its flush (past the write-buffer
- * high-water mark, or a closed HTTP/2 stream window), ticks are no longer written but conflated, the latest per symbol kept,
- * so memory stays bounded by the number of subscriptions. When the transport drains, the held
- * ticks go out re-encoded with the conflated flag ({@code "cf":true}: the client's seq jumps on
- * purpose). A subscriber still lagging {@link #slowConsumerTimeoutNs()} after it started is
- * closed ({@link #closeSlowConsumer()}).
+ * high-water mark, or a closed HTTP/2 stream window), ticks are no longer written but conflated,
+ * the latest per symbol kept, so memory stays bounded by the number of subscriptions. When the
+ * transport drains, the held ticks go out re-encoded with the conflated flag ({@code "cf":true}:
+ * the client's seq jumps on purpose). A subscriber still lagging {@code slowConsumerTimeoutNs}
+ * after it started is closed ({@link TickSink#closeSlowConsumer()}).
  *
- * <p>Lagging is judged by age as well as by bytes: a subscriber whose transport still holds bytes
- * after every flush for {@link #lagConflateNs()} ({@link #hasBacklog()}: the kernel took none of
- * them, its reader does not read) is conflated even below the high-water mark. At a modest rate a
- * stalled reader would otherwise take minutes to fill the water mark. The check costs one look at
- * the outbound buffer per flush (and a clock read while it holds bytes), never one per tick.
+ * <p>Lagging is judged by age as well as by bytes: a subscriber whose sink still holds bytes after
+ * every flush for {@code lagConflateNs} ({@link TickSink#hasBacklog()}: the kernel took none of
+ * them, its reader does not read), or owes a read receipt that long, is conflated even below the
+ * high-water mark. At a modest rate a stalled reader would otherwise take minutes to fill the
+ * water mark. The check costs one look at the outbound buffer per flush (and a clock read while it
+ * holds bytes), never one per tick.
  */
-public abstract class Subscriber {
+public final class Subscriber {
     static final int NOT_SUBSCRIBED = 0;
     static final int PENDING = 1;
     static final int ACTIVE = 2;
@@ -32,6 +37,12 @@ public abstract class Subscriber {
 
     /** Set while this subscriber sits in its dispatcher's list of channels to flush. */
     boolean dirty;
+
+    private final TickSink sink;
+    /** How long a backlog or an unanswered receipt may last before the subscriber is conflated. */
+    private final long lagConflateNs;
+    /** How long the subscriber may lag (stay conflated) before its sink is closed. */
+    private final long slowConsumerTimeoutNs;
 
     private static final EncodedTick[] NO_TICKS = new EncodedTick[0];
 
@@ -86,48 +97,63 @@ public abstract class Subscriber {
         }
     }
 
-    /** Number of symbols this subscriber is subscribed to or subscribing to. */
+    /**
+     * A subscriber that conflates only past its sink's high-water mark and is never closed for
+     * lagging (a long poll; tests and benchmarks).
+     */
+    public Subscriber(TickSink sink) {
+        this(sink, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param lagConflateNs how long a backlog or an unanswered read receipt may last before the
+     *     subscriber conflates ({@code outbound.lagConflateMs}; {@link Long#MAX_VALUE}: never)
+     * @param slowConsumerTimeoutNs how long it may lag before {@link TickSink#closeSlowConsumer()}
+     *     ({@code outbound.slowConsumerTimeoutMs}; {@link Long#MAX_VALUE}: never)
+     */
+    public Subscriber(TickSink sink, long lagConflateNs, long slowConsumerTimeoutNs) {
+        this.sink = sink;
+        this.lagConflateNs = lagConflateNs;
+        this.slowConsumerTimeoutNs = slowConsumerTimeoutNs;
+    }
+
     /** Ticks skipped by conflation so far (a newer one of the symbol replaced them); any thread, for the metrics. */
-    public final long ticksConflatedAway() {
+    public long ticksConflatedAway() {
         return ticksConflatedAway;
     }
 
     /** Bytes of the ticks handed to the transport so far; any thread, for the metrics. */
-    public final long tickBytesWritten() {
+    public long tickBytesWritten() {
         return tickBytesWritten;
     }
 
-    /** The transport, on the loop: {@code bytes} of ticks handed to the wire. */
-    protected final void countTickBytes(long bytes) {
-        tickBytesWritten += bytes;
-    }
-
     /** Ticks handed to the transport so far; any thread, for the metrics. */
-    public final long ticksWritten() {
+    public long ticksWritten() {
         return ticksWritten;
     }
 
     /** Batches of ticks handed to the transport (see {@link #ticksWritten}); any thread, may be a batch stale. */
-    public final long batchesWritten() {
+    public long batchesWritten() {
         return batchesWritten;
     }
 
-    public final int subscriptionCount() {
+    /** Number of symbols this subscriber is subscribed to or subscribing to. */
+    public int subscriptionCount() {
         return subscriptions.size();
     }
 
     /** Whether {@code symbolId} is subscribed or pending. */
-    public final boolean isSubscribed(int symbolId) {
+    public boolean isSubscribed(int symbolId) {
         return subscriptions.get(symbolId) != NOT_SUBSCRIBED;
     }
 
     /** Whether ticks are being conflated because the transport cannot take more. */
-    public final boolean isLagging() {
+    public boolean isLagging() {
         return conflated != null;
     }
 
     /** Ids of every subscribed or pending symbol. */
-    public final int[] subscribedSymbolIds() {
+    public int[] subscribedSymbolIds() {
         final int[] ids = new int[subscriptions.size()];
         final Int2IntHashMap.KeyIterator it = subscriptions.keySet().iterator();
         for (int i = 0; it.hasNext(); i++) {
@@ -141,7 +167,7 @@ public abstract class Subscriber {
      * client gets the latest value at most every 1/maxHz seconds, never a stale one; the seq jumps
      * over what it skipped.
      */
-    public final void setMaxHz(int symbolId, int maxHz) {
+    public void setMaxHz(int symbolId, int maxHz) {
         if (throttles != null) {
             final Throttle old = throttles.remove(symbolId);
             if (old != null && old.pending != null) {
@@ -157,7 +183,7 @@ public abstract class Subscriber {
     }
 
     /** Dispatcher: hand over a tick (the caller keeps its reference). */
-    final void offer(EncodedTick tick) {
+    void offer(EncodedTick tick) {
         if (throttles != null) {
             final Throttle th = throttles.get(tick.symbolId());
             if (th != null && !throttled(th, tick)) {
@@ -181,7 +207,7 @@ public abstract class Subscriber {
         if (!th.armed) {
             th.armed = true;
             final long delayNs = Math.max(0, th.lastSentNs + th.intervalNs - now);
-            schedule(() -> sendPending(tick.symbolId(), th), delayNs);
+            sink.schedule(() -> sendPending(tick.symbolId(), th), delayNs);
         }
         return false;
     }
@@ -206,27 +232,28 @@ public abstract class Subscriber {
      * never conflated by the size of a burst; the excess over the high-water mark is bounded by
      * one batch ({@code fanout.loopDrainLimit} ticks).
      */
-    final void flushBatch() {
+    void flushBatch() {
         writeQueued();
-        flush();
+        sink.flush();
         if (conflated == null && fallingBehind()) {
             conflated = new Int2ObjectHashMap<>();
             lagStartNs = System.nanoTime();
-            schedule(this::checkLag, LAG_CHECK_NS);
+            sink.schedule(this::checkLag, LAG_CHECK_NS);
         }
     }
 
     /**
-     * Past the high-water mark, or something the peer has not taken for {@link #lagConflateNs()}:
-     * bytes left unwritten at every flush ({@link #hasBacklog()}), or a read receipt asked for and
-     * not answered ({@link #unansweredSinceNs()}).
+     * Past the high-water mark, or something the peer has not taken for {@link #lagConflateNs}:
+     * bytes left unwritten at every flush ({@link TickSink#hasBacklog()}), or a read receipt asked
+     * for and not answered ({@link TickSink#unansweredSinceNs()}).
      */
     private boolean fallingBehind() {
-        if (!isWritable()) {
+        final TickSink out = sink;
+        if (!out.isWritable()) {
             return true;
         }
         long sinceNs = 0;
-        if (hasBacklog()) {
+        if (out.hasBacklog()) {
             if (backlogSinceNs == 0) {
                 backlogSinceNs = System.nanoTime() | 1; // never the "none" sentinel
             }
@@ -234,21 +261,22 @@ public abstract class Subscriber {
         } else {
             backlogSinceNs = 0;
         }
-        final long unansweredNs = unansweredSinceNs();
+        final long unansweredNs = out.unansweredSinceNs();
         if (unansweredNs != 0 && (sinceNs == 0 || unansweredNs - sinceNs < 0)) {
             sinceNs = unansweredNs;
         }
-        return sinceNs != 0 && System.nanoTime() - sinceNs >= lagConflateNs();
+        return sinceNs != 0 && System.nanoTime() - sinceNs >= lagConflateNs;
     }
 
     /** Whether the peer took everything: nothing held back by Netty, no read receipt outstanding. */
     private boolean caughtUp() {
-        return isWritable() && !hasBacklog() && unansweredSinceNs() == 0;
+        final TickSink out = sink;
+        return out.isWritable() && !out.hasBacklog() && out.unansweredSinceNs() == 0;
     }
 
     /**
      * While lagging, every {@link #LAG_CHECK_NS}: back to live delivery once the transport took
-     * everything, closed past {@link #slowConsumerTimeoutNs()}. Not driven by writability alone:
+     * everything, closed past {@link #slowConsumerTimeoutNs}. Not driven by writability alone:
      * an age-judged lag starts while the channel is still writable.
      */
     private void checkLag() {
@@ -257,12 +285,12 @@ public abstract class Subscriber {
         }
         if (caughtUp()) {
             resumeDelivery();
-        } else if (System.nanoTime() - lagStartNs >= slowConsumerTimeoutNs()) {
-            closeSlowConsumer();
+        } else if (System.nanoTime() - lagStartNs >= slowConsumerTimeoutNs) {
+            sink.closeSlowConsumer();
             return;
         }
         if (conflated != null) {
-            schedule(this::checkLag, LAG_CHECK_NS);
+            sink.schedule(this::checkLag, LAG_CHECK_NS);
         }
     }
 
@@ -282,10 +310,10 @@ public abstract class Subscriber {
     }
 
     /**
-     * Subclass, on its event loop, when the transport became writable again: sends the held ticks
+     * The transport, on its event loop, when it became writable again: sends the held ticks
      * (conflated variant) and returns to live delivery. No-op if not lagging or still not writable.
      */
-    protected final void resumeDelivery() {
+    public void resumeDelivery() {
         final Int2ObjectHashMap<EncodedTick> held = conflated;
         if (held == null || !caughtUp()) {
             return;
@@ -295,7 +323,7 @@ public abstract class Subscriber {
         backlogSinceNs = 0;
         batchesWritten++;
         for (EncodedTick t : held.values()) {
-            deliverConflated(t);
+            tickBytesWritten += sink.writeConflated(t);
             ticksWritten++;
             t.release();
         }
@@ -303,10 +331,10 @@ public abstract class Subscriber {
     }
 
     /**
-     * Writes the ticks queued in this batch (see {@link #writeTicks}); a subclass calls it before
-     * writing anything of its own, so its bytes never overtake queued ticks.
+     * Writes the ticks queued in this batch to the sink; the transport calls it before writing
+     * anything of its own outside a batch's callbacks, so its bytes never overtake queued ticks.
      */
-    protected final void writeQueued() {
+    public void writeQueued() {
         final int n = queuedCount;
         if (n == 0) {
             return;
@@ -315,30 +343,30 @@ public abstract class Subscriber {
         batchesWritten++;
         final EncodedTick[] ticks = queued;
         queuedCount = 0;
-        writeTicks(ticks, n);
+        tickBytesWritten += sink.writeTicks(ticks, n);
         Arrays.fill(ticks, 0, n, null);
     }
 
     /**
      * Dispatcher: the sequencer applied a subscribe; its reply's ticks follow. What this batch
-     * queued before goes out first, then whatever {@link #onSubscribed} writes. A subscribe without
+     * queued before goes out first, then whatever {@link TickSink#onSubscribed} writes. A subscribe without
      * an acknowledgement has nothing to write, so the batch is not split for it.
      */
-    final void subscribed(String ack) {
+    void subscribed(String ack) {
         if (ack != null) {
             writeQueued();
-            onSubscribed(ack);
+            sink.onSubscribed(ack);
         }
     }
 
     /** Dispatcher: the reply's ticks were handed over; they go out before the reply's own record. */
-    final void replied(byte[] epochAscii, long[] positions) {
+    void replied(byte[] epochAscii, long[] positions) {
         writeQueued();
-        afterReply(epochAscii, positions);
+        sink.afterReply(epochAscii, positions);
     }
 
-    /** Subclass, on close: releases held ticks. */
-    protected final void releaseHeld() {
+    /** The transport, on close: releases held ticks; nothing is written after. */
+    public void releaseHeld() {
         Arrays.fill(queued, 0, queuedCount, null);
         queuedCount = 0;
         if (throttles != null) {
@@ -358,77 +386,4 @@ public abstract class Subscriber {
             }
         }
     }
-
-    /** Whether the transport takes more bytes now. */
-    protected abstract boolean isWritable();
-
-    /**
-     * Whether bytes written to the transport are still waiting for the peer to take them (held by
-     * Netty because the kernel would not). Default: never (the transport's writability alone).
-     */
-    protected boolean hasBacklog() {
-        return false;
-    }
-
-    /**
-     * When the oldest read receipt that the peer has not answered yet was asked for ({@link
-     * System#nanoTime()}), or 0: none outstanding. A receipt travels behind every byte written
-     * before it (a WebSocket ping), so its age is how long the peer has not read, wherever the
-     * bytes wait (kernel buffers included). Default: none asked for.
-     */
-    protected long unansweredSinceNs() {
-        return 0;
-    }
-
-    /** How long a backlog or an unanswered receipt may last before the subscriber is conflated. */
-    protected long lagConflateNs() {
-        return Long.MAX_VALUE;
-    }
-
-    /**
-     * Writes a batch's ticks, in order, without releasing them. The default queues each through
-     * {@link #deliver}; a transport that can hand the whole batch to the socket at once (one
-     * gathering write, no per-tick pipeline message) overrides it.
-     */
-    protected void writeTicks(EncodedTick[] ticks, int count) {
-        for (int i = 0; i < count; i++) {
-            deliver(ticks[i]);
-        }
-    }
-
-    /** Queues the shared frame of {@code tick} without flushing; must not release {@code tick}. */
-    protected abstract void deliver(EncodedTick tick);
-
-    /** Queues {@code tick} re-encoded with the conflated flag; must not release {@code tick}. */
-    protected abstract void deliverConflated(EncodedTick tick);
-
-    /** Flushes what was queued. */
-    protected abstract void flush();
-
-    /** Runs {@code task} on this subscriber's event loop after {@code delayNs}. */
-    protected abstract void schedule(Runnable task, long delayNs);
-
-    /** How long the subscriber may lag (stay conflated) before {@link #closeSlowConsumer()}. */
-    protected abstract long slowConsumerTimeoutNs();
-
-    /** Closes the subscriber for lagging too long (counted by the caller's transport). */
-    protected abstract void closeSlowConsumer();
-
-    /**
-     * Called after a subscribe reply's ticks were handed over.
-     *
-     * @param epochAscii the epoch {@code positions} belong to (the sequencer's when it answered)
-     * @param positions the engine's position in each position space (one standalone) up to which
-     *     the subscriber is now complete; owned by the reply, read only
-     */
-    protected void afterReply(byte[] epochAscii, long[] positions) {}
-
-    /**
-     * Called when the sequencer applied a subscribe of this subscriber that carried an acknowledgement, before
-     * the reply's ticks are handed over: from here every tick of its symbols reaches this subscriber. What it writes
-     * goes out before the reply's ticks.
-     *
-     * @param ack what was passed to {@link FanoutEngine#subscribe}
-     */
-    protected void onSubscribed(String ack) {}
 }

@@ -22,6 +22,7 @@ import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.fanout.TickSink;
 import io.tickfan.server.http.AuthenticatedRequest;
 import io.tickfan.server.http.HttpResponses;
 import io.tickfan.server.http.RequestDeadlineHandler;
@@ -50,8 +51,11 @@ import java.util.concurrent.TimeUnit;
  * <p>A poll in flight is in the session registry: a drain or an admin disconnect answers it at
  * once with what it has and {@code "retryMs":N} (the jittered reconnect delay) after the ticks,
  * and closes its HTTP/1.1 connection.
+ *
+ * <p>The poll is the {@link TickSink} of the engine's {@link Subscriber} of the request: it writes
+ * the ticks into its own answer, so it is always writable and never a slow consumer.
  */
-public final class LongPollRequest extends Subscriber implements SessionLifecycle.Ending {
+public final class LongPollRequest implements TickSink, SessionLifecycle.Ending {
     /** Most ticks in one answer. */
     public static final int MAX_TICKS = 1000;
 
@@ -63,6 +67,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
     private final ChannelHandlerContext ctx;
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
+    private final Subscriber subscriber = new Subscriber(this);
     private final SessionLifecycle lifecycle;
     private boolean keepAlive;
     /** The reconnect delay a drain or disconnect asked for, or -1. */
@@ -85,7 +90,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
         this.ctx = ctx;
         this.engine = context.engine;
         // No expiry: a poll ends within its wait.
-        this.lifecycle = new SessionLifecycle(context.sessions, 0, this, TransportKind.POLL, this);
+        this.lifecycle = new SessionLifecycle(context.sessions, 0, this, TransportKind.POLL, subscriber);
         this.dispatcher = engine.dispatcher(ctx.channel().eventLoop());
         this.keepAlive = keepAlive;
         this.http2 = http2;
@@ -151,7 +156,13 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
         final LongPollRequest poll = new LongPollRequest(ctx, context, http2 || HttpUtil.isKeepAlive(request), http2);
         // The reply comes in a later task of this loop, after the set-up below.
         if (context.engine.subscribe(
-                        poll, poll.dispatcher, query.symbolIds(), null, resume.positions(), resume.epochMatches(), null)
+                        poll.subscriber,
+                        poll.dispatcher,
+                        query.symbolIds(),
+                        null,
+                        resume.positions(),
+                        resume.epochMatches(),
+                        null)
                 == FanoutEngine.OVERLOADED) {
             poll.ticks.release();
             poll.position.release();
@@ -194,18 +205,27 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
     }
 
     @Override
-    protected boolean isWritable() {
+    public boolean isWritable() {
         return true;
     }
 
     @Override
-    protected void deliver(EncodedTick tick) {
+    public long writeTicks(EncodedTick[] batch, int count) {
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += append(batch[i]);
+        }
+        return bytes;
+    }
+
+    /** Appends {@code tick}'s JSON to the answer; returns its bytes (0 when left out). */
+    private int append(EncodedTick tick) {
         if (done) {
-            return;
+            return 0;
         }
         if (tickCount == MAX_TICKS) {
             truncated = true;
-            return;
+            return 0;
         }
         if (tickCount++ > 0) {
             ticks.writeByte(',');
@@ -213,34 +233,30 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
         final ByteBuf frame = tick.webSocketFrame();
         final int json = frame.writerIndex() - TickEncoder.FRAME_HEADROOM;
         ticks.writeBytes(frame, TickEncoder.FRAME_HEADROOM, json);
-        countTickBytes(json);
         // The tick's own SSE id: where a stream that got it would resume (ticks come in the order
         // their ids advance: replayed ones before the reply's position, live ones after it).
         position.clear();
         SseEvents.copyId(tick.sseEvent(), position);
+        return json;
+    }
+
+    // A poll buffers into its own answer (always writable), so it never lags: nothing conflated,
+    // never closed as a slow consumer.
+    @Override
+    public int writeConflated(EncodedTick tick) {
+        return append(tick);
     }
 
     @Override
-    protected void deliverConflated(EncodedTick tick) {
-        deliver(tick);
-    }
-
-    // A poll buffers into its own answer (always writable), so it never lags.
-    @Override
-    protected long slowConsumerTimeoutNs() {
-        return Long.MAX_VALUE;
-    }
+    public void closeSlowConsumer() {}
 
     @Override
-    protected void closeSlowConsumer() {}
-
-    @Override
-    protected void schedule(Runnable task, long delayNs) {
+    public void schedule(Runnable task, long delayNs) {
         ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    protected void afterReply(byte[] epochAscii, long[] replyPositions) {
+    public void afterReply(byte[] epochAscii, long[] replyPositions) {
         if (done) {
             return; // closed before the reply came (position already released)
         }
@@ -252,7 +268,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
     }
 
     @Override
-    protected void flush() {
+    public void flush() {
         // The answer goes out once the subscribe reply is in (snapshot or replay) and either
         // something arrived or the wait is over.
         if (replied && (tickCount > 0 || waitElapsed)) {
@@ -276,7 +292,7 @@ public final class LongPollRequest extends Subscriber implements SessionLifecycl
         if (timeout != null) {
             timeout.cancel(false);
         }
-        engine.unsubscribeAll(this, dispatcher);
+        engine.unsubscribeAll(subscriber, dispatcher);
         if (!answer || !ctx.channel().isActive()) {
             ticks.release();
             position.release();

@@ -54,8 +54,8 @@ public final class SessionLifecycle implements Drainable {
 
     /**
      * @param transport how the session reaches its client (the metrics' label)
-     * @param subscriber the engine's state of the session, read by the metrics (null: it subscribes
-     *     to nothing)
+     * @param subscriber the engine's state of the session, read by the metrics and resumed when the
+     *     transport drains ({@link #writable()}); null: it subscribes to nothing
      */
     public SessionLifecycle(
             SessionRegistry registry,
@@ -147,6 +147,17 @@ public final class SessionLifecycle implements Drainable {
         }
         closing = true;
         return true;
+    }
+
+    /**
+     * The transport's channel became writable again (or its backlog drained): a lagging subscriber
+     * sends what it held and goes live. Nothing while closing, or for a session that subscribes to
+     * nothing.
+     */
+    public void writable() {
+        if (!closing && subscriber != null) {
+            subscriber.resumeDelivery();
+        }
     }
 
     /** The connection (or stream) closed: out of the registry, expiry cancelled. Idempotent. */

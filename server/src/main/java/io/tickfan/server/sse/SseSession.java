@@ -16,19 +16,22 @@ import io.tickfan.server.fanout.EncodedTick;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.Subscriber;
+import io.tickfan.server.fanout.TickSink;
 import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.session.ResumePoint;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.BatchWriter;
+import io.tickfan.server.transport.ChannelTicks;
 import io.tickfan.server.transport.Connections;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One SSE stream: an HTTP/1.1 connection or one HTTP/2 stream. Writes each tick's shared SSE
- * event: on HTTP/1.1 straight to the socket; on HTTP/2 through the connection's {@link
- * Http2TickWriter} (a DATA frame header per stream and batch around the shared events, one flush
+ * One SSE stream: an HTTP/1.1 connection or one HTTP/2 stream; the {@link TickSink} of the
+ * engine's {@link Subscriber} of the stream. Writes each tick's shared SSE event through its
+ * {@link ChannelTicks}: on HTTP/1.1 straight to the socket; on HTTP/2 through the connection's
+ * {@link Http2TickWriter} (a DATA frame header per stream and batch around the shared events, one flush
  * per connection and batch), while control records (retry, ids, heartbeats, the end) go through
  * the stream's own channel behind them. On HTTP/2 the stream's flow-control window drives
  * writability, so a stream whose window stays closed conflates and is then closed, without
@@ -42,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * cannot be refreshed. Ending means END_STREAM on HTTP/2 and closing the connection on HTTP/1.1,
  * once the last bytes are written or after {@link #CLOSE_TIMEOUT_MS}.
  */
-final class SseSession extends Subscriber implements SessionLifecycle.Ending {
+final class SseSession implements TickSink, SessionLifecycle.Ending {
     /** How long the last bytes of an ending stream may wait behind a backlog before a hard close. */
     static final long CLOSE_TIMEOUT_MS = 1000;
 
@@ -54,14 +57,12 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     private final LoopDispatcher dispatcher;
     private final boolean http2;
     private final Principal principal;
+    /** The engine's state of this stream: subscriptions, conflation. */
+    private final Subscriber subscriber;
 
     private ChannelHandlerContext ctx;
-    /** The socket (HTTP/1.1 only), for gathering writes of tick batches; else null. */
-    private BatchWriter.Sink socket;
-    /** This loop's gathering writer; null with {@link #socket}. */
-    private BatchWriter writer;
-    /** Whether something was written through the pipeline since its last flush. */
-    private boolean unflushed;
+    /** How ticks and records reach the stream's channel. */
+    private ChannelTicks out;
     /** The connection's read receipts (HTTP/2 only; else null). */
     private Http2ReadReceipts receipts;
     /** HTTP/2: the connection's writer of tick batches (null: ticks go through the stream's channel). */
@@ -78,18 +79,21 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         this.dispatcher = dispatcher;
         this.http2 = http2;
         this.principal = principal;
+        this.subscriber = new Subscriber(
+                this,
+                TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs),
+                TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs));
         this.lifecycle = new SessionLifecycle(
                 context.sessions,
                 context.expiryGraceMs,
                 this,
                 http2 ? TransportKind.SSE_HTTP2 : TransportKind.SSE_HTTP1,
-                this);
+                subscriber);
     }
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.socket = !http2 && context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
-        this.writer = socket != null ? BatchWriter.ofThisThread() : null;
+        this.out = new ChannelTicks(ctx, engine, BatchWriter.SSE, http2, context.directWrites);
         final Channel connection = http2 ? ctx.channel().parent() : null;
         this.receipts = connection != null ? connection.pipeline().get(Http2ReadReceipts.class) : null;
         if (connection != null && ctx.channel() instanceof Http2StreamChannel stream) {
@@ -108,7 +112,8 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
      * @return false when the engine is overloaded: nothing was subscribed
      */
     boolean subscribe(int[] symbolIds, ResumePoint resume) {
-        return engine.subscribe(this, dispatcher, symbolIds, null, resume.positions(), resume.epochMatches(), null)
+        return engine.subscribe(
+                        subscriber, dispatcher, symbolIds, null, resume.positions(), resume.epochMatches(), null)
                 != FanoutEngine.OVERLOADED;
     }
 
@@ -116,7 +121,7 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     void start() {
         final ByteBuf retry = ctx.alloc().buffer(24);
         SseEvents.writeRetry(retry, context.sseRetryMs);
-        write(retry);
+        out.writeBytes(retry);
         flush();
         heartbeat = ctx.executor()
                 .scheduleAtFixedRate(
@@ -125,93 +130,64 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
     }
 
     @Override
-    protected boolean isWritable() {
+    public boolean isWritable() {
         // HTTP/2: the stream's channel holds only what waits for its window (and control records);
         // ticks the windows took went past it, so the connection's own buffer counts as well.
-        return ctx.channel().isWritable() && (ticks == null || ticks.isWritable());
+        return out.isWritable() && (ticks == null || ticks.isWritable());
     }
 
     @Override
-    protected boolean hasBacklog() {
-        return ticks != null ? ticks.hasBacklog(streamId) : BatchWriter.hasBacklog(ctx.channel());
+    public boolean hasBacklog() {
+        return ticks != null ? ticks.hasBacklog(streamId) : out.hasBacklog();
     }
 
     @Override
-    protected long unansweredSinceNs() {
+    public long unansweredSinceNs() {
         return receipts == null ? 0 : receipts.unansweredSinceNs();
     }
 
     @Override
-    protected long lagConflateNs() {
-        return TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs);
-    }
-
-    @Override
-    protected void writeTicks(EncodedTick[] batch, int count) {
-        if (ticks != null) {
-            // As much as the windows take goes out at the connection level; the rest waits for the
-            // window in the stream's channel, behind it.
-            final int written = ticks.write(streamId, batch, count);
-            countTickBytes(BatchWriter.bytesOf(batch, written, BatchWriter.SSE));
-            for (int i = written; i < count; i++) {
-                deliver(batch[i]);
-            }
-        } else if (socket != null && writer.write(ctx.channel(), ctx, socket, batch, count, BatchWriter.SSE)) {
-            countTickBytes(BatchWriter.bytesOf(batch, count, BatchWriter.SSE));
-        } else {
-            super.writeTicks(batch, count);
+    public long writeTicks(EncodedTick[] batch, int count) {
+        if (ticks == null) {
+            return out.writeTicks(batch, count);
         }
+        // As much as the windows take goes out at the connection level; the rest waits for the
+        // window in the stream's channel, behind it.
+        final int written = ticks.write(streamId, batch, count);
+        return BatchWriter.bytesOf(batch, written, BatchWriter.SSE) + out.writeEach(batch, written, count);
     }
 
     @Override
-    protected void deliver(EncodedTick tick) {
-        final ByteBuf event = tick.sseEvent();
-        countTickBytes(event.readableBytes());
-        write(event.retainedDuplicate());
+    public int writeConflated(EncodedTick tick) {
+        return out.writeConflated(tick);
     }
 
     @Override
-    protected void deliverConflated(EncodedTick tick) {
-        final ByteBuf event = engine.conflatedSseEvent(tick);
-        countTickBytes(event.readableBytes());
-        write(event);
-    }
-
-    @Override
-    protected void afterReply(byte[] epochAscii, long[] positions) {
+    public void afterReply(byte[] epochAscii, long[] positions) {
         final ByteBuf id = ctx.alloc().buffer(48);
         SseEvents.writeIdOnly(id, epochAscii, positions);
-        write(id);
+        out.writeBytes(id);
     }
 
     @Override
-    protected void flush() {
-        // After a direct batch write nothing is queued in the pipeline: skip the empty flush.
-        if (unflushed) {
-            unflushed = false;
-            if (ticks != null) {
-                ticks.flushAfterBatch(); // the connection's one flush carries the stream's writes too
-            } else {
-                ctx.flush();
-            }
+    public void flush() {
+        if (ticks == null) {
+            out.flush();
+        } else if (out.takeUnflushed()) {
+            ticks.flushAfterBatch(); // the connection's one flush carries the stream's writes too
         }
-        if (receipts != null && !lifecycle.isClosing() && !isLagging()) {
+        if (receipts != null && !lifecycle.isClosing() && !subscriber.isLagging()) {
             receipts.ask(System.nanoTime());
         }
     }
 
     @Override
-    protected void schedule(Runnable task, long delayNs) {
-        ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+    public void schedule(Runnable task, long delayNs) {
+        out.schedule(task, delayNs);
     }
 
     @Override
-    protected long slowConsumerTimeoutNs() {
-        return TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs);
-    }
-
-    @Override
-    protected void closeSlowConsumer() {
+    public void closeSlowConsumer() {
         if (lifecycle.startClosing()) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             // The end of the stream cannot pass the backlog: reset rather than leave the kernel
@@ -226,20 +202,13 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
 
     private void heartbeat() {
         if (!lifecycle.isClosing() && isWritable()) {
-            write(SseEvents.HEARTBEAT.duplicate());
+            out.writeBytes(SseEvents.HEARTBEAT.duplicate());
             flush();
         }
     }
 
-    private void write(ByteBuf bytes) {
-        ctx.write(http2 ? new DefaultHttp2DataFrame(bytes) : bytes, ctx.voidPromise());
-        unflushed = true;
-    }
-
     void onWritabilityChanged() {
-        if (!lifecycle.isClosing()) {
-            resumeDelivery();
-        }
+        lifecycle.writable();
     }
 
     @Override
@@ -272,8 +241,8 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
      */
     private void end(ByteBuf last) {
         lifecycle.startClosing();
-        writeQueued();
-        unflushed = false;
+        subscriber.writeQueued();
+        out.takeUnflushed(); // the end's flush carries it
         ctx.writeAndFlush(http2 ? new DefaultHttp2DataFrame(last, true) : last)
                 .addListener(ChannelFutureListener.CLOSE);
         ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -287,7 +256,7 @@ final class SseSession extends Subscriber implements SessionLifecycle.Ending {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-        releaseHeld();
-        engine.unsubscribeAll(this, dispatcher);
+        subscriber.releaseHeld();
+        engine.unsubscribeAll(subscriber, dispatcher);
     }
 }

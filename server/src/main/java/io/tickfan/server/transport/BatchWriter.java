@@ -190,7 +190,7 @@ public final class BatchWriter {
         out.flush();
     }
 
-    private static ByteBuf frame(EncodedTick tick, int variant) {
+    static ByteBuf frame(EncodedTick tick, int variant) {
         return switch (variant) {
             case WEBSOCKET -> tick.webSocketFrame();
             case BINARY -> tick.binaryFrame(FanoutEngine.ALLOC);

@@ -22,19 +22,22 @@ import io.tickfan.server.fanout.LoopDispatcher;
 import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.fanout.TickSink;
 import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.BatchWriter;
+import io.tickfan.server.transport.ChannelTicks;
 import io.tickfan.server.transport.Connections;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One WebSocket client: applies its requests to the engine and receives its ticks. Every method
- * runs on the connection's event loop.
+ * One WebSocket client: applies its requests to the engine's {@link Subscriber} of the connection
+ * and is its {@link TickSink}: ticks go out through the connection's {@link ChannelTicks}, and the
+ * session adds the subscribe acks, read receipts (numbered pings) and the close of a slow consumer
+ * (4008). Every method runs on the connection's event loop.
  */
-final class WebSocketSession extends Subscriber implements SessionLifecycle.Ending {
+final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
     private final ServerContext context;
@@ -43,21 +46,19 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
 
     private final FanoutEngine engine;
     private final LoopDispatcher dispatcher;
+    /** The engine's state of this connection: subscriptions, throttles, conflation. */
+    private final Subscriber subscriber;
+
     private Principal principal;
     private ChannelHandlerContext ctx;
-    /** The socket, for gathering writes of tick batches; null when ticks go through the pipeline. */
-    private BatchWriter.Sink socket;
-    /** This loop's gathering writer; null with {@link #socket}. */
-    private BatchWriter writer;
+    /** How ticks and everything else reach the channel. */
+    private ChannelTicks out;
     /**
      * Read receipts (numbered pings), created with the first flush of ticks, so an idle session
      * pays nothing for them (about 300 bytes once ticks flow); null until then and when
      * outbound.readReceiptMs is 0.
      */
     private ReadReceipts receipts;
-
-    /** Whether something was written through the pipeline since its last flush. */
-    private boolean unflushed;
 
     private final SessionLifecycle lifecycle;
     /** Inbound message rate; replaced when a refresh changes the publisher role. */
@@ -77,14 +78,18 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         this.engine = context.engine;
         this.principal = principal;
         this.dispatcher = dispatcher;
-        this.lifecycle =
-                new SessionLifecycle(context.sessions, context.expiryGraceMs, this, TransportKind.WEBSOCKET, this);
+        this.subscriber = new Subscriber(
+                this,
+                TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs),
+                TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs));
+        this.lifecycle = new SessionLifecycle(
+                context.sessions, context.expiryGraceMs, this, TransportKind.WEBSOCKET, subscriber);
     }
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.socket = context.directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
-        this.writer = socket != null ? BatchWriter.ofThisThread() : null;
+        this.out = new ChannelTicks(
+                ctx, engine, binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET, false, context.directWrites);
         this.rate = newRate();
         lastReadNs = lastPingNs = ctx.executor().ticker().nanoTime();
         lifecycle.open(ctx.executor(), principal);
@@ -156,49 +161,28 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     // ---- ticks out ----------------------------------------------------------------------------
 
     @Override
-    protected boolean isWritable() {
-        return ctx.channel().isWritable();
+    public boolean isWritable() {
+        return out.isWritable();
     }
 
     @Override
-    protected boolean hasBacklog() {
-        return BatchWriter.hasBacklog(ctx.channel());
+    public boolean hasBacklog() {
+        return out.hasBacklog();
     }
 
     @Override
-    protected long lagConflateNs() {
-        return TimeUnit.MILLISECONDS.toNanos(context.lagConflateMs);
-    }
-
-    @Override
-    protected void writeTicks(EncodedTick[] ticks, int count) {
-        final int variant = binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET;
-        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant)) {
-            countTickBytes(BatchWriter.bytesOf(ticks, count, variant));
-        } else {
-            super.writeTicks(ticks, count);
-        }
-    }
-
-    @Override
-    protected void deliver(EncodedTick tick) {
-        final ByteBuf frame = binaryTicks ? engine.binaryFrame(tick) : tick.webSocketFrame();
-        countTickBytes(frame.readableBytes());
-        ctx.write(frame.retainedDuplicate(), ctx.voidPromise());
-        unflushed = true;
-    }
-
-    @Override
-    protected void deliverConflated(EncodedTick tick) {
-        final ByteBuf frame = binaryTicks ? engine.conflatedBinaryFrame(tick) : engine.conflatedWebSocketFrame(tick);
-        countTickBytes(frame.readableBytes());
-        ctx.write(frame, ctx.voidPromise());
-        unflushed = true;
-    }
-
-    @Override
-    protected long unansweredSinceNs() {
+    public long unansweredSinceNs() {
         return receipts == null ? 0 : receipts.stalledSinceNs();
+    }
+
+    @Override
+    public long writeTicks(EncodedTick[] ticks, int count) {
+        return out.writeTicks(ticks, count);
+    }
+
+    @Override
+    public int writeConflated(EncodedTick tick) {
+        return out.writeConflated(tick);
     }
 
     /**
@@ -207,7 +191,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
      * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
     private void askReadReceipt() {
-        if (context.readReceiptMs <= 0 || lifecycle.isClosing() || isLagging()) {
+        if (context.readReceiptMs <= 0 || lifecycle.isClosing() || subscriber.isLagging()) {
             return; // off; or while lagging, the receipts already owed tell when it caught up
         }
         final long nowNs = System.nanoTime();
@@ -216,8 +200,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         }
         final long number = receipts.due(nowNs);
         if (number != 0) {
-            ctx.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)), ctx.voidPromise());
-            unflushed = true;
+            out.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)));
         }
     }
 
@@ -229,26 +212,18 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     }
 
     @Override
-    protected void flush() {
+    public void flush() {
         askReadReceipt();
-        if (unflushed) {
-            unflushed = false;
-            ctx.flush();
-        }
+        out.flush();
     }
 
     @Override
-    protected void schedule(Runnable task, long delayNs) {
-        ctx.executor().schedule(task, delayNs, TimeUnit.NANOSECONDS);
+    public void schedule(Runnable task, long delayNs) {
+        out.schedule(task, delayNs);
     }
 
     @Override
-    protected long slowConsumerTimeoutNs() {
-        return TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs);
-    }
-
-    @Override
-    protected void closeSlowConsumer() {
+    public void closeSlowConsumer() {
         if (!lifecycle.isClosing()) {
             engine.counters().addShared(Counters.Counter.SLOW_CONSUMER_CLOSES, 1);
             close(CloseCodes.SLOW_CONSUMER, "slow consumer");
@@ -256,9 +231,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     }
 
     void onWritabilityChanged() {
-        if (!lifecycle.isClosing()) {
-            resumeDelivery();
-        }
+        lifecycle.writable();
     }
 
     // ---- requests in --------------------------------------------------------------------------
@@ -290,62 +263,17 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
     }
 
     private void subscribe(ClientMessage m) {
-        final List<String> symbols = m.symbols;
-        int added = 0;
-        for (String symbol : symbols) {
-            if (!principal.entitlements().allows(symbol)) {
-                sendError(m.id, ErrorCode.NOT_ENTITLED, "not entitled to " + symbol);
-                return;
-            }
-            final int id = engine.symbols().idOf(symbol);
-            if (id == SymbolTable.FULL || !isSubscribed(id)) {
-                added++;
-            }
-        }
-        if (subscriptionCount() + added > context.maxSubscriptions) {
-            sendError(
-                    m.id,
-                    ErrorCode.TOO_MANY_SYMBOLS,
-                    "at most " + context.maxSubscriptions + " subscriptions per connection");
-            return;
-        }
-        // A hold per symbol: a name nobody published stays interest-only and goes when released.
-        final int[] ids = new int[symbols.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = engine.symbols().acquire(symbols.get(i));
-            if (ids[i] == SymbolTable.FULL) {
-                for (int j = 0; j < i; j++) {
-                    engine.releaseHold(ids[j]);
-                }
-                sendError(m.id, ErrorCode.CAPACITY, "the server tracks no more symbols");
-                return;
-            }
-        }
-        final boolean epochMatches = m.epoch == null || m.epoch.equals(engine.epoch());
-        for (int id : ids) {
-            setMaxHz(id, m.maxHz);
-        }
-        // The ack goes out when the sequencer has applied the subscribe (onSubscribed), so every
-        // tick published after the client sees it reaches the client, live or in its snapshot.
-        final String ack = ServerMessages.ack(m.id, m.op, engine.epoch());
-        final int result = engine.subscribe(this, dispatcher, ids, m.since, null, epochMatches, ack);
-        if (result == FanoutEngine.ALREADY_SUBSCRIBED) {
-            send(ack);
-        } else if (result == FanoutEngine.OVERLOADED) {
-            for (int id : ids) {
-                if (!isSubscribed(id)) {
-                    setMaxHz(id, 0);
-                }
-            }
-            sendError(m.id, ErrorCode.OVERLOADED, "server busy: nothing subscribed; retry after a jittered delay");
+        final String reply =
+                SubscribeRequest.apply(m, principal, engine, subscriber, dispatcher, context.maxSubscriptions);
+        if (reply != null) {
+            send(reply);
         }
     }
 
     @Override
-    protected void onSubscribed(String ack) {
+    public void onSubscribed(String ack) {
         if (!lifecycle.isClosing()) {
-            ctx.write(new TextWebSocketFrame(ack), ctx.voidPromise());
-            unflushed = true;
+            out.write(new TextWebSocketFrame(ack));
         }
     }
 
@@ -353,7 +281,7 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
         for (String symbol : m.symbols) {
             final int id = engine.symbols().idOf(symbol);
             if (id != SymbolTable.FULL) {
-                engine.unsubscribe(this, dispatcher, id);
+                engine.unsubscribe(subscriber, dispatcher, id);
             }
         }
         send(ServerMessages.ack(m.id, m.op, null));
@@ -376,10 +304,10 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
             lifecycle.refreshed(principal);
             // New entitlements apply at once: symbols the new token does not cover are dropped.
             final StringBuilder dropped = new StringBuilder();
-            for (int id : subscribedSymbolIds()) {
+            for (int id : subscriber.subscribedSymbolIds()) {
                 final String symbol = engine.symbols().name(id);
                 if (!principal.entitlements().allows(symbol)) {
-                    engine.unsubscribe(this, dispatcher, id);
+                    engine.unsubscribe(subscriber, dispatcher, id);
                     dropped.append(dropped.length() == 0 ? "" : ",").append(symbol);
                 }
             }
@@ -402,8 +330,8 @@ final class WebSocketSession extends Subscriber implements SessionLifecycle.Endi
 
     void onClosed() {
         lifecycle.closed();
-        releaseHeld();
-        engine.unsubscribeAll(this, dispatcher);
+        subscriber.releaseHeld();
+        engine.unsubscribeAll(subscriber, dispatcher);
     }
 
     /**

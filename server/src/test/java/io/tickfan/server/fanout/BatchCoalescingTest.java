@@ -40,10 +40,11 @@ class BatchCoalescingTest {
     void shouldWriteTicksQueuedBeforeADrainAsOneBatchAndALoneTickAtOnce() {
         final Batches s = new Batches();
         final int id = engine.symbols().register("CO");
-        engine.subscribe(s, dispatcher, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, null);
+        engine.subscribe(
+                s.subscriber, dispatcher, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, null);
         drive();
-        final long ticks0 = s.ticksWritten();
-        final long batches0 = s.batchesWritten();
+        final long ticks0 = s.subscriber.ticksWritten();
+        final long batches0 = s.subscriber.batchesWritten();
 
         // Busy: five ticks are sequenced before the loop drains once.
         for (int i = 0; i < 5; i++) {
@@ -53,15 +54,15 @@ class BatchCoalescingTest {
             // sequence everything first; the loop runs only below
         }
         loop.runPendingTasks();
-        assertEquals(5, s.ticksWritten() - ticks0);
-        assertEquals(1, s.batchesWritten() - batches0, "five ticks, one write");
+        assertEquals(5, s.subscriber.ticksWritten() - ticks0);
+        assertEquals(1, s.subscriber.batchesWritten() - batches0, "five ticks, one write");
         assertEquals(1, s.writes, "one writeTicks call");
 
         // Quiet: one tick goes out at the loop's next drain, alone, without waiting for company.
         publish("CO");
         drive();
-        assertEquals(6, s.ticksWritten() - ticks0);
-        assertEquals(2, s.batchesWritten() - batches0);
+        assertEquals(6, s.subscriber.ticksWritten() - ticks0);
+        assertEquals(2, s.subscriber.batchesWritten() - batches0);
         assertEquals(2, s.writes);
     }
 
@@ -82,12 +83,13 @@ class BatchCoalescingTest {
     }
 
     /** Counts the transport's writes of live ticks (snapshots arrive through deliver). */
-    private static final class Batches extends AlwaysWritableSubscriber {
+    private static final class Batches extends AlwaysWritableSink {
         int writes;
 
         @Override
-        protected void writeTicks(EncodedTick[] ticks, int count) {
+        public long writeTicks(EncodedTick[] ticks, int count) {
             writes++;
+            return 0;
         }
 
         @Override

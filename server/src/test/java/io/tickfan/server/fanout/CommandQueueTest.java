@@ -41,20 +41,23 @@ class CommandQueueTest {
     @Test
     void shouldRefuseASubscribePastTheCapacityAndTakeItOnceTheQueueDrained() throws Exception {
         final int id = engine.symbols().register("CQ");
-        final AlwaysWritableSubscriber a = new Recorder();
-        final AlwaysWritableSubscriber b = new Recorder();
-        final AlwaysWritableSubscriber c = new Recorder();
+        final AlwaysWritableSink a = new Recorder();
+        final AlwaysWritableSink b = new Recorder();
+        final AlwaysWritableSink c = new Recorder();
         assertEquals(FanoutEngine.SUBSCRIBED, onLoop(() -> subscribe(a, id)));
         assertEquals(FanoutEngine.SUBSCRIBED, onLoop(() -> subscribe(b, id)));
         assertEquals(FanoutEngine.OVERLOADED, onLoop(() -> subscribe(c, id)));
-        assertEquals(0, (int) onLoop(c::subscriptionCount), "a refused subscribe leaves the subscriber unchanged");
+        assertEquals(
+                0,
+                (int) onLoop(c.subscriber::subscriptionCount),
+                "a refused subscribe leaves the subscriber unchanged");
 
         // An unsubscribe is never refused, full queue or not.
         onLoop(() -> {
-            engine.unsubscribe(a, dispatcher, id);
+            engine.unsubscribe(a.subscriber, dispatcher, id);
             return null;
         });
-        assertEquals(0, (int) onLoop(a::subscriptionCount));
+        assertEquals(0, (int) onLoop(a.subscriber::subscriptionCount));
 
         engine.start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -72,15 +75,16 @@ class CommandQueueTest {
                 IllegalArgumentException.class, () -> new EngineSettings(64, 1 << 16, 1024, 256, 16, 60_000, 1, 0, 64));
     }
 
-    private int subscribe(Subscriber s, int id) {
-        return engine.subscribe(s, dispatcher, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, null);
+    private int subscribe(AlwaysWritableSink s, int id) {
+        return engine.subscribe(
+                s.subscriber, dispatcher, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, null);
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
         return dispatcher.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
     }
 
-    private static final class Recorder extends AlwaysWritableSubscriber {
+    private static final class Recorder extends AlwaysWritableSink {
         @Override
         protected void deliver(EncodedTick tick) {}
 

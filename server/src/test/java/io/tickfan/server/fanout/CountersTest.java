@@ -117,7 +117,8 @@ class CountersTest {
                 .eventLoop()
                 .submit(() -> assertEquals(
                         FanoutEngine.SUBSCRIBED,
-                        engine.subscribe(r, dispatcher, new int[] {id}, new long[] {since}, null, true, null)))
+                        engine.subscribe(
+                                r.subscriber, dispatcher, new int[] {id}, new long[] {since}, null, true, null)))
                 .sync();
     }
 
@@ -185,7 +186,7 @@ class CountersTest {
         }
     }
 
-    private static final class Recorder extends AlwaysWritableSubscriber {
+    private static final class Recorder extends AlwaysWritableSink {
         final AtomicInteger received = new AtomicInteger();
 
         @Override

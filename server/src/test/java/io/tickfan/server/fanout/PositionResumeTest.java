@@ -277,14 +277,14 @@ class PositionResumeTest {
                 .eventLoop()
                 .submit(() -> assertEquals(
                         FanoutEngine.SUBSCRIBED,
-                        engine.subscribe(r, r.dispatcher, ids.clone(), null, resume, true, null)))
+                        engine.subscribe(r.subscriber, r.dispatcher, ids.clone(), null, resume, true, null)))
                 .sync();
     }
 
     private void unsubscribeAll(Recorder r) throws Exception {
         r.dispatcher
                 .eventLoop()
-                .submit(() -> engine.unsubscribeAll(r, r.dispatcher))
+                .submit(() -> engine.unsubscribeAll(r.subscriber, r.dispatcher))
                 .sync();
     }
 
@@ -300,7 +300,7 @@ class PositionResumeTest {
     private record Event(String symbol, long seq, String id, boolean reset) {}
 
     /** Records each tick with its SSE id, on its loop. */
-    private static final class Recorder extends AlwaysWritableSubscriber {
+    private static final class Recorder extends AlwaysWritableSink {
         final List<Event> ticks = new ArrayList<>();
         LoopDispatcher dispatcher;
         boolean replied;
@@ -321,7 +321,7 @@ class PositionResumeTest {
         }
 
         @Override
-        protected void afterReply(byte[] epochAscii, long[] positions) {
+        public void afterReply(byte[] epochAscii, long[] positions) {
             synchronized (this) {
                 replied = true;
             }

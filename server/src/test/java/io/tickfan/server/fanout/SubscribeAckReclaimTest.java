@@ -94,7 +94,7 @@ class SubscribeAckReclaimTest {
     }
 
     /** One subscriber on one loop: subscribes, unsubscribes and closes at random, as a session would. */
-    private final class Churner extends AlwaysWritableSubscriber {
+    private final class Churner extends AlwaysWritableSink {
         final LoopDispatcher d;
         final SplittableRandom random;
         final AtomicLong queued = new AtomicLong();
@@ -128,7 +128,7 @@ class SubscribeAckReclaimTest {
                 }
                 {
                     final int result = engine.subscribe(
-                            this, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, "ack");
+                            subscriber, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, "ack");
                     if (result == FanoutEngine.SUBSCRIBED) {
                         queued.incrementAndGet();
                         held.put(name, id);
@@ -137,11 +137,11 @@ class SubscribeAckReclaimTest {
             } else if (action < 9) {
                 if (!held.isEmpty()) {
                     final String name = held.keySet().iterator().next();
-                    engine.unsubscribe(this, d, held.remove(name));
+                    engine.unsubscribe(subscriber, d, held.remove(name));
                 }
             } else {
                 held.clear();
-                engine.unsubscribeAll(this, d);
+                engine.unsubscribeAll(subscriber, d);
             }
             if (++steps < ROUNDS) {
                 d.eventLoop().execute(this::step);
@@ -151,7 +151,7 @@ class SubscribeAckReclaimTest {
         }
 
         @Override
-        protected void onSubscribed(String ack) {
+        public void onSubscribed(String ack) {
             acked.incrementAndGet();
         }
 

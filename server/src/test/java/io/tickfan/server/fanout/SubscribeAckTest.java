@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The subscribe acknowledgement ({@link Subscriber#onSubscribed}) comes when the sequencer has
+ * The subscribe acknowledgement ({@link TickSink#onSubscribed}) comes when the sequencer has
  * applied the subscribe: every tick published after it reaches the subscriber live, none is folded
  * into the snapshot. A WebSocket client relies on it to know that what it publishes after the ack
  * comes back to it (it was not so before: the ack left before the subscribe was queued).
@@ -50,7 +50,13 @@ class SubscribeAckTest {
                     .submit(() -> assertEquals(
                             FanoutEngine.SUBSCRIBED,
                             engine.subscribe(
-                                    r, d, new int[] {id}, new long[] {ClientMessage.NO_SINCE}, null, true, ack)))
+                                    r.subscriber,
+                                    d,
+                                    new int[] {id},
+                                    new long[] {ClientMessage.NO_SINCE},
+                                    null,
+                                    true,
+                                    ack)))
                     .sync();
             r.await(events -> !events.isEmpty());
             publish(symbol, 20);
@@ -75,13 +81,14 @@ class SubscribeAckTest {
         final long[] since = {ClientMessage.NO_SINCE};
         d.eventLoop()
                 .submit(() -> assertEquals(
-                        FanoutEngine.SUBSCRIBED, engine.subscribe(r, d, new int[] {id}, since, null, true, "first")))
+                        FanoutEngine.SUBSCRIBED,
+                        engine.subscribe(r.subscriber, d, new int[] {id}, since, null, true, "first")))
                 .sync();
         r.await(e -> !e.isEmpty());
         d.eventLoop()
                 .submit(() -> assertEquals(
                         FanoutEngine.ALREADY_SUBSCRIBED,
-                        engine.subscribe(r, d, new int[] {id}, since, null, true, "second"),
+                        engine.subscribe(r.subscriber, d, new int[] {id}, since, null, true, "second"),
                         "already subscribed"))
                 .sync();
         publish("AAPL", 1);
@@ -103,11 +110,11 @@ class SubscribeAckTest {
     }
 
     /** Records the ack text for an ack, "seq" for a live tick, "seq snap" for a snapshot, on its loop. */
-    private static final class Recorder extends AlwaysWritableSubscriber {
+    private static final class Recorder extends AlwaysWritableSink {
         private final List<String> events = new ArrayList<>();
 
         @Override
-        protected void onSubscribed(String ack) {
+        public void onSubscribed(String ack) {
             add(ack);
         }
 

@@ -18,18 +18,21 @@ import org.junit.jupiter.api.Test;
 /**
  * Conflation (a lagging subscriber keeps the latest tick per symbol and sends it flagged when it
  * drains), the slow-consumer timer, and maxHz throttling (the latest value at most once per
- * interval), driven by hand: the test decides writability and runs the scheduled tasks.
+ * interval): the engine's {@link Subscriber} against a plain sink, no channel, driven by hand: the
+ * test decides writability and runs the scheduled tasks.
  */
 class SubscriberFlowTest {
     private static final int A = 1;
     private static final int B = 2;
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
 
     private final List<EncodedTick> made = new ArrayList<>();
-    private final Probe s = new Probe();
+    private final Probe sink = new Probe();
+    private Subscriber s = new Subscriber(sink, Long.MAX_VALUE, TIMEOUT_NS);
 
     @AfterEach
     void releaseTicks() {
-        s.release();
+        s.releaseHeld();
         for (EncodedTick t : made) {
             assertEquals(1, t.refCnt(), "the subscriber kept no reference of " + t.seq());
             t.release();
@@ -37,74 +40,116 @@ class SubscriberFlowTest {
     }
 
     @Test
+    void shouldHandTheSinkABatchInOneWritePerRunOfTicksThenOneFlushAndCountWhatItWrote() {
+        s.offer(tick(A, 1));
+        s.subscribed("ack"); // a subscribe applied in the batch: what was queued before goes first
+        s.offer(tick(B, 2));
+        s.offer(tick(B, 3));
+        s.replied(new byte[] {'e'}, new long[] {3});
+        s.offer(tick(A, 4));
+        s.offer(tick(A, 5));
+        assertEquals(List.of("1", "ack", "2", "3", "reply"), sink.written, "the rest waits for the batch's end");
+        assertEquals(0, sink.flushes, "nothing flushed inside the batch");
+        s.flushBatch();
+        assertEquals(List.of("1", "ack", "2", "3", "reply", "4", "5"), sink.written);
+        assertEquals(3, sink.writes, "one writeTicks per run of ticks, never one per tick");
+        assertEquals(1, sink.flushes, "one flush per batch");
+        assertEquals(5, s.ticksWritten());
+        assertEquals(3, s.batchesWritten());
+        assertEquals(5 * 4, s.tickBytesWritten(), "the bytes the sink said it wrote");
+        s.subscribed(null);
+        s.flushBatch();
+        assertEquals(3, sink.writes, "an empty batch writes nothing");
+        assertEquals(2, sink.flushes);
+    }
+
+    @Test
     void shouldWriteEveryTickOfABatchThenConflateTheLatestPerSymbolWhileLagging() {
         s.offer(tick(A, 1));
         s.flushBatch();
-        assertEquals(List.of("1"), s.written);
+        assertEquals(List.of("1"), sink.written);
 
-        s.writable = false;
+        sink.writable = false;
         s.offer(tick(A, 2));
         s.flushBatch();
-        assertEquals(List.of("1", "2"), s.written, "the batch that found the transport full is still written");
+        assertEquals(List.of("1", "2"), sink.written, "the batch that found the transport full is still written");
         assertTrue(s.isLagging());
-        assertEquals(1, s.tasks.size(), "the lag check is armed");
-        assertEquals(Subscriber.LAG_CHECK_NS, s.delays.get(0));
+        assertEquals(1, sink.tasks.size(), "the lag check is armed");
+        assertEquals(Subscriber.LAG_CHECK_NS, sink.delays.get(0));
 
         s.offer(tick(A, 3));
         s.offer(tick(A, 4));
         s.offer(tick(B, 5));
         s.flushBatch();
-        assertEquals(List.of("1", "2"), s.written, "nothing written while lagging");
+        assertEquals(List.of("1", "2"), sink.written, "nothing written while lagging");
 
         s.resumeDelivery();
-        assertEquals(List.of("1", "2"), s.written, "still not writable: still held");
+        assertEquals(List.of("1", "2"), sink.written, "still not writable: still held");
 
-        s.writable = true;
+        sink.writable = true;
         s.resumeDelivery();
         assertFalse(s.isLagging());
-        assertEquals(Set.of("4 cf", "5 cf"), new HashSet<>(s.written.subList(2, s.written.size())));
-        assertEquals(4, s.written.size(), "3 was superseded by 4");
+        assertEquals(Set.of("4 cf", "5 cf"), new HashSet<>(sink.written.subList(2, sink.written.size())));
+        assertEquals(4, sink.written.size(), "3 was superseded by 4");
 
-        s.runTasks();
-        assertEquals(0, s.slowCloses, "caught up before the timeout: not closed");
+        sink.runTasks();
+        assertEquals(0, sink.slowCloses, "caught up before the timeout: not closed");
         s.offer(tick(A, 6));
         s.flushBatch();
-        assertEquals("6", s.written.get(4), "live again");
+        assertEquals("6", sink.written.get(4), "live again");
+    }
+
+    @Test
+    void shouldCheckALaggingSubscriberAgainUntilTheTimeout() {
+        sink.writable = false;
+        s.offer(tick(A, 1));
+        s.flushBatch();
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        sink.runTasks();
+        assertEquals(0, sink.slowCloses, "lagging, but not for slowConsumerTimeoutNs yet");
+        assertEquals(1, sink.tasks.size(), "checked again later");
     }
 
     @Test
     void shouldCloseASubscriberStillLaggingAtTheTimeout() {
-        s.writable = false;
+        s = new Subscriber(sink, Long.MAX_VALUE, 0);
+        sink.writable = false;
         s.offer(tick(A, 1));
         s.flushBatch();
         s.offer(tick(A, 2));
         s.flushBatch();
-        s.runTasks();
-        assertEquals(0, s.slowCloses, "lagging, but not for slowConsumerTimeoutNs yet");
-        assertEquals(1, s.tasks.size(), "checked again later");
-        s.timeoutNs = 0;
-        s.runTasks();
-        assertEquals(1, s.slowCloses);
-        assertTrue(s.tasks.isEmpty(), "no check after the close");
+        sink.runTasks();
+        assertEquals(1, sink.slowCloses, "the sink is told to close it");
+        assertTrue(sink.tasks.isEmpty(), "no check after the close");
+    }
+
+    @Test
+    void shouldNotConflateForABacklogYoungerThanTheLagLimit() {
+        s = new Subscriber(sink, TimeUnit.HOURS.toNanos(1), TIMEOUT_NS);
+        sink.backlog = true;
+        s.offer(tick(A, 1));
+        s.flushBatch();
+        s.offer(tick(A, 2));
+        s.flushBatch();
+        assertFalse(s.isLagging(), "a backlog younger than the limit is a burst");
+        assertEquals(List.of("1", "2"), sink.written);
     }
 
     @Test
     void shouldConflateAWritableSubscriberWhoseBacklogOutlivesTheLagLimit() {
-        s.backlog = true;
+        s = new Subscriber(sink, 0, TIMEOUT_NS);
+        sink.backlog = true;
         s.offer(tick(A, 1));
         s.flushBatch();
-        assertFalse(s.isLagging(), "a backlog younger than the limit is a burst");
-        s.lagConflateNs = 0;
+        assertTrue(s.isLagging(), "bytes the peer has not taken for the limit: lagging while writable");
         s.offer(tick(A, 2));
         s.flushBatch();
-        assertTrue(s.isLagging(), "bytes the peer has not taken for the limit: lagging while writable");
-        s.offer(tick(A, 3));
-        s.flushBatch();
-        assertEquals(List.of("1", "2"), s.written);
-        s.backlog = false;
-        s.runTasks();
+        assertEquals(List.of("1"), sink.written);
+        sink.backlog = false;
+        sink.runTasks();
         assertFalse(s.isLagging(), "the check sees it caught up");
-        assertEquals(List.of("1", "2", "3 cf"), s.written);
+        assertEquals(List.of("1", "2 cf"), sink.written);
     }
 
     @Test
@@ -115,22 +160,22 @@ class SubscriberFlowTest {
         s.offer(tick(A, 3));
         s.offer(tick(A, 4));
         s.flushBatch();
-        assertEquals(List.of("1", "2"), s.written, "the first goes at once, an unthrottled symbol is untouched");
-        assertEquals(1, s.tasks.size(), "one timer for the pending value, not one per tick");
-        assertTrue(s.delays.get(0) > 0 && s.delays.get(0) <= TimeUnit.SECONDS.toNanos(1), "" + s.delays);
+        assertEquals(List.of("1", "2"), sink.written, "the first goes at once, an unthrottled symbol is untouched");
+        assertEquals(1, sink.tasks.size(), "one timer for the pending value, not one per tick");
+        assertTrue(sink.delays.get(0) > 0 && sink.delays.get(0) <= TimeUnit.SECONDS.toNanos(1), "" + sink.delays);
 
-        s.runTasks();
-        assertEquals(List.of("1", "2", "4"), s.written, "the latest value when the interval is up, 3 skipped");
+        sink.runTasks();
+        assertEquals(List.of("1", "2", "4"), sink.written, "the latest value when the interval is up, 3 skipped");
 
         s.offer(tick(A, 5));
         s.flushBatch();
-        assertEquals(3, s.written.size(), "within the next interval: held");
+        assertEquals(3, sink.written.size(), "within the next interval: held");
         s.setMaxHz(A, 0);
-        s.runTasks();
-        assertEquals(3, s.written.size(), "removing the limit drops the pending value (the next tick goes at once)");
+        sink.runTasks();
+        assertEquals(3, sink.written.size(), "removing the limit drops the pending value (the next tick goes at once)");
         s.offer(tick(A, 6));
         s.flushBatch();
-        assertEquals("6", s.written.get(3));
+        assertEquals("6", sink.written.get(3));
     }
 
     @Test
@@ -139,38 +184,38 @@ class SubscriberFlowTest {
         s.offer(tick(A, 1));
         s.offer(tick(A, 2));
         s.flushBatch();
-        assertEquals(List.of("1"), s.written);
-        s.writable = false;
+        assertEquals(List.of("1"), sink.written);
+        sink.writable = false;
         s.offer(tick(B, 3));
         s.flushBatch();
         assertTrue(s.isLagging());
-        s.runTasks(); // the throttle's timer, then the lag check
-        assertEquals(List.of("1", "3"), s.written, "due, but the transport is full: held with the conflated");
-        s.writable = true;
+        sink.runTasks(); // the throttle's timer, then the lag check
+        assertEquals(List.of("1", "3"), sink.written, "due, but the transport is full: held with the conflated");
+        sink.writable = true;
         s.resumeDelivery();
-        assertEquals(List.of("1", "3", "2 cf"), s.written);
+        assertEquals(List.of("1", "3", "2 cf"), sink.written);
     }
 
     @Test
     void shouldConflateAReaderThatLeavesAReadReceiptUnansweredPastTheLagLimit() {
-        s.lagConflateNs = TimeUnit.SECONDS.toNanos(1);
-        s.unansweredSinceNs = System.nanoTime();
+        s = new Subscriber(sink, TimeUnit.SECONDS.toNanos(1), TIMEOUT_NS);
+        sink.unansweredSinceNs = System.nanoTime();
         s.offer(tick(A, 1));
         s.flushBatch();
         assertFalse(s.isLagging(), "a receipt younger than the limit is in flight");
-        s.unansweredSinceNs = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
+        sink.unansweredSinceNs = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
         s.offer(tick(A, 2));
         s.flushBatch();
         assertTrue(s.isLagging(), "writable, no backlog, but the reader has not read for the limit");
         s.offer(tick(A, 3));
         s.flushBatch();
-        s.runTasks();
+        sink.runTasks();
         assertTrue(s.isLagging(), "still unanswered: still conflated");
-        assertEquals(List.of("1", "2"), s.written);
-        s.unansweredSinceNs = 0;
-        s.runTasks();
+        assertEquals(List.of("1", "2"), sink.written);
+        sink.unansweredSinceNs = 0;
+        sink.runTasks();
         assertFalse(s.isLagging());
-        assertEquals(List.of("1", "2", "3 cf"), s.written);
+        assertEquals(List.of("1", "2", "3 cf"), sink.written);
     }
 
     @Test
@@ -182,10 +227,10 @@ class SubscriberFlowTest {
         s.offer(tick(A, 3));
         s.offer(tick(B, 4));
         s.flushBatch();
-        assertEquals(List.of("1", "2"), s.written);
-        assertEquals(2, s.tasks.size(), "one timer per throttled symbol");
-        assertTrue(s.delays.get(0) > TimeUnit.MILLISECONDS.toNanos(20), "A waits up to 1 s: " + s.delays);
-        assertTrue(s.delays.get(1) <= TimeUnit.MILLISECONDS.toNanos(20), "B waits up to 20 ms: " + s.delays);
+        assertEquals(List.of("1", "2"), sink.written);
+        assertEquals(2, sink.tasks.size(), "one timer per throttled symbol");
+        assertTrue(sink.delays.get(0) > TimeUnit.MILLISECONDS.toNanos(20), "A waits up to 1 s: " + sink.delays);
+        assertTrue(sink.delays.get(1) <= TimeUnit.MILLISECONDS.toNanos(20), "B waits up to 20 ms: " + sink.delays);
     }
 
     @Test
@@ -194,18 +239,18 @@ class SubscriberFlowTest {
         s.offer(tick(A, 1));
         s.offer(tick(A, 2));
         s.flushBatch();
-        s.writable = false;
+        sink.writable = false;
         s.offer(tick(B, 3));
         s.flushBatch();
         s.offer(tick(B, 4));
         s.flushBatch();
         assertEquals(2, made.get(1).refCnt(), "the pending throttled value is held");
         assertEquals(2, made.get(3).refCnt(), "the conflated value is held");
-        s.release();
+        s.releaseHeld();
         assertEquals(1, made.get(1).refCnt());
         assertEquals(1, made.get(3).refCnt());
-        s.runTasks();
-        assertEquals(List.of("1", "3"), s.written, "nothing sent by a timer after the close");
+        sink.runTasks();
+        assertEquals(List.of("1", "3"), sink.written, "nothing sent by a timer after the close");
     }
 
     private EncodedTick tick(int symbolId, long seq) {
@@ -222,16 +267,16 @@ class SubscriberFlowTest {
         return e;
     }
 
-    /** A subscriber whose transport and timers the test drives. */
-    private static final class Probe extends Subscriber {
+    /** A sink with no channel behind it: the test sets what it reports and runs its timers. */
+    private static final class Probe implements TickSink {
         final List<String> written = new ArrayList<>();
         final List<Runnable> tasks = new ArrayList<>();
         final List<Long> delays = new ArrayList<>();
         boolean writable = true;
         boolean backlog;
-        long lagConflateNs = Long.MAX_VALUE;
         long unansweredSinceNs;
-        long timeoutNs = TimeUnit.SECONDS.toNanos(5);
+        int writes;
+        int flushes;
         int slowCloses;
 
         void runTasks() {
@@ -240,56 +285,61 @@ class SubscriberFlowTest {
             due.forEach(Runnable::run);
         }
 
-        void release() {
-            releaseHeld();
-        }
-
         @Override
-        protected boolean isWritable() {
+        public boolean isWritable() {
             return writable;
         }
 
         @Override
-        protected void deliver(EncodedTick tick) {
-            written.add(Long.toString(tick.seq()));
+        public long writeTicks(EncodedTick[] ticks, int count) {
+            writes++;
+            long bytes = 0;
+            for (int i = 0; i < count; i++) {
+                written.add(Long.toString(ticks[i].seq()));
+                bytes += ticks[i].sseEvent().readableBytes();
+            }
+            return bytes;
         }
 
         @Override
-        protected void deliverConflated(EncodedTick tick) {
+        public int writeConflated(EncodedTick tick) {
             written.add(tick.seq() + " cf");
+            return 100;
         }
 
         @Override
-        protected void flush() {}
+        public void flush() {
+            flushes++;
+        }
 
         @Override
-        protected void schedule(Runnable task, long delayNs) {
+        public void onSubscribed(String ack) {
+            written.add(ack);
+        }
+
+        @Override
+        public void afterReply(byte[] epochAscii, long[] positions) {
+            written.add("reply");
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNs) {
             tasks.add(task);
             delays.add(delayNs);
         }
 
         @Override
-        protected boolean hasBacklog() {
+        public boolean hasBacklog() {
             return backlog;
         }
 
         @Override
-        protected long unansweredSinceNs() {
+        public long unansweredSinceNs() {
             return unansweredSinceNs;
         }
 
         @Override
-        protected long lagConflateNs() {
-            return lagConflateNs;
-        }
-
-        @Override
-        protected long slowConsumerTimeoutNs() {
-            return timeoutNs;
-        }
-
-        @Override
-        protected void closeSlowConsumer() {
+        public void closeSlowConsumer() {
             slowCloses++;
         }
     }
