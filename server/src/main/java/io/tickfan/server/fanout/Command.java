@@ -27,7 +27,7 @@ final class Command {
     final BackfillRequest backfill;
 
     /**
-     * The acknowledgement the subscriber writes when the reply comes ({@link Subscriber#onSubscribed},
+     * The acknowledgement the subscriber writes when the reply comes ({@link TickSink#onSubscribed},
      * a WebSocket {@code ack} message); null when the transport acknowledges nothing.
      */
     final String ack;

@@ -46,7 +46,7 @@ public final class FanoutEngine implements AutoCloseable {
     /** {@link #publish} result: an engine thread failed ({@link #fail}); nothing is accepted any more. */
     public static final int FAILED = -4;
 
-    /** {@link #subscribe} result: queued to the sequencer; {@link Subscriber#onSubscribed} follows. */
+    /** {@link #subscribe} result: queued to the sequencer; {@link TickSink#onSubscribed} follows. */
     public static final int SUBSCRIBED = 1;
     /** {@link #subscribe} result: the subscriber had every symbol already; nothing was queued. */
     public static final int ALREADY_SUBSCRIBED = 0;

@@ -17,6 +17,7 @@ import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
 import io.tickfan.protocol.TickEncoder;
 import io.tickfan.server.fanout.EncodedTick;
+import io.tickfan.server.fanout.EngineSettings;
 import io.tickfan.server.fanout.FanoutEngine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ class ChannelTicksTest {
     private final FlushCounter flushes = new FlushCounter();
     private final EmbeddedChannel channel = new EmbeddedChannel(flushes, new ChannelInboundHandlerAdapter());
     private final FanoutEngine engine =
-            new FanoutEngine(channel.eventLoop(), new FanoutEngine.Settings(16, 1 << 16, 1024, 256, 16, 60_000));
+            new FanoutEngine(channel.eventLoop(), new EngineSettings(16, 1 << 16, 1024, 256, 16, 60_000));
     private final List<EncodedTick> made = new ArrayList<>();
 
     @AfterEach
