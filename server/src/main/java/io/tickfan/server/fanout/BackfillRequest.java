@@ -22,7 +22,7 @@ public final class BackfillRequest {
     private final int fieldMask;
     final byte[] epochAscii;
     /** The deferred subscribe this request belongs to (sequencer only). */
-    Sequencer.DeferredSubscribe owner;
+    Backfills.Deferred owner;
 
     private Tick[] ticks;
     private long[] positions;

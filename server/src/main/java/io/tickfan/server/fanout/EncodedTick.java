@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.Recycler;
 import io.tickfan.protocol.BinaryTicks;
+import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
+import io.tickfan.protocol.TickEncoder;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -185,5 +187,27 @@ public final class EncodedTick extends AbstractReferenceCounted {
         symbolAscii = null;
         epochAscii = null;
         handle.recycle(this);
+    }
+
+    /** A subscriber's own copy of this tick as a WebSocket frame flagged conflated; the caller owns it. */
+    public ByteBuf conflatedWebSocketFrame(ByteBufAllocator alloc) {
+        return TickEncoder.webSocketFrame(alloc, symbolAscii(), tick(), Tick.FLAG_CONFLATED);
+    }
+
+    /** A subscriber's own copy of this tick as a binary frame flagged conflated; the caller owns it. */
+    public ByteBuf conflatedBinaryFrame(ByteBufAllocator alloc) {
+        return BinaryTicks.webSocketFrame(alloc, symbolAscii(), tick(), Tick.FLAG_CONFLATED);
+    }
+
+    /** A subscriber's own copy of this tick as an SSE event flagged conflated; the caller owns it. */
+    public ByteBuf conflatedSseEvent(ByteBufAllocator alloc) {
+        final ByteBuf ws = conflatedWebSocketFrame(alloc);
+        try {
+            // Same id as the tick's own event (its resume point and epoch), other JSON.
+            return SseEvents.tickEventLike(
+                    alloc, sseEvent(), ws, TickEncoder.FRAME_HEADROOM, ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
+        } finally {
+            ws.release();
+        }
     }
 }

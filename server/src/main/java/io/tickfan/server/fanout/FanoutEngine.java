@@ -1,18 +1,14 @@
 package io.tickfan.server.fanout;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.EpochNanos;
-import io.tickfan.protocol.SseEvents;
 import io.tickfan.protocol.Tick;
-import io.tickfan.protocol.TickEncoder;
 import io.tickfan.server.metrics.Counters;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -336,37 +332,6 @@ public final class FanoutEngine implements AutoCloseable {
                 d.index(), Arrays.copyOf(ids, n), s, Arrays.copyOf(sinceOfIds, n), sincePositions, epochMatches, ack));
         idle.wake();
         return SUBSCRIBED;
-    }
-
-    /** A subscriber's own copy of {@code tick} as a WebSocket frame flagged conflated; the caller owns it. */
-    public ByteBuf conflatedWebSocketFrame(EncodedTick tick) {
-        return TickEncoder.webSocketFrame(ALLOC, tick.symbolAscii(), tick.tick(), Tick.FLAG_CONFLATED);
-    }
-
-    /** The tick's shared binary frame ({@code tickfan.v1.bin}); write a retained duplicate of it. */
-    public ByteBuf binaryFrame(EncodedTick tick) {
-        return tick.binaryFrame(ALLOC);
-    }
-
-    /** A subscriber's own copy of {@code tick} as a binary frame flagged conflated; the caller owns it. */
-    public ByteBuf conflatedBinaryFrame(EncodedTick tick) {
-        return BinaryTicks.webSocketFrame(ALLOC, tick.symbolAscii(), tick.tick(), Tick.FLAG_CONFLATED);
-    }
-
-    /** A subscriber's own copy of {@code tick} as an SSE event flagged conflated; the caller owns it. */
-    public ByteBuf conflatedSseEvent(EncodedTick tick) {
-        final ByteBuf ws = conflatedWebSocketFrame(tick);
-        try {
-            // Same id as the tick's own event (its resume point and epoch), other JSON.
-            return SseEvents.tickEventLike(
-                    ALLOC,
-                    tick.sseEvent(),
-                    ws,
-                    TickEncoder.FRAME_HEADROOM,
-                    ws.writerIndex() - TickEncoder.FRAME_HEADROOM);
-        } finally {
-            ws.release();
-        }
     }
 
     /** The epoch's ASCII bytes (for SSE ids); do not modify. */

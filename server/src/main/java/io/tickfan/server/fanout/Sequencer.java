@@ -1,7 +1,6 @@
 package io.tickfan.server.fanout;
 
 import io.netty.buffer.ByteBufAllocator;
-import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.metrics.Counters;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
-import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -58,17 +56,15 @@ final class Sequencer implements Agent {
      */
     private final byte[] localEpoch;
 
-    private final Broker broker;
     /** With a shared numbering: what this pod numbered alone, and rejoins; null standalone. */
     private final SharedNumbering shared;
     /** Resumes waiting for this pod to catch up; null when they never wait. */
     private final CatchUpWaits catchUps;
 
-    private final boolean backfills;
-    /** Retired ids forgotten this cycle, to be handed to every loop (see ReclaimedIds). */
-    private final IntArrayList reclaimedNow = new IntArrayList();
-    /** Retired ids a waiting resume still names: forgotten once it is answered. */
-    private final IntArrayList reclaimLater = new IntArrayList();
+    /** Resumes the broker backfills; null when it serves none. */
+    private final Backfills backfills;
+
+    private final Reclaims reclaims;
 
     private final int historyCapacity;
     private final long historyMaxAgeNs;
@@ -128,12 +124,13 @@ final class Sequencer implements Agent {
         this.counterSlot = counterSlot;
         this.replies = new ReplyBuilder(alloc, this::state, frontier, localEpoch, counters, counterSlot);
         this.epochSlots = epochSlots;
-        this.broker = broker;
         final Broker.Numbering numbering = broker.numbering();
         this.shared =
                 numbering.shared() ? new SharedNumbering(numbering, broker, frontier, counters, counterSlot) : null;
         this.catchUps = CatchUpWaits.of(numbering, this::state, frontier, counters, counterSlot);
-        this.backfills = numbering.backfills();
+        this.backfills = Backfills.of(broker, replies, this::state, counters, counterSlot);
+        this.reclaims = new Reclaims(
+                states, symbols, loops.length, id -> catchUps != null && catchUps.awaits(id), counters, counterSlot);
     }
 
     @Override
@@ -144,8 +141,14 @@ final class Sequencer implements Agent {
         if (catchUps != null && !catchUps.isEmpty()) {
             work += catchUps.release(order, nowNs, epoch, onCaughtUp);
         }
-        if (!reclaimLater.isEmpty() || !reclaimedNow.isEmpty()) {
-            work += passReclaimed();
+        if (!reclaims.isEmpty()) {
+            final ReclaimedIds marker = reclaims.pass();
+            if (marker != null) {
+                for (int i = 0; i < loops.length; i++) {
+                    queue(i, marker);
+                }
+                work++;
+            }
         }
         if (work > 0) {
             wakeLoops();
@@ -302,21 +305,9 @@ final class Sequencer implements Agent {
         return replies.encodeLast(st, flags, epoch);
     }
 
-    /** A subscribe waiting for the backfill of some of its symbols; its symbols stay pending meanwhile. */
-    static final class DeferredSubscribe {
-        final Command command;
-        final BackfillRequest[] requests;
-        int outstanding;
-
-        DeferredSubscribe(Command command, BackfillRequest[] requests) {
-            this.command = command;
-            this.requests = requests;
-        }
-    }
-
     private void onCommand(Command c) {
         if (c.kind == Command.RECLAIM) {
-            reclaim(c.symbolIds[0]);
+            reclaims.reclaim(c.symbolIds[0]);
             return;
         }
         if (c.kind == Command.TASK) {
@@ -334,8 +325,8 @@ final class Sequencer implements Agent {
             return;
         }
         if (c.kind == Command.BACKFILLED) {
-            final DeferredSubscribe d = c.backfill.owner;
-            if (--d.outstanding == 0) {
+            final Backfills.Deferred d = Backfills.completed(c.backfill);
+            if (d != null) {
                 reply(d.command, d.requests);
             }
             return;
@@ -351,101 +342,15 @@ final class Sequencer implements Agent {
         }
     }
 
+    /** Replies now, unless some symbols wait for the broker's backfill (replied when they are back). */
     private void answer(Command c) {
-        final DeferredSubscribe deferred = requestBackfills(c);
-        if (deferred == null) {
+        if (backfills == null || backfills.request(c, epoch, nowNs) == null) {
             reply(c, null);
         }
     }
 
-    /**
-     * Asks the broker for the symbols whose resume point history no longer covers. From
-     * here until the reply, live ticks of those symbols go to history (and to other subscribers)
-     * but not to this one, whose symbols are pending: the reply then splices stream and history.
-     *
-     * @return the deferred subscribe, or null when no symbol needs the source
-     */
-    private DeferredSubscribe requestBackfills(Command c) {
-        if (!backfills || !c.epochMatches) {
-            return null;
-        }
-        final int[] ids = c.symbolIds;
-        DeferredSubscribe d = null;
-        for (int i = 0; i < ids.length; i++) {
-            final SymbolState st = state(ids[i]);
-            if (!replies.needsBackfill(st, c, c.since[i], nowNs)) {
-                continue;
-            }
-            final BackfillRequest r = new BackfillRequest(
-                    st.id,
-                    st.last.symbol,
-                    c.since[i] != ClientMessage.NO_SINCE ? c.since[i] : -1,
-                    c.since[i] != ClientMessage.NO_SINCE ? -1 : ReplyBuilder.sincePosition(c, st),
-                    st.last.fieldMask,
-                    epoch);
-            if (d == null) {
-                d = new DeferredSubscribe(c, new BackfillRequest[ids.length]);
-            }
-            r.owner = d;
-            if (broker.requestBackfill(r)) {
-                d.requests[i] = r;
-                d.outstanding++;
-            } else {
-                counters.add(Counters.Counter.BRIDGE_BACKFILL_FAILED, counterSlot, 1);
-            }
-        }
-        return d != null && d.outstanding > 0 ? d : null;
-    }
-
     private void reply(Command c, BackfillRequest[] backfills) {
         queue(c.loopIndex, replies.reply(c, backfills, epoch, nowNs));
-    }
-
-    /**
-     * A retired symbol (interest-only, its last hold given back): every unsubscribe of it came
-     * before this command, so nothing here needs it. Its state goes now; its id goes back to the
-     * table once every loop has drained past what was queued to it until now.
-     */
-    private void reclaim(int symbolId) {
-        final SymbolState st = states[symbolId];
-        if (st != null) {
-            for (int n : st.interest) {
-                if (n != 0 || st.seq() != 0) {
-                    counters.add(Counters.Counter.SYMBOLS_NOT_RECLAIMED, counterSlot, 1);
-                    return; // never expected: keep the id out of use rather than risk a mix-up
-                }
-            }
-            if (catchUps != null && catchUps.awaits(symbolId)) {
-                reclaimLater.addInt(symbolId);
-                return;
-            }
-            st.history.clear();
-            st.dropCachedSnapshot();
-            states[symbolId] = null;
-        }
-        reclaimedNow.addInt(symbolId);
-    }
-
-    /** Retries deferred reclaims, then queues this cycle's reclaimed ids to every loop. */
-    private int passReclaimed() {
-        if (!reclaimLater.isEmpty()) {
-            final int[] retry = reclaimLater.toIntArray();
-            reclaimLater.clear();
-            for (int id : retry) {
-                reclaim(id);
-            }
-        }
-        if (reclaimedNow.isEmpty()) {
-            return 0;
-        }
-        final ReclaimedIds marker = new ReclaimedIds(reclaimedNow.toIntArray(), symbols, loops.length);
-        final int n = reclaimedNow.size();
-        reclaimedNow.clear();
-        for (int i = 0; i < loops.length; i++) {
-            queue(i, marker);
-        }
-        counters.add(Counters.Counter.SYMBOLS_RECLAIMED, counterSlot, n);
-        return n;
     }
 
     private SymbolState state(int symbolId) {

@@ -93,7 +93,7 @@ final class SseSession implements TickSink, SessionLifecycle.Ending {
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.out = new ChannelTicks(ctx, engine, BatchWriter.SSE, http2, context.directWrites);
+        this.out = new ChannelTicks(ctx, BatchWriter.SSE, http2, context.directWrites);
         final Channel connection = http2 ? ctx.channel().parent() : null;
         this.receipts = connection != null ? connection.pipeline().get(Http2ReadReceipts.class) : null;
         if (connection != null && ctx.channel() instanceof Http2StreamChannel stream) {

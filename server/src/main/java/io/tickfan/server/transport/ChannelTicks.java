@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChannelTicks {
     private final ChannelHandlerContext ctx;
-    private final FanoutEngine engine;
     /** {@link BatchWriter#WEBSOCKET}, {@link BatchWriter#BINARY} or {@link BatchWriter#SSE}. */
     private final int variant;
     /** An HTTP/2 stream: what goes through the pipeline goes as DATA frames. */
@@ -41,10 +40,8 @@ public final class ChannelTicks {
      * @param directWrites whether ticks may bypass the pipeline straight to the socket (epoll,
      *     no TLS)
      */
-    public ChannelTicks(
-            ChannelHandlerContext ctx, FanoutEngine engine, int variant, boolean http2, boolean directWrites) {
+    public ChannelTicks(ChannelHandlerContext ctx, int variant, boolean http2, boolean directWrites) {
         this.ctx = ctx;
-        this.engine = engine;
         this.variant = variant;
         this.http2 = http2;
         this.socket = !http2 && directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
@@ -99,9 +96,9 @@ public final class ChannelTicks {
     public int writeConflated(EncodedTick tick) {
         final ByteBuf frame =
                 switch (variant) {
-                    case BatchWriter.WEBSOCKET -> engine.conflatedWebSocketFrame(tick);
-                    case BatchWriter.BINARY -> engine.conflatedBinaryFrame(tick);
-                    default -> engine.conflatedSseEvent(tick);
+                    case BatchWriter.WEBSOCKET -> tick.conflatedWebSocketFrame(FanoutEngine.ALLOC);
+                    case BatchWriter.BINARY -> tick.conflatedBinaryFrame(FanoutEngine.ALLOC);
+                    default -> tick.conflatedSseEvent(FanoutEngine.ALLOC);
                 };
         final int bytes = frame.readableBytes();
         writeBytes(frame);

@@ -89,7 +89,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.out = new ChannelTicks(
-                ctx, engine, binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET, false, context.directWrites);
+                ctx, binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET, false, context.directWrites);
         this.rate = newRate();
         lastReadNs = lastPingNs = ctx.executor().ticker().nanoTime();
         lifecycle.open(ctx.executor(), principal);

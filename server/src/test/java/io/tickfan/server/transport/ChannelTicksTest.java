@@ -53,7 +53,7 @@ class ChannelTicksTest {
 
     private ChannelTicks ticks(int variant, boolean http2) {
         // The session's handler sits behind the flush counter, as a session's behind the encoders.
-        return new ChannelTicks(channel.pipeline().lastContext(), engine, variant, http2, true);
+        return new ChannelTicks(channel.pipeline().lastContext(), variant, http2, true);
     }
 
     @Test
