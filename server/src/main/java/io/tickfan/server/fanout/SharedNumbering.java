@@ -145,8 +145,26 @@ final class SharedNumbering {
         return true;
     }
 
-    /** The broker restarted empty: {@code st}, without a local range, is a candidate for {@link #rejoinFromRecent}. */
+    /**
+     * The broker restarted empty: {@code st}, without a local range, is a candidate for {@link
+     * #rejoinFromRecent}. A rejoin the restart interrupts keeps what it has not matched yet: ticks
+     * this pod delivered before the previous restart that its reader has not taken again since, and
+     * that the publishing pod resends once more (its resend window holds the batches it resent last
+     * time). Dropped here, they would come back as new ticks (decision 0003, {@code
+     * BridgeInterruptedRejoinIT}). What it matched is in the recent ring already, in front of them.
+     */
     void startRejoin(SymbolState st) {
+        final Ledger r = st.local;
+        if (r != null && r.rejoining && r.from == 0 && r.next < r.size) {
+            final int unmatched = r.size - r.next;
+            System.arraycopy(r.digests, r.next, r.digests, 0, unmatched);
+            ledgerUsed -= r.next;
+            r.size = unmatched;
+            r.base = 0;
+            r.next = 0;
+            r.rejoinSeq = 0;
+            return;
+        }
         endLocal(st);
         Ledger l = st.local;
         if (l == null) {
@@ -159,7 +177,8 @@ final class SharedNumbering {
 
     /**
      * A new epoch: for every symbol rejoining, the ticks of it the broker had numbered last (oldest
-     * first) go in front of its ledger (empty, or this pod's local range), so a resent one is
+     * first) go in front of its ledger (empty, this pod's local range, or what an interrupted rejoin
+     * had not matched), so a resent one is
      * dropped, not delivered again. {@code base} moves back with them, so {@link #recordLocal}
      * still appends at the right index.
      */

@@ -178,4 +178,35 @@ class SharedNumberingTest {
         assertEquals(1, b.seq(), "numbered after the last match");
         assertTrue(b.resetPending);
     }
+
+    @Test
+    void shouldKeepWhatAnInterruptedRejoinHasNotMatchedWhenTheBrokerRestartsEmptyAgain() {
+        // Delivered here under epoch 1: four ticks of B.
+        final Tick[] delivered = new Tick[4];
+        for (int i = 0; i < delivered.length; i++) {
+            delivered[i] = update("B", 20 + i, i + 1);
+            numbering.rememberRecent(1, delivered[i]);
+        }
+        final SymbolState b = states[1];
+        // Epoch 2: the publishing pod resends all four; this pod's reader takes the first two only.
+        b.last.seq = 0;
+        numbering.startRejoin(b);
+        numbering.rejoinFromRecent(states);
+        assertTrue(fromBroker(b, numbered(delivered[0], 1), 5));
+        assertTrue(fromBroker(b, numbered(delivered[1], 2), 6));
+        // Epoch 3 before the other two came back: the publishing pod resends all four again.
+        b.last.seq = 0;
+        numbering.startRejoin(b);
+        numbering.rejoinFromRecent(states);
+        for (int i = 0; i < delivered.length; i++) {
+            assertTrue(
+                    fromBroker(b, numbered(delivered[i], i + 1), 10 + i),
+                    "tick " + i + " was delivered here under epoch 1: dropped, not delivered again");
+        }
+        assertNull(b.local, "every tick delivered here matched: the rejoin is over");
+        assertEquals(4, b.seq());
+        assertTrue(b.resetPending, "the next tick carries reset: the seq restarted");
+        assertFalse(fromBroker(b, numbered(update("B", 30, 9), 5), 14), "new content: delivered");
+        assertEquals(6, counters.get(Counters.Counter.BRIDGE_LOCAL_CONFIRMED));
+    }
 }
