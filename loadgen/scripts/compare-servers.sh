@@ -10,6 +10,7 @@
 #   loadgen/scripts/compare-servers.sh 2 "--preset market --rate 2500" \
 #     "g1-17=JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 TICKFAN_GC=g1" \
 #     "zgc-25=JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 TICKFAN_GC=zgc"
+# LOADGEN_JAR=path runs another loadgen build (default loadgen/target/tickfan-loadgen.jar).
 # Every server serves /metrics on PORT+1000 (metrics.port); COMPARE_SCRAPE_S=N scrapes it every N s
 # during the run, as a Prometheus would (N=1 is fifteen times a typical scrape rate).
 set -euo pipefail
@@ -41,7 +42,7 @@ for round in $(seq 1 "$rounds"); do
       scraper=$!
     fi
     # shellcheck disable=SC2086
-    java -Xmx2g -jar loadgen/target/tickfan-loadgen.jar run $shape --url "ws://127.0.0.1:$port/ws" \
+    java -Xmx2g -jar "${LOADGEN_JAR:-loadgen/target/tickfan-loadgen.jar}" run $shape --url "ws://127.0.0.1:$port/ws" \
       --warmup 3s --duration 10s --server-pid $pid --secret $secret --report-dir "$dir" >"$dir.loadgen.log" 2>&1 || true
     [ -n "$scraper" ] && kill $scraper 2>/dev/null || true
     kill -TERM $pid 2>/dev/null || true

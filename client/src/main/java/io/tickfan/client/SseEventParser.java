@@ -86,13 +86,16 @@ public final class SseEventParser {
         }
         final int valueLength = n - value;
         if (is(DATA, colon)) {
+            final int newline = hasData ? 1 : 0;
+            if (dataLength + newline + valueLength > data.length) {
+                data = java.util.Arrays.copyOf(data, Math.max(dataLength + newline + valueLength, data.length * 2));
+            }
             if (hasData) {
-                put((byte) '\n');
+                data[dataLength++] = '\n';
             }
             hasData = true;
-            for (int i = 0; i < valueLength; i++) {
-                put(line[value + i]);
-            }
+            System.arraycopy(line, value, data, dataLength, valueLength);
+            dataLength += valueLength;
         } else if (is(ID, colon)) {
             if (id.length < valueLength) {
                 id = new byte[valueLength];
@@ -106,13 +109,6 @@ public final class SseEventParser {
 
     private boolean is(byte[] field, int length) {
         return length == field.length && java.util.Arrays.equals(line, 0, length, field, 0, length);
-    }
-
-    private void put(byte b) {
-        if (dataLength == data.length) {
-            data = java.util.Arrays.copyOf(data, data.length * 2);
-        }
-        data[dataLength++] = b;
     }
 
     private void dispatch() {

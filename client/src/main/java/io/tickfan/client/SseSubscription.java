@@ -5,6 +5,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.tickfan.protocol.ProtocolException;
 import io.tickfan.protocol.ServerMessage;
 import io.tickfan.protocol.ServerMessageDecoder;
+import io.tickfan.protocol.Tick;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -30,10 +31,21 @@ public final class SseSubscription {
             return new ServerMessage();
         }
     };
+    private static final FastThreadLocal<TickScanner> SCANNER = new FastThreadLocal<>() {
+        @Override
+        protected TickScanner initialValue() {
+            return new TickScanner();
+        }
+    };
 
     private final List<String> symbols;
     private final SseListener listener;
     private final Map<String, SymbolCursor> cursors = new HashMap<>();
+    /** The cursors by a symbol's bytes, for scanned ticks. */
+    private final SymbolTable symbolTable;
+    /** Whether tick events are scanned rather than decoded ({@link SseListener#wantsPrices()}). */
+    private final boolean scanTicks;
+
     private final SseEventParser parser = new SseEventParser(this::onEvent);
     private final Object attachment;
     private long receivedNs;
@@ -44,8 +56,10 @@ public final class SseSubscription {
         this.listener = listener;
         this.attachment = attachment;
         for (String s : this.symbols) {
-            cursors.put(s, new SymbolCursor());
+            cursors.put(s, new SymbolCursor(s));
         }
+        this.symbolTable = new SymbolTable(cursors.values());
+        this.scanTicks = !listener.wantsPrices();
     }
 
     public Object attachment() {
@@ -81,7 +95,7 @@ public final class SseSubscription {
     }
 
     private void onEvent(boolean tickEvent, byte[] data, int length) {
-        if (!tickEvent) {
+        if (!tickEvent || scanTicks && scanTick(data, length)) {
             return;
         }
         final ServerMessage m;
@@ -100,5 +114,26 @@ public final class SseSubscription {
         }
         final int st = cursor.advance(m.tick);
         listener.onTick(this, m.tick, receivedNs, st, cursor.missing);
+    }
+
+    /** True when the scanner took the event and it was a tick of a subscribed symbol. */
+    private boolean scanTick(byte[] data, int length) {
+        final TickScanner scanner = SCANNER.get();
+        if (!scanner.scan(data, 0, length)) {
+            return false;
+        }
+        final SymbolCursor cursor =
+                symbolTable.find(data, scanner.symbolOffset, scanner.symbolLength, scanner.symbolHash);
+        if (cursor == null) {
+            return false;
+        }
+        final int status = cursor.advance(scanner.seq, scanner.flags);
+        final Tick tick = MESSAGE.get().tick.clear();
+        tick.symbol = cursor.symbol;
+        tick.seq = scanner.seq;
+        tick.exchangeTimeNs = scanner.timeNs;
+        tick.flags = scanner.flags;
+        listener.onTick(this, tick, receivedNs, status, cursor.missing);
+        return true;
     }
 }

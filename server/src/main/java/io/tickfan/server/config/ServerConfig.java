@@ -177,7 +177,7 @@ public final class ServerConfig {
     public static final Setting REQUEST_TIMEOUT_MS = define(
             "http.requestTimeoutMs",
             "10000",
-            "Time from connect (or from the last poll answer) to a complete request; slower is closed.");
+            "Time from connect (or from the last poll answer) to a complete request; slower is closed at its next read, a silent connection after twice this.");
     public static final Setting WS_PING_INTERVAL_MS = define(
             "ws.pingIntervalMs", "30000", "Silence from a WebSocket client after which the server sends a ping.");
     public static final Setting WS_IDLE_TIMEOUT_MS = define(

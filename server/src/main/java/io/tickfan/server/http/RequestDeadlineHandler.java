@@ -8,9 +8,17 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection that has not delivered a complete first request (upgrade, SSE, poll) within
- * the deadline, however slowly it trickles bytes in: the slowloris defence. The router removes it
- * once a request is complete.
+ * Closes a connection that has not delivered a complete first request within the deadline, however
+ * slowly it trickles bytes in: the slowloris defence. The router removes it once a request is
+ * complete.
+ *
+ * <p>The deadline judges the client, not the server's own backlog: when it passes, the connection
+ * is closed at the end of the next read that still leaves the request incomplete, or after a second
+ * deadline if nothing more is read. A busy loop runs its timers between read passes, so a request
+ * that arrived during a long pass (an HTTP/2 connection's hundred streams set up in one read, under
+ * load) still waits unread in the kernel when the timer runs; closing then would reset a client that
+ * was in time (measured: 22 of 100 h2c connections of 100 streams each, load average 12). A
+ * connection that sends nothing is closed after twice the deadline.
  */
 public final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
     /** Pipeline name, for the router to find it. */
@@ -18,6 +26,8 @@ public final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
 
     private final long deadlineMs;
     private ScheduledFuture<?> timer;
+    /** The deadline passed: the next read that leaves the request incomplete closes the connection. */
+    private boolean expired;
 
     public RequestDeadlineHandler(long deadlineMs) {
         this.deadlineMs = deadlineMs;
@@ -38,8 +48,27 @@ public final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
 
     private void start(ChannelHandlerContext ctx) {
         if (timer == null) {
-            timer = ctx.executor().schedule(() -> ctx.close(), deadlineMs, TimeUnit.MILLISECONDS);
+            timer = ctx.executor().schedule(() -> expire(ctx), deadlineMs, TimeUnit.MILLISECONDS);
         }
+    }
+
+    private void expire(ChannelHandlerContext ctx) {
+        if (expired) {
+            ctx.close(); // nothing read for a second deadline
+            return;
+        }
+        expired = true;
+        timer = ctx.executor().schedule(() -> expire(ctx), deadlineMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Still here after a read: the request is not complete (the router removes this handler).
+        if (expired) {
+            ctx.close();
+            return;
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -63,6 +64,10 @@ final class Http2TickWriter {
     private long unflushed;
     /** SSE streams of the connection that use this writer. */
     private int streams;
+    /** The connection's write-buffer marks as configured ({@code outbound.highWaterMarkBytes}): one stream's. */
+    private final int lowWaterMark;
+
+    private final int highWaterMark;
 
     private Http2TickWriter(
             Channel connection, ChannelHandlerContext codecCtx, Http2FrameCodec codec, Consumer<Runnable> afterBatch) {
@@ -72,6 +77,8 @@ final class Http2TickWriter {
         this.encoder = codec.encoder();
         this.flow = encoder.flowController();
         this.afterBatch = afterBatch;
+        this.lowWaterMark = connection.config().getWriteBufferLowWaterMark();
+        this.highWaterMark = connection.config().getWriteBufferHighWaterMark();
     }
 
     /**
@@ -147,7 +154,7 @@ final class Http2TickWriter {
         if (n == 0) {
             return 0;
         }
-        if (unflushed + bytes > connection.config().getWriteBufferHighWaterMark()) {
+        if (unflushed + bytes > highWaterMark) {
             // This batch's earlier streams wrote a high-water mark's worth: hand it to the kernel
             // first rather than hold it all until the end of the batch.
             connection.flush();
@@ -220,26 +227,37 @@ final class Http2TickWriter {
     /** A stream of the connection started using this writer. */
     void opened() {
         streams++;
+        scaleWaterMarks();
     }
 
     /** A stream of the connection ended. */
     void closed() {
         streams--;
+        scaleWaterMarks();
+    }
+
+    /**
+     * The connection's write-buffer marks, one stream's times its open streams. Netty's HTTP/2 flow
+     * controller makes every stream of a connection unwritable while the connection is (its
+     * writability check includes the connection channel's), and a stream that is not writable
+     * conflates at once: with one stream's mark for the whole connection, a hundred healthy streams
+     * conflated for a backlog that one WebSocket connection may hold on its own.
+     */
+    private void scaleWaterMarks() {
+        final int n = Math.max(1, streams);
+        final long high = Math.min(Integer.MAX_VALUE, (long) highWaterMark * n);
+        final long low = Math.min(high, (long) lowWaterMark * n);
+        connection.config().setWriteBufferWaterMark(new WriteBufferWaterMark((int) low, (int) high));
     }
 
     /**
      * Whether the connection takes more ticks: it holds at most {@code outbound.highWaterMarkBytes}
-     * (its write-buffer high-water mark) per open stream that the kernel has not taken, as many
-     * bytes as the streams could hold on connections of their own. Netty's own writability of
-     * the connection (one mark for all its streams) would conflate a hundred healthy streams for a
-     * backlog that one WebSocket connection may hold on its own. A connection that does not read
-     * is still caught: by this bound, by the age of its backlog ({@link #hasBacklog}) and by its
+     * per open stream that the kernel has not taken (its write-buffer marks are scaled to that), as
+     * many bytes as the streams could hold on connections of their own. A connection that does not
+     * read is still caught: by this bound, by the age of its backlog ({@link #hasBacklog}) and by its
      * read receipts.
      */
     boolean isWritable() {
-        final ChannelOutboundBuffer out = connection.unsafe().outboundBuffer();
-        return out != null
-                && out.totalPendingWriteBytes()
-                        <= (long) connection.config().getWriteBufferHighWaterMark() * Math.max(1, streams);
+        return connection.isWritable();
     }
 }

@@ -27,10 +27,13 @@ class RequestDeadlineHandlerTest {
     }
 
     @Test
-    void shouldCloseAConnectionThatSendsNothing() {
+    void shouldCloseAConnectionThatSendsNothingAfterASecondDeadline() {
         final EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
         ch.pipeline().addLast(new RequestDeadlineHandler(DEADLINE_MS));
+        ch.advanceTimeBy(DEADLINE_MS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isActive(), "its request may wait unread behind a busy loop");
         ch.advanceTimeBy(DEADLINE_MS - 1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertTrue(ch.isActive());
@@ -50,8 +53,21 @@ class RequestDeadlineHandlerTest {
             assertTrue(http.channel.isActive(), "each byte is in time, the request is not");
         }
         advance(DEADLINE_MS / 4);
-        assertFalse(http.channel.isActive());
+        http.send("X-Slow-3: yes\r\n");
+        assertFalse(http.channel.isActive(), "the first read past the deadline that leaves it incomplete");
         assertTrue(http.written().isEmpty(), "closed without an answer");
+    }
+
+    @Test
+    void shouldServeARequestReadOnlyAfterTheDeadline() {
+        http.connectionPipeline();
+        advance(DEADLINE_MS);
+        assertTrue(http.channel.isActive());
+        http.send(EmbeddedHttp.get("/health"));
+        assertTrue(http.statusLine().startsWith("HTTP/1.1 200"), "the client was in time; the server read late");
+        assertNull(http.channel.pipeline().get(RequestDeadlineHandler.NAME));
+        advance(DEADLINE_MS * 2);
+        assertTrue(http.channel.isActive());
     }
 
     @Test
