@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class CpuClockTest {
@@ -39,11 +40,29 @@ class CpuClockTest {
     }
 
     @Test
-    void shouldReadTheThreadsOfALiveProcess() {
-        final Map<String, CpuClock.ThreadTime> self =
-                CpuClock.threadSeconds(ProcessHandle.current().pid());
-        assertFalse(self.isEmpty());
-        assertTrue(self.values().stream().anyMatch(t -> t.name().equals("main")), self.toString());
+    void shouldReadTheThreadsOfALiveProcess() throws Exception {
+        final CountDownLatch done = new CountDownLatch(1);
+        // The JVM names the threads it starts for the kernel too (the main thread stays "java"),
+        // which keeps 15 characters of a name.
+        final Thread probe = new Thread(
+                () -> {
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "cpuclock-probe-7");
+        probe.start();
+        try {
+            final Map<String, CpuClock.ThreadTime> self =
+                    CpuClock.threadSeconds(ProcessHandle.current().pid());
+            assertFalse(self.isEmpty());
+            assertTrue(self.values().stream().anyMatch(t -> t.name().equals("cpuclock-probe-")), self.toString());
+        } finally {
+            done.countDown();
+            probe.join();
+        }
         assertTrue(CpuClock.threadSeconds(0).isEmpty());
     }
 }
