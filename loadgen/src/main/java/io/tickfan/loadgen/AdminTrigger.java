@@ -1,14 +1,40 @@
 package io.tickfan.loadgen;
 
+import io.tickfan.protocol.EpochNanos;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
-/** Calls a pod's admin endpoints ({@code POST /admin/disconnect}) for storm drills. */
+/**
+ * Calls pods' admin endpoints ({@code POST /admin/disconnect}) for storm drills. Made and {@link
+ * #prepare() prepared} before the drill's "ready": the JDK's HTTP client costs a selector thread,
+ * an SSL context and a few hundred classes the first time, which a loadgen busy with thousands of
+ * clients took seconds to get through after the trigger (the drop then seemed to start late).
+ * Preparing also opens a keep-alive connection to each pod with {@code GET /health}, so the
+ * trigger itself is one request on a connection that is already there.
+ */
 final class AdminTrigger {
-    private AdminTrigger() {}
+    private final List<URI> wsUrls;
+    private final String adminToken;
+    private final HttpClient http;
+    /** When the last {@link #disconnectAll()} started and when its last answer came (EpochNanos). */
+    private volatile long sentNs;
+
+    private volatile long answeredNs;
+    /** How long {@link #prepare()} took: what a cold client would have added to the trigger. */
+    private volatile long prepareNs;
+
+    AdminTrigger(List<URI> wsUrls, String adminToken) {
+        this.wsUrls = List.copyOf(wsUrls);
+        this.adminToken = adminToken;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
 
     /** The http(s) URL of {@code path} on the pod that serves the WebSocket {@code wsUrl}. */
     static URI adminUri(URI wsUrl, String path) {
@@ -17,28 +43,78 @@ final class AdminTrigger {
     }
 
     /**
-     * Tells the pod to close every WebSocket client with a jittered {@code retry_ms} (it keeps
-     * accepting). Returns null on success, else what went wrong.
+     * Warms the client and connects it to every pod ({@code GET /health}); returns null when every
+     * pod answered 200, else what went wrong (the drill can still try the trigger).
      */
-    static String disconnectAll(URI wsUrl, String adminToken) {
-        final URI uri = adminUri(wsUrl, "/admin/disconnect");
+    String prepare() {
+        final long startNs = EpochNanos.now();
         try {
-            final HttpClient http = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .build();
-            final HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(uri)
-                            .timeout(Duration.ofSeconds(30))
-                            .header("Authorization", "Bearer " + adminToken)
-                            .POST(HttpRequest.BodyPublishers.noBody())
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200
-                    ? null
-                    : "POST " + uri + " answered " + response.statusCode() + ": " + response.body();
-        } catch (Exception e) {
-            return "POST " + uri + " failed: " + e;
+            return connectEach();
+        } finally {
+            prepareNs = EpochNanos.now() - startNs;
         }
+    }
+
+    private String connectEach() {
+        for (URI url : wsUrls) {
+            final URI uri = adminUri(url, "/health");
+            try {
+                final HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofSeconds(30))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    return "GET " + uri + " answered " + response.statusCode() + ": " + response.body();
+                }
+            } catch (Exception e) {
+                return "GET " + uri + " failed: " + e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Tells every pod to close every WebSocket client with a jittered {@code retry_ms} (they keep
+     * accepting). Returns null on success, else what went wrong (the last failure).
+     */
+    String disconnectAll() {
+        sentNs = EpochNanos.now();
+        String error = null;
+        for (URI url : wsUrls) {
+            final URI uri = adminUri(url, "/admin/disconnect");
+            try {
+                final HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofSeconds(30))
+                                .header("Authorization", "Bearer " + adminToken)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    error = "POST " + uri + " answered " + response.statusCode() + ": " + response.body();
+                }
+            } catch (Exception e) {
+                error = "POST " + uri + " failed: " + e;
+            }
+        }
+        answeredNs = EpochNanos.now();
+        return error;
+    }
+
+    /** How long {@link #prepare()} took, in nanoseconds. */
+    long prepareNs() {
+        return prepareNs;
+    }
+
+    /** When the last trigger was sent (EpochNanos), 0 before. */
+    long sentNs() {
+        return sentNs;
+    }
+
+    /** When the last trigger's last answer came (EpochNanos), 0 before. */
+    long answeredNs() {
+        return answeredNs;
     }
 }

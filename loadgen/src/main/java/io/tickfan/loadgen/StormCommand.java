@@ -213,6 +213,8 @@ final class StormCommand extends BaseCommand {
                     s.connectFailures.sum(),
                     s.rejects.sum()));
             progress.say("connecting " + n + " clients to " + common.urls + " (" + transport.name() + ")");
+            final double serverConnect0 = CpuClock.processSeconds(common.serverPid);
+            final Map<String, CpuClock.ThreadTime> threadsConnect0 = CpuClock.threadSeconds(common.serverPid);
             fleet.connect(subscribers.connectRate, progress);
             require(
                     Fleet.await(
@@ -237,6 +239,7 @@ final class StormCommand extends BaseCommand {
             sampler.start();
             final double cpu0 = CpuClock.selfSeconds();
             final double server0 = CpuClock.processSeconds(common.serverPid);
+            final Map<String, CpuClock.ThreadTime> threads0 = CpuClock.threadSeconds(common.serverPid);
             final long gaps0 = s.gaps.sum();
             final long missing0 = s.missing.sum();
             final long dup0 = s.duplicates.sum();
@@ -247,12 +250,21 @@ final class StormCommand extends BaseCommand {
             final long opens0 = s.opens.sum();
             final long failovers0 = s.failovers.sum();
             final Map<String, Long> failureCauses0 = FleetStats.snapshot(s.connectFailuresByCause);
+            final AdminTrigger trigger = dropHook == null && drop == Drop.admin
+                    ? new AdminTrigger(common.urls, Tokens.mintAdmin(common.secret, Duration.ofMinutes(10)))
+                    : null;
+            if (trigger != null) {
+                final String notPrepared = trigger.prepare();
+                if (notPrepared != null) {
+                    progress.say("admin trigger not prepared (trying anyway): " + notPrepared);
+                }
+            }
             final KernelCounters kernel0 = KernelCounters.read();
             s.arm();
             final long readyNs = EpochNanos.now();
             final AtomicReference<String> dropError = new AtomicReference<>();
             progress.say("ready: " + n + " clients open; dropping them (" + (dropHook != null ? "hook" : drop) + ")");
-            startDrop(dropError);
+            startDrop(trigger, dropError);
 
             final int mustDrop = expectDropped > 0 ? Math.min(expectDropped, n) : n;
             Fleet.await(() -> s.dropped.get() >= mustDrop, dropTimeout.toMillis(), progress);
@@ -275,6 +287,7 @@ final class StormCommand extends BaseCommand {
             sampler.close();
             final double cpu1 = CpuClock.selfSeconds();
             final double server1 = CpuClock.processSeconds(common.serverPid);
+            final Map<String, CpuClock.ThreadTime> threads1 = CpuClock.threadSeconds(common.serverPid);
             final Map<String, Object> kernel = KernelCounters.read().since(kernel0);
 
             final long[] dropTimes = new long[n];
@@ -298,6 +311,13 @@ final class StormCommand extends BaseCommand {
             Arrays.sort(sorted);
             final double elapsedS = (EpochNanos.now() - readyNs) / 1e9;
             final Map<String, Object> cpu = cpu(cpu0, cpu1, server0, server1, elapsedS);
+            if (common.serverPid > 0) {
+                // The server's CPU by thread role, for the connect wave (first upgrades and
+                // subscribes, up to "ready") and for the storm (closes, re-upgrades, resubscribes).
+                cpu.put("server_connect_cpu_s", server0 - serverConnect0);
+                cpu.put("server_threads_connect_s", CpuClock.byRole(threadsConnect0, threads0));
+                cpu.put("server_threads_s", CpuClock.byRole(threads0, threads1));
+            }
             final List<Sampler.Sample> samples = sampler.samples();
             // Over windows of at least one sample interval: a late sample followed by a prompt one
             // would otherwise divide a burst by a few microseconds (seen on a loaded machine).
@@ -352,6 +372,18 @@ final class StormCommand extends BaseCommand {
             storm.put("reconnected", back);
             storm.put("not_reconnected", dropped - back);
             storm.put("drop_spread_ms", dropped == 0 ? 0.0 : (lastDrop - firstDrop) / 1e6);
+            // From "ready" (the drop started) to the first client that saw its connection end.
+            storm.put("first_drop_after_ready_ms", dropped == 0 ? null : (firstDrop - readyNs) / 1e6);
+            if (trigger != null) {
+                // Before "ready": the cold HTTP client's cost, paid before the drill's clock starts.
+                storm.put("admin_prepare_ms", trigger.prepareNs() / 1e6);
+            }
+            if (trigger != null && trigger.sentNs() != 0) {
+                storm.put(
+                        "admin_request_ms",
+                        trigger.answeredNs() == 0 ? null : (trigger.answeredNs() - trigger.sentNs()) / 1e6);
+                storm.put("first_drop_after_request_ms", dropped == 0 ? null : (firstDrop - trigger.sentNs()) / 1e6);
+            }
             storm.put("t50_ms", quantileMs(sorted, dropped, 0.50));
             storm.put("t99_ms", quantileMs(sorted, dropped, 0.99));
             storm.put("t100_ms", quantileMs(sorted, dropped, 1.0));
@@ -405,8 +437,9 @@ final class StormCommand extends BaseCommand {
                     transport.name()));
             sum.append(String.format(
                     Locale.ROOT,
-                    "dropped %d (spread %.0f ms)  reconnected %d  not reconnected %d%n",
+                    "dropped %d (first %s after ready, spread %.0f ms)  reconnected %d  not reconnected %d%n",
                     dropped,
+                    fmt(storm.get("first_drop_after_ready_ms")),
                     (Double) storm.get("drop_spread_ms"),
                     back,
                     dropped - back));
@@ -446,6 +479,13 @@ final class StormCommand extends BaseCommand {
             }
             sum.append(KernelCounters.line(kernel));
             sum.append(cpuLine(cpu));
+            if (common.serverPid > 0) {
+                sum.append("server cpu by thread: connect wave ")
+                        .append(cpu.get("server_threads_connect_s"))
+                        .append("  storm ")
+                        .append(cpu.get("server_threads_s"))
+                        .append('\n');
+            }
             final List<String> notResubscribed = s.notResubscribed(20);
             if (!notResubscribed.isEmpty()) {
                 sum.append("not resubscribed: ")
@@ -472,18 +512,15 @@ final class StormCommand extends BaseCommand {
         return true;
     }
 
-    private void startDrop(AtomicReference<String> error) {
+    private void startDrop(AdminTrigger trigger, AtomicReference<String> error) {
         final Runnable action;
         if (dropHook != null) {
             action = dropHook;
-        } else if (drop == Drop.admin) {
-            final String token = Tokens.mintAdmin(common.secret, Duration.ofMinutes(10));
+        } else if (trigger != null) {
             action = () -> {
-                for (java.net.URI url : common.urls) {
-                    final String result = AdminTrigger.disconnectAll(url, token);
-                    if (result != null) {
-                        error.set(result);
-                    }
+                final String result = trigger.disconnectAll();
+                if (result != null) {
+                    error.set(result);
                 }
             };
         } else if (drop == Drop.command) {

@@ -443,6 +443,12 @@ class LoadgenIT {
         assertEquals(300, r.count("storm.reconnected"), out);
         // Every close carried "retry_ms=N" and every client waited at least that long.
         assertTrue(r.count("storm.retry_after_honoured") >= 300, out);
+        // The trigger's client was made and connected before "ready" (its cost is reported, not
+        // counted in the drop), and the first drop followed the request.
+        assertTrue(r.num("storm.admin_prepare_ms") > 0, out);
+        assertTrue(r.num("storm.admin_request_ms") > 0, out);
+        assertTrue(r.num("storm.first_drop_after_request_ms") > 0, out);
+        assertTrue(r.num("storm.first_drop_after_ready_ms") >= r.num("storm.first_drop_after_request_ms"), out);
         // The server kept its history: same epoch, every resume is an exact replay.
         assertEquals(0, r.count("resumes.epoch_changes"), out);
         assertEquals(300, r.count("resumes.resubscribed"), out);

@@ -2,6 +2,7 @@ package io.tickfan.server.ws;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -337,14 +338,19 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     /**
      * Sends a close frame with {@code code} and closes once the kernel took it (the peer reads it
      * after what its kernel holds), or resets the connection after {@link #CLOSE_TIMEOUT_MS} if the
-     * kernel did not take it (a slow consumer's close frame stuck behind its backlog).
+     * kernel did not take it (a slow consumer's close frame stuck behind its backlog). The reset is
+     * armed only for a frame the flush left queued: in a storm almost every close frame is written
+     * at once, and a timer per close (15,000 for an admin drop) would only fire on closed channels.
      */
     void close(int code, String reason) {
         if (!lifecycle.startClosing()) {
             return;
         }
-        ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-        ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        final ChannelFuture written = ctx.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        written.addListener(ChannelFutureListener.CLOSE);
+        if (!written.isDone()) {
+            ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void send(String json) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -13,8 +16,11 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.tickfan.protocol.CloseCodes;
 import io.tickfan.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -173,6 +179,42 @@ class WebSocketFrameHandlerTest {
         assertTrue(ws.http.channel.isActive(), "a frame 4 s in restarted the silence");
         advanceMs(200);
         assertClosedWith(1001);
+    }
+
+    @Test
+    void shouldCloseAtOnceAndArmNoResetTimerWhenTheCloseFrameIsWritten() {
+        open();
+        assertEquals(1, ws.http.context.sessions.restartAll(0));
+        ws.http.channel.runPendingTasks();
+        assertClosedWith(CloseCodes.SERVICE_RESTART);
+        // Nothing left on the loop's clock: its session timer stopped with its last session, and
+        // a close frame the kernel took arms no reset (an admin drop of 15,000 would arm 15,000).
+        assertEquals(-1, ws.http.channel.runScheduledPendingTasks(), "next scheduled task, ns");
+    }
+
+    @Test
+    void shouldResetAConnectionWhoseCloseFrameIsStuckAfterTheCloseTimeout() {
+        open();
+        // The kernel takes nothing more: writes stay queued, as behind a slow consumer's backlog.
+        final List<Object> held = new ArrayList<>();
+        ws.http.channel.pipeline().addFirst("stuck", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                held.add(msg);
+            }
+        });
+        try {
+            ws.http.context.sessions.restartAll(0);
+            ws.http.channel.runPendingTasks();
+            assertTrue(ws.http.channel.isActive(), "open while its close frame is queued");
+            advanceMs(WebSocketSession.CLOSE_TIMEOUT_MS - 1);
+            assertTrue(ws.http.channel.isActive(), "not reset before the close timeout");
+            advanceMs(1);
+            assertFalse(ws.http.channel.isActive(), "reset after the close timeout");
+            assertEquals(0, ws.http.context.sessions.size(), "the session left the registry");
+        } finally {
+            held.forEach(ReferenceCountUtil::release);
+        }
     }
 
     /** Moves the connection's loop clock on by {@code ms} and runs the timers that came due. */
