@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -341,17 +342,26 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** Subscriber's loop thread: stop delivering {@code symbolId} to {@code s}; no-op if not subscribed. */
     public void unsubscribe(Subscriber s, LoopDispatcher d, int symbolId) {
+        if (dropSubscription(s, d, symbolId)) {
+            idle.wake();
+        }
+    }
+
+    /** {@link #unsubscribe} without waking the sequencer; true when a command was queued. */
+    private boolean dropSubscription(Subscriber s, LoopDispatcher d, int symbolId) {
         final int state = s.subscriptions.remove(symbolId);
         s.setMaxHz(symbolId, 0);
         if (state == Subscriber.NOT_SUBSCRIBED) {
-            return;
+            return false;
         }
         if (state == Subscriber.ACTIVE) {
             d.removeLocal(s, symbolId);
         }
         commands.offer(Command.unsubscribe(d.index(), symbolId));
-        releaseHold(symbolId);
-        idle.wake();
+        if (symbols.release(symbolId)) {
+            commands.offer(Command.reclaim(symbolId));
+        }
+        return true;
     }
 
     /**
@@ -368,10 +378,23 @@ public final class FanoutEngine implements AutoCloseable {
 
     /** Subscriber's loop thread: unsubscribe from everything (on close). */
     public void unsubscribeAll(Subscriber s, LoopDispatcher d) {
-        final int[] ids =
-                s.subscriptions.keySet().stream().mapToInt(Integer::intValue).toArray();
-        for (int id : ids) {
-            unsubscribe(s, d, id);
+        if (s.subscriptions.isEmpty()) {
+            return;
+        }
+        // Copied first (each unsubscribe removes from the map), unboxed; one wake for them all:
+        // a reconnect storm closes thousands of connections at once.
+        final int[] ids = new int[s.subscriptions.size()];
+        int n = 0;
+        final Int2IntHashMap.KeyIterator it = s.subscriptions.keySet().iterator();
+        while (it.hasNext()) {
+            ids[n++] = it.nextValue();
+        }
+        boolean queued = false;
+        for (int i = 0; i < n; i++) {
+            queued |= dropSubscription(s, d, ids[i]);
+        }
+        if (queued) {
+            idle.wake();
         }
     }
 
