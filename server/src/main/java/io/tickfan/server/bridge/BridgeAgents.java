@@ -1,5 +1,6 @@
 package io.tickfan.server.bridge;
 
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -21,7 +22,7 @@ final class BridgeAgents implements AutoCloseable {
         void stop();
 
         /** Its idle strategy, which {@link #stop} wakes. */
-        ParkingIdleStrategy idle();
+        WakeableIdleStrategy idle();
     }
 
     private final BiConsumer<String, Throwable> fatal;

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +49,7 @@ public final class BridgeHeartbeat implements BridgeAgents.BridgeAgent {
     private final XAddArgs trim = XAddArgs.Builder.maxlen(64).approximateTrimming();
     private volatile RedisClusterCommands<String, String> redis;
     private volatile boolean running = true;
-    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+    private final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
     private String lastReason;
     /** When the next round of beats is due (the agent's thread). */
     private long nextBeatNs;
@@ -159,7 +160,7 @@ public final class BridgeHeartbeat implements BridgeAgents.BridgeAgent {
     }
 
     @Override
-    public ParkingIdleStrategy idle() {
+    public WakeableIdleStrategy idle() {
         return idle;
     }
 

@@ -10,6 +10,7 @@ import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BackfillRequest;
 import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import io.tickfan.server.metrics.Counters;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ final class StreamBackfiller implements BridgeAgents.BridgeAgent {
     private final SpscArrayQueue<BackfillRequest> requests;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private volatile boolean running = true;
-    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+    private final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
     private boolean failedBefore;
 
     StreamBackfiller(
@@ -82,7 +83,7 @@ final class StreamBackfiller implements BridgeAgents.BridgeAgent {
     }
 
     @Override
-    public ParkingIdleStrategy idle() {
+    public WakeableIdleStrategy idle() {
         return idle;
     }
 

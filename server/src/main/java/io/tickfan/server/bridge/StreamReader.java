@@ -9,6 +9,7 @@ import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import io.tickfan.server.metrics.Counters;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ final class StreamReader implements BridgeAgents.BridgeAgent {
     private final RedisClusterCommands<String, String> redis;
     private final ShardEpochs epochs;
     private final Backoff backoff;
-    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+    private final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
     private final XReadArgs args;
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private final String writerId;
@@ -104,7 +105,7 @@ final class StreamReader implements BridgeAgents.BridgeAgent {
     }
 
     @Override
-    public ParkingIdleStrategy idle() {
+    public WakeableIdleStrategy idle() {
         return idle;
     }
 

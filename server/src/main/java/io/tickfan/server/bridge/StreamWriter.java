@@ -8,6 +8,7 @@ import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.fanout.SymbolTable;
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import io.tickfan.server.metrics.Counters;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
@@ -73,7 +74,7 @@ final class StreamWriter implements BridgeAgents.BridgeAgent {
     private final OwnBatches ownBatches;
     private final DivergenceMarkers divergences = new DivergenceMarkers();
     private final DegradedMode degraded;
-    private final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+    private final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
     private final IngestRing.TickHandler onTick = this::onTick;
     private final Backoff backoff;
     private volatile boolean running = true;
@@ -165,7 +166,7 @@ final class StreamWriter implements BridgeAgents.BridgeAgent {
     }
 
     @Override
-    public ParkingIdleStrategy idle() {
+    public WakeableIdleStrategy idle() {
         return idle;
     }
 

@@ -3,6 +3,7 @@ package io.tickfan.server.fanout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -11,19 +12,41 @@ import org.agrona.concurrent.IdleStrategy;
  * adds up to its period to every tick's latency. This strategy idles at no CPU and still reacts in
  * microseconds: after announcing that it parks it re-checks for work, and producers fence before
  * reading the announcement, so no wake-up is lost (the park timeout is only a safety net).
+ *
+ * <p>{@link #parking} leaves out the spin and yield phases, for agents that wait on something else
+ * (the Redis bridge's: a reader blocks in {@code XREAD} and parks only to back off, a writer until
+ * a publish or an answer is due): eight shard writers spinning after each batch would take a core
+ * from the event loops of a 2-core pod.
  */
 public final class WakeableIdleStrategy implements IdleStrategy {
     private static final int SPINS = 64;
     private static final int YIELDS = 16;
 
-    private final BooleanSupplier hasWork;
-    private final long maxParkNs;
+    private final int spins;
+    private final int spinsAndYields;
+    /** Asked after the park is announced: how long it may last; 0 or less when there is work. */
+    private final LongSupplier parkNs;
+
     private volatile Thread parkedThread;
     private int idleCount;
 
+    /** Spins, yields, then parks up to {@code maxParkNs} unless {@code hasWork}. */
     public WakeableIdleStrategy(BooleanSupplier hasWork, long maxParkNs) {
-        this.hasWork = hasWork;
-        this.maxParkNs = maxParkNs;
+        this(SPINS, YIELDS, () -> hasWork.getAsBoolean() ? 0 : maxParkNs);
+    }
+
+    private WakeableIdleStrategy(int spins, int yields, LongSupplier parkNs) {
+        this.spins = spins;
+        this.spinsAndYields = spins + yields;
+        this.parkNs = parkNs;
+    }
+
+    /**
+     * Parks at once, for as long as {@code parkNs} says (asked on the idle thread after the park is
+     * announced, so it may look for work: 0 or less is "not at all").
+     */
+    public static WakeableIdleStrategy parking(LongSupplier parkNs) {
+        return new WakeableIdleStrategy(0, 0, parkNs);
     }
 
     @Override
@@ -37,18 +60,22 @@ public final class WakeableIdleStrategy implements IdleStrategy {
 
     @Override
     public void idle() {
-        final int count = idleCount++;
-        if (count < SPINS) {
-            Thread.onSpinWait();
-        } else if (count < SPINS + YIELDS) {
-            Thread.yield();
-        } else {
-            parkedThread = Thread.currentThread();
-            if (!hasWork.getAsBoolean()) {
-                LockSupport.parkNanos(this, maxParkNs);
+        final int count = idleCount;
+        if (count < spinsAndYields) {
+            idleCount = count + 1;
+            if (count < spins) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
             }
-            parkedThread = null;
+            return;
         }
+        parkedThread = Thread.currentThread();
+        final long ns = parkNs.getAsLong();
+        if (ns > 0) {
+            LockSupport.parkNanos(this, ns);
+        }
+        parkedThread = null;
     }
 
     @Override

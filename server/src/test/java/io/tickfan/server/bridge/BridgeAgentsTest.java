@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tickfan.server.fanout.WakeableIdleStrategy;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class BridgeAgentsTest {
     /** Counts its turns; throws {@code fault} on the third. */
     private static final class TestAgent implements BridgeAgents.BridgeAgent {
-        final ParkingIdleStrategy idle = new ParkingIdleStrategy(this::maxParkNs);
+        final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
         final AtomicInteger turns = new AtomicInteger();
         final CountDownLatch closed = new CountDownLatch(1);
         final RuntimeException fault;
@@ -59,7 +60,7 @@ class BridgeAgentsTest {
         }
 
         @Override
-        public ParkingIdleStrategy idle() {
+        public WakeableIdleStrategy idle() {
             return idle;
         }
     }
@@ -89,10 +90,7 @@ class BridgeAgentsTest {
         final TestAgent agent = new TestAgent(null);
         final BridgeAgents agents = new BridgeAgents((name, t) -> failures.add(new Failure(name, t)));
         agents.start(agent);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (agent.turns.get() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        Pods.await(() -> agent.turns.get() >= 3, "three turns of the agent");
         assertEquals("tickfan-test-agent", agent.thread.getName());
         assertTrue(agent.thread.isDaemon());
         // Parked for up to 30 s: close() wakes it through its idle strategy.

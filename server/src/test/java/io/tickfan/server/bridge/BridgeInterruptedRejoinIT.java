@@ -1,6 +1,7 @@
 package io.tickfan.server.bridge;
 
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.deliveries;
+import static io.tickfan.server.bridge.BridgeRestartDrillIT.distinct;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.head;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.pause;
 import static io.tickfan.server.bridge.BridgeRestartDrillIT.received;
@@ -15,11 +16,8 @@ import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -124,20 +122,9 @@ class BridgeInterruptedRejoinIT {
                 }
                 pause(Duration.ofMillis(300)); // anything delivered twice shows up now
                 final List<Integer> got = received(c, syms);
-                final Map<Integer, Integer> times = new HashMap<>();
-                for (int n : got) {
-                    times.merge(n, 1, Integer::sum);
-                }
-                final List<Integer> missing = new ArrayList<>();
-                final List<Integer> twice = new ArrayList<>();
-                for (int n = 0; n < total; n++) {
-                    final int k = times.getOrDefault(n, 0);
-                    if (k == 0) {
-                        missing.add(n);
-                    } else if (k > 1) {
-                        twice.add(n);
-                    }
-                }
+                final Tally tally = Tally.of(got, total);
+                final List<Integer> missing = tally.missing();
+                final List<Integer> twice = tally.twice();
                 final String gaps = seqGaps(c, syms);
                 if (!missing.isEmpty() || !twice.isEmpty() || got.size() != total || !gaps.isEmpty()) {
                     failures.append(who + ": " + total + " published, " + got.size() + " received, missing "
@@ -221,9 +208,5 @@ class BridgeInterruptedRejoinIT {
             }
         }
         return b.toString();
-    }
-
-    private static int distinct(TestClient c, String[] syms) {
-        return (int) received(c, syms).stream().distinct().count();
     }
 }

@@ -14,10 +14,8 @@ import io.tickfan.server.testing.Ticks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
@@ -115,20 +113,9 @@ class BridgeRestartDrillIT {
                 }
                 pause(Duration.ofMillis(500)); // anything delivered twice shows up now
                 final List<Integer> got = received(c, syms);
-                final Map<Integer, Integer> times = new HashMap<>();
-                for (int n : got) {
-                    times.merge(n, 1, Integer::sum);
-                }
-                final List<Integer> missing = new ArrayList<>();
-                final List<Integer> twice = new ArrayList<>();
-                for (int n = 0; n < total; n++) {
-                    final int k = times.getOrDefault(n, 0);
-                    if (k == 0) {
-                        missing.add(n);
-                    } else if (k > 1) {
-                        twice.add(n);
-                    }
-                }
+                final Tally tally = Tally.of(got, total);
+                final List<Integer> missing = tally.missing();
+                final List<Integer> twice = tally.twice();
                 if (!missing.isEmpty() || !twice.isEmpty() || got.size() != total) {
                     failures.append(who + ": " + total + " published, " + got.size() + " received, missing "
                             + missing.size() + " " + head(missing) + " (rounds " + rounds(missing, killedAt)
@@ -211,6 +198,11 @@ class BridgeRestartDrillIT {
             }
         }
         return out;
+    }
+
+    /** How many of the drill's ticks the client got, each counted once. */
+    static int distinct(TestClient c, String[] syms) {
+        return (int) received(c, syms).stream().distinct().count();
     }
 
     /** How tick {@code n} reached the client: seq and reset flag of each delivery. */

@@ -1,4 +1,4 @@
-package io.tickfan.server.bridge;
+package io.tickfan.server.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -6,10 +6,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class ParkingIdleStrategyTest {
+/** The parking mode the Redis bridge's agents use: no park while there is work, a wake ends a park. */
+class WakeableIdleStrategyTest {
     @Test
     void shouldNotParkWhenTheAgentSaysItHasWork() {
-        final ParkingIdleStrategy idle = new ParkingIdleStrategy(() -> 0);
+        final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(() -> 0);
         final long startNs = System.nanoTime();
         for (int i = 0; i < 1000; i++) {
             idle.idle(0);
@@ -20,7 +21,7 @@ class ParkingIdleStrategyTest {
     @Test
     void shouldEndAParkEarlyOnWake() throws Exception {
         final AtomicLong maxParkNs = new AtomicLong(TimeUnit.SECONDS.toNanos(30));
-        final ParkingIdleStrategy idle = new ParkingIdleStrategy(maxParkNs::get);
+        final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(maxParkNs::get);
         final AtomicLong idledNs = new AtomicLong(-1);
         final Thread agent = new Thread(() -> {
             final long startNs = System.nanoTime();
@@ -29,8 +30,9 @@ class ParkingIdleStrategyTest {
         });
         agent.start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (agent.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
-            Thread.sleep(1);
+        while (agent.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the agent never parked");
+            Thread.onSpinWait();
         }
         maxParkNs.set(0); // the work the wake announces
         idle.wake();
