@@ -118,13 +118,14 @@ public final class ServerConfig {
                     + " 0 leaves it to the OS (unbounded up to the send buffer).");
     public static final Setting READ_RECEIPT_MS = define(
             "outbound.readReceiptMs",
-            "0",
-            "While ticks flow to a connection, a read receipt at most this often (a WebSocket ping; on HTTP/2 a PING"
-                    + " frame shared by the connection's SSE streams); a client that owes one and answers none within"
+            "500",
+            "While ticks flow to a connection, a read receipt at most this often (a WebSocket ping, the first one"
+                    + " ahead of the first subscribe ack; on HTTP/2 a PING frame shared by the connection's SSE"
+                    + " streams); a client that has answered one, owes one and answers none within"
                     + " outbound.lagConflateMs stopped reading (bytes in kernel buffers included) and its ticks are"
-                    + " conflated, within about 1.5 s of the stall. 0 (the default): off, stalled readers are then"
-                    + " seen only once the kernel's buffers are full; on, they cost healthy readers latency and"
-                    + " conflation on a busy machine (docs/decisions/0002-slow-consumers.md).");
+                    + " conflated, within about 1.5 s of the stall. A client that never answers is judged by bytes"
+                    + " only. 0: off, stalled readers are then seen only once the kernel's buffers are full"
+                    + " (docs/decisions/0002-slow-consumers.md).");
 
     // SSE, HTTP/2, TLS, long polling
     public static final Setting SSE_PATH = define("sse.path", "/sse", "Path of the Server-Sent Events endpoint.");

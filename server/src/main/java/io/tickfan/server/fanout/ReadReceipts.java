@@ -8,6 +8,10 @@ import java.util.concurrent.TimeUnit;
  * each once it has read up to it. A receipt travels behind every byte written before it, so the
  * answers show the peer reading, wherever the bytes waited (kernel buffers included).
  *
+ * <p>Only a peer that has answered a receipt is judged by them: one that never answers any (a client
+ * that ignores pings) is left to the byte-based checks, as with receipts off. The first receipt is
+ * due at once, so a peer shows early whether it answers.
+ *
  * <p>Judged by progress, not by delay: {@link #stalledSinceNs()} is when the peer last showed it
  * reads (the later of its last answer and the oldest receipt it still owes). A reader that stopped
  * answers nothing and is seen within the lag allowance; a reader that is behind but keeps reading
@@ -37,11 +41,13 @@ public final class ReadReceipts {
     private long oldest = 1;
     private long lastAskedNs;
     private long lastAnsweredNs;
+    /** Whether the peer has answered any receipt: until it has, it is not judged by them. */
+    private boolean answering;
 
     /** @param intervalMs at most one receipt per this interval; 0: never ask */
     public ReadReceipts(long intervalMs, long nowNs) {
         this.intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
-        this.lastAskedNs = nowNs;
+        this.lastAskedNs = nowNs - intervalNs;
         this.lastAnsweredNs = nowNs;
     }
 
@@ -63,6 +69,7 @@ public final class ReadReceipts {
         if (number >= oldest && number < next) {
             oldest = number + 1;
             lastAnsweredNs = nowNs;
+            answering = true;
         }
     }
 
@@ -73,10 +80,10 @@ public final class ReadReceipts {
 
     /**
      * Since when ({@link System#nanoTime()}, never 0) the peer has shown no progress while owing a
-     * receipt, or 0: nothing owed.
+     * receipt, or 0: nothing owed, or the peer has never answered one (it is not judged by receipts).
      */
     public long stalledSinceNs() {
-        if (oldest == next) {
+        if (oldest == next || !answering) {
             return 0;
         }
         final long oldestAskedNs = askedNs[(int) (oldest % MAX_OUTSTANDING)];

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * HTTP/2 clients that stop reading their connection, with read receipts on (outbound.readReceiptMs=500;
- * off by default) and default socket buffers on loopback at 200 ticks/s: the connection's unanswered PING (its read receipt) conflates
+ * HTTP/2 clients that stop reading their connection, with default settings (read receipts every
+ * 500 ms) and default socket buffers on loopback at 200 ticks/s: the connection's unanswered PING (its read receipt) conflates
  * every SSE stream on it within about {@code outbound.readReceiptMs} plus {@code
  * outbound.lagConflateMs}, the streams are closed {@code outbound.slowConsumerTimeoutMs} later, and
  * a connection that still reads nothing is reset after them. Streams of a healthy connection get
@@ -35,7 +35,8 @@ class StalledSseReaderIT {
 
     @Test
     void shouldConflateThenCloseStreamsOfAnHttp2ConnectionThatStopsReading() throws Exception {
-        final ServerConfig config = TickfanServerExtension.testDefaults().with(ServerConfig.READ_RECEIPT_MS, 500);
+        final ServerConfig config = TickfanServerExtension.testDefaults();
+        assertEquals(500, config.longValue(ServerConfig.READ_RECEIPT_MS), "read receipts are on by default");
         final long timeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         final long resetAfterMs = config.longValue(ServerConfig.READ_RECEIPT_MS)
                 + config.longValue(ServerConfig.LAG_CONFLATE_MS)

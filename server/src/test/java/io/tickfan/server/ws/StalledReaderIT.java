@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Clients that stop reading, with read receipts on (outbound.readReceiptMs=500; off by default) and the kernel's
+ * Clients that stop reading, with default settings (read receipts every 500 ms) and the kernel's
  * default (autotuned) socket buffers on loopback, at a modest 200 ticks/s (about 30 KB/s, which the kernel's buffers would
  * absorb for tens of seconds: the client's receive buffer grows while nobody reads it). Each is
  * conflated once its read receipt is overdue, within about {@code outbound.readReceiptMs} plus
@@ -44,7 +44,8 @@ class StalledReaderIT {
 
     @Test
     void shouldConflateThenCloseStalledReadersWithReadReceipts() throws Exception {
-        final ServerConfig config = TickfanServerExtension.testDefaults().with(ServerConfig.READ_RECEIPT_MS, 500);
+        final ServerConfig config = TickfanServerExtension.testDefaults();
+        assertEquals(500, config.longValue(ServerConfig.READ_RECEIPT_MS), "read receipts are on by default");
         final long timeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         try (TickfanServer server = TickfanServer.start(config)) {
             final URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
@@ -123,6 +124,62 @@ class StalledReaderIT {
             } finally {
                 stalled.forEach(RawWebSocket::close);
                 healthy.forEach(TestClient::close);
+            }
+        }
+    }
+
+    /**
+     * A client that reads everything but never answers a ping (RFC 6455 says it must; a hand-written
+     * client may not) is not judged by read receipts: it gets every tick, none conflated, and stays
+     * connected, as with receipts off.
+     */
+    @Test
+    void shouldLeaveAClientThatNeverAnswersPingsToTheByteSignals() throws Exception {
+        try (TickfanServer server = TickfanServer.start(TickfanServerExtension.testDefaults())) {
+            final RawWebSocket silent = RawWebSocket.open(server.port(), "/ws", TestTokens.valid());
+            try {
+                silent.answerPings = false;
+                silent.sendText(ClientMessageEncoder.subscribe("s", List.of("STALL"), Map.of(), null, 0));
+                silent.awaitText(Duration.ofSeconds(10));
+                final int total = TICKS_PER_SECOND * 4; // 4 s: well past the receipt interval plus allowance
+                final long startNs = System.nanoTime();
+                final Thread publisher = new Thread(() -> {
+                    for (int n = 1; n <= total; n++) {
+                        publish(server, n);
+                        final long sleepNs = startNs + n * (1_000_000_000L / TICKS_PER_SECOND) - System.nanoTime();
+                        if (sleepNs > 0) {
+                            try {
+                                TimeUnit.NANOSECONDS.sleep(sleepNs);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                });
+                publisher.start();
+                long seq = 0;
+                int pings = 0;
+                while (seq < total) {
+                    final RawWebSocket.Frame f = silent.readFrame(Duration.ofSeconds(10));
+                    assertTrue(f != null && f.opcode() != RawWebSocket.OP_CLOSE, "still connected after seq " + seq);
+                    if (f.opcode() == RawWebSocket.OP_PING) {
+                        pings++;
+                    } else if (f.opcode() == RawWebSocket.OP_TEXT && f.text().contains("\"type\":\"tick\"")) {
+                        final long next = seqOf(f.text());
+                        final long previous = seq;
+                        assertEquals(previous + 1, next, () -> "every tick in order: " + f.text());
+                        assertTrue(!f.text().contains("\"cf\":true"), () -> "not conflated: " + f.text());
+                        seq = next;
+                    }
+                }
+                publisher.join();
+                assertTrue(pings >= 2, "the server asked for receipts (" + pings + " pings) and got no answer");
+                assertEquals(
+                        0,
+                        server.engine().counters().get(Counters.Counter.SLOW_CONSUMER_CLOSES),
+                        "not closed as a slow consumer");
+            } finally {
+                silent.close();
             }
         }
     }
