@@ -98,6 +98,23 @@ public final class BatchWriter {
      */
     public boolean write(
             Channel channel, ChannelOutboundInvoker out, Sink sink, EncodedTick[] ticks, int count, int variant) {
+        return write(channel, out, sink, ticks, count, variant, null);
+    }
+
+    /**
+     * {@link #write(Channel, ChannelOutboundInvoker, Sink, EncodedTick[], int, int)}, then {@code
+     * trailer} (nullable; for example a read-receipt ping) in the same gathering write, after the
+     * ticks. When this returns true the trailer is written, queued or released (ownership passes);
+     * when it returns false it is still the caller's.
+     */
+    public boolean write(
+            Channel channel,
+            ChannelOutboundInvoker out,
+            Sink sink,
+            EncodedTick[] ticks,
+            int count,
+            int variant,
+            ByteBuf trailer) {
         // Netty drops the outbound buffer when the channel closes or its output shuts down, before
         // the descriptor is closed: null means the descriptor may already belong to another socket.
         final ChannelOutboundBuffer netty = channel.unsafe().outboundBuffer();
@@ -112,12 +129,13 @@ public final class BatchWriter {
             }
             iov = v = new IovArray(Limits.IOV_MAX);
         }
+        final int items = trailer == null ? count : count + 1;
         int from = 0;
-        while (from < count) {
+        while (from < items) {
             v.clear();
             int to = from;
-            while (to < count) {
-                final ByteBuf frame = frame(ticks[to], variant);
+            while (to < items) {
+                final ByteBuf frame = to < count ? frame(ticks[to], variant) : trailer;
                 if (!v.add(frame, frame.readerIndex(), frame.readableBytes())) {
                     break;
                 }
@@ -125,7 +143,7 @@ public final class BatchWriter {
             }
             if (to == from) {
                 // Not addressable as one iovec (never for the engine's pooled direct frames).
-                queueRest(out, ticks, from, 0, count, variant);
+                queueRest(out, ticks, from, 0, count, variant, trailer);
                 return true;
             }
             final long expected = v.size();
@@ -135,14 +153,20 @@ public final class BatchWriter {
             } catch (IOException e) {
                 // The peer is gone (EPIPE, ECONNRESET): what Netty's own write would do, quietly.
                 channel.close();
+                if (trailer != null) {
+                    trailer.release();
+                }
                 return true;
             }
             directWrites++;
             if (written < expected) {
-                queueRest(out, ticks, from, written, count, variant);
+                queueRest(out, ticks, from, written, count, variant, trailer);
                 return true;
             }
             from = to;
+        }
+        if (trailer != null) {
+            trailer.release();
         }
         return true;
     }
@@ -172,7 +196,13 @@ public final class BatchWriter {
     }
 
     private static void queueRest(
-            ChannelOutboundInvoker out, EncodedTick[] ticks, int from, long written, int count, int variant) {
+            ChannelOutboundInvoker out,
+            EncodedTick[] ticks,
+            int from,
+            long written,
+            int count,
+            int variant,
+            ByteBuf trailer) {
         long skip = written;
         for (int i = from; i < count; i++) {
             final ByteBuf frame = frame(ticks[i], variant);
@@ -186,6 +216,14 @@ public final class BatchWriter {
                     : frame.retainedSlice(frame.readerIndex() + (int) skip, length - (int) skip);
             out.write(rest, out.voidPromise());
             skip = 0;
+        }
+        if (trailer != null) {
+            if (skip >= trailer.readableBytes()) {
+                trailer.release();
+            } else {
+                trailer.skipBytes((int) skip);
+                out.write(trailer, out.voidPromise());
+            }
         }
         out.flush();
     }

@@ -65,10 +65,25 @@ public final class ChannelTicks {
      * @return bytes of the ticks written
      */
     public long writeTicks(EncodedTick[] ticks, int count) {
-        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant)) {
+        return writeTicks(ticks, count, null);
+    }
+
+    /**
+     * {@link #writeTicks(EncodedTick[], int)}, then {@code trailer} (nullable; ownership passes):
+     * bytes of the session's own that must follow the ticks, such as a read-receipt ping, in the same
+     * gathering write when there is one.
+     *
+     * @return bytes of the ticks written (not counting the trailer)
+     */
+    public long writeTicks(EncodedTick[] ticks, int count, ByteBuf trailer) {
+        if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant, trailer)) {
             return BatchWriter.bytesOf(ticks, count, variant);
         }
-        return writeEach(ticks, 0, count);
+        final long bytes = writeEach(ticks, 0, count);
+        if (trailer != null) {
+            writeBytes(trailer);
+        }
+        return bytes;
     }
 
     /**

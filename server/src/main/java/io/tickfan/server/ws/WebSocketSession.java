@@ -41,6 +41,9 @@ import java.util.concurrent.TimeUnit;
 final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     static final long CLOSE_TIMEOUT_MS = 1000;
 
+    /** A read receipt's ping frame: two header bytes and the receipt's 8-byte number. */
+    private static final int PING_FRAME_BYTES = 2 + Long.BYTES;
+
     private final ServerContext context;
     /** The client chose {@code tickfan.v1.bin}: ticks go out as binary frames, the rest as JSON text. */
     private final boolean binaryTicks;
@@ -178,7 +181,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
 
     @Override
     public long writeTicks(EncodedTick[] ticks, int count) {
-        return out.writeTicks(ticks, count);
+        return out.writeTicks(ticks, count, dueReadReceipt());
     }
 
     @Override
@@ -187,22 +190,30 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     }
 
     /**
-     * Asks for a read receipt (a ping carrying its number, which every WebSocket client echoes in
-     * its pong) at most once per {@code outbound.readReceiptMs} while ticks flow. It is written
-     * after the batch, so its pong proves the client read the batch: see {@link ReadReceipts}.
+     * A read receipt to write after the ticks being written, or null: a ping carrying its number,
+     * which every WebSocket client echoes in its pong, at most once per {@code
+     * outbound.readReceiptMs} while ticks flow. It goes in the same gathering write as the batch,
+     * after it, so its pong proves the client read the batch: see {@link ReadReceipts}.
      */
-    private void askReadReceipt() {
+    private ByteBuf dueReadReceipt() {
         if (context.readReceiptMs <= 0 || lifecycle.isClosing() || subscriber.isLagging()) {
-            return; // off; or while lagging, the receipts already owed tell when it caught up
+            return null; // off; or while lagging, the receipts already owed tell when it caught up
         }
         final long nowNs = System.nanoTime();
         if (receipts == null) {
             receipts = new ReadReceipts(context.readReceiptMs, nowNs);
         }
         final long number = receipts.due(nowNs);
-        if (number != 0) {
-            out.write(new PingWebSocketFrame(ctx.alloc().buffer(8).writeLong(number)));
-        }
+        return number == 0 ? null : pingFrame(number);
+    }
+
+    /** The complete ping frame (server to client: unmasked) carrying {@code number}. */
+    private ByteBuf pingFrame(long number) {
+        return ctx.alloc()
+                .directBuffer(PING_FRAME_BYTES)
+                .writeByte(0x80 | 0x9) // FIN, opcode ping
+                .writeByte(Long.BYTES) // unmasked, payload length 8
+                .writeLong(number);
     }
 
     /** A pong: if it answers a read receipt, the client read everything written before it. */
@@ -214,7 +225,6 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
 
     @Override
     public void flush() {
-        askReadReceipt();
         out.flush();
     }
 
@@ -279,7 +289,10 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
                 // the ping, so its library answers it, and from then on the session is judged by its
                 // receipts (one that never answers any is left to the byte signals; ReadReceipts).
                 receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
-                askReadReceipt();
+                final ByteBuf ping = dueReadReceipt();
+                if (ping != null) {
+                    out.writeBytes(ping);
+                }
             }
             out.write(new TextWebSocketFrame(ack));
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -108,6 +109,10 @@ class BatchWriterIT {
         for (EncodedTick t : first) {
             t.webSocketFrame().getBytes(t.webSocketFrame().readerIndex(), expected, FRAME_BYTES);
         }
+        // A trailer after the first batch (a read receipt's ping): it must follow the ticks the
+        // kernel did not take, not overtake them.
+        final ByteBuf trailer = trailer(0x55);
+        expected.writeBytes(ByteBufUtil.getBytes(trailer));
         for (EncodedTick t : second) {
             t.webSocketFrame().getBytes(t.webSocketFrame().readerIndex(), expected, FRAME_BYTES);
         }
@@ -116,7 +121,8 @@ class BatchWriterIT {
         final long[] pendingAfterFirst = new long[1];
         child.eventLoop()
                 .submit(() -> {
-                    results[0] = writer.write(child, child, socket, first, first.length, BatchWriter.WEBSOCKET);
+                    results[0] =
+                            writer.write(child, child, socket, first, first.length, BatchWriter.WEBSOCKET, trailer);
                     pendingAfterFirst[0] = child.unsafe().outboundBuffer().totalPendingWriteBytes();
                     results[1] = writer.write(child, child, socket, second, second.length, BatchWriter.WEBSOCKET);
                     if (!results[1]) {
@@ -149,9 +155,54 @@ class BatchWriterIT {
                 .sync();
         assertTrue(again[0]);
         child.eventLoop().submit(writer::release).sync();
+        assertEquals(0, trailer.refCnt(), "the queued trailer was released once written");
         release(first);
         release(second);
         release(third);
+    }
+
+    @Test
+    void shouldWriteATrailerInTheSameSystemCallAsTheTicksAndReleaseIt() throws Exception {
+        final Channel child = accepted.get(5, TimeUnit.SECONDS);
+        final BatchWriter.Sink socket = BatchWriter.socketSink(child);
+        final EncodedTick[] batch = ticks(0, 3);
+        final ByteBuf trailer = trailer(0x66);
+        final ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (EncodedTick t : batch) {
+            t.webSocketFrame().getBytes(t.webSocketFrame().readerIndex(), expected, FRAME_BYTES);
+        }
+        expected.writeBytes(ByteBufUtil.getBytes(trailer));
+        final BatchWriter writer = new BatchWriter();
+        final long[] pending = new long[1];
+        child.eventLoop()
+                .submit(() -> {
+                    assertTrue(writer.write(child, child, socket, batch, 3, BatchWriter.WEBSOCKET, trailer));
+                    pending[0] = child.unsafe().outboundBuffer().totalPendingWriteBytes();
+                })
+                .sync();
+        assertEquals(1, writer.directWrites(), "ticks and trailer in one system call");
+        assertEquals(0, pending[0], "nothing left for the pipeline");
+        assertEquals(0, trailer.refCnt(), "the trailer was released once written");
+        client.config().setAutoRead(true);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (received) {
+            long leftNs;
+            while (received.size() < expected.size() && (leftNs = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(received, leftNs);
+            }
+            assertArrayEquals(expected.toByteArray(), received.toByteArray());
+        }
+        child.eventLoop().submit(writer::release).sync();
+        release(batch);
+    }
+
+    /** Ten bytes, like a read receipt's ping frame. */
+    private static ByteBuf trailer(int fill) {
+        final ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(10);
+        for (int i = 0; i < 10; i++) {
+            b.writeByte(fill + i);
+        }
+        return b;
     }
 
     @Test

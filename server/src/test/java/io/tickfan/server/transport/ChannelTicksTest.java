@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -79,6 +81,29 @@ class ChannelTicksTest {
         }
         out.flush();
         assertEquals(1, flushes.count, "nothing written since: no flush");
+    }
+
+    @Test
+    void shouldWriteATrailerAfterTheBatchAndFlushOnce() {
+        final ChannelTicks out = ticks(BatchWriter.WEBSOCKET, false);
+        final EncodedTick[] batch = {tick(1), tick(2)};
+        final ByteBuf trailer = Unpooled.wrappedBuffer(new byte[] {(byte) 0x89, 0});
+        final long bytes = out.writeTicks(batch, 2, trailer);
+        assertEquals(
+                batch[0].webSocketFrame().readableBytes()
+                        + batch[1].webSocketFrame().readableBytes(),
+                bytes,
+                "the ticks' bytes, not the trailer's");
+        out.flush();
+        assertEquals(1, flushes.count, "one flush for the batch and its trailer");
+        for (EncodedTick t : batch) {
+            final ByteBuf written = channel.readOutbound();
+            assertEquals(t.webSocketFrame(), written);
+            written.release();
+        }
+        final ByteBuf last = channel.readOutbound();
+        assertSame(trailer, last, "the trailer after the ticks");
+        last.release();
     }
 
     @Test
