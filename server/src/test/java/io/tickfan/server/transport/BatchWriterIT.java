@@ -139,14 +139,7 @@ class BatchWriterIT {
         assertFalse(results[1], "with bytes queued in Netty the next batch must not overtake them");
 
         client.config().setAutoRead(true);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        synchronized (received) {
-            long leftNs;
-            while (received.size() < expected.size() && (leftNs = deadline - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(received, leftNs);
-            }
-            assertArrayEquals(expected.toByteArray(), received.toByteArray());
-        }
+        assertReceived(expected.toByteArray());
         // The pipeline has drained: a direct write is possible again.
         final boolean[] again = new boolean[1];
         final EncodedTick[] third = ticks(3_000, 1);
@@ -184,16 +177,21 @@ class BatchWriterIT {
         assertEquals(0, pending[0], "nothing left for the pipeline");
         assertEquals(0, trailer.refCnt(), "the trailer was released once written");
         client.config().setAutoRead(true);
+        assertReceived(expected.toByteArray());
+        child.eventLoop().submit(writer::release).sync();
+        release(batch);
+    }
+
+    /** Waits up to 10 s for the client to have read {@code expected.length} bytes, and compares them. */
+    private void assertReceived(byte[] expected) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         synchronized (received) {
             long leftNs;
-            while (received.size() < expected.size() && (leftNs = deadline - System.nanoTime()) > 0) {
+            while (received.size() < expected.length && (leftNs = deadline - System.nanoTime()) > 0) {
                 TimeUnit.NANOSECONDS.timedWait(received, leftNs);
             }
-            assertArrayEquals(expected.toByteArray(), received.toByteArray());
+            assertArrayEquals(expected, received.toByteArray());
         }
-        child.eventLoop().submit(writer::release).sync();
-        release(batch);
     }
 
     /** Ten bytes, like a read receipt's ping frame. */
