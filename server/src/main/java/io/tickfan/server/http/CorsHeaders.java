@@ -22,8 +22,8 @@ import io.netty.util.AttributeKey;
  * itself at the first write that is not a response head (an SSE body): ticks never pass it.
  */
 @ChannelHandler.Sharable
-final class CorsHeaders extends ChannelOutboundHandlerAdapter {
-    static final String NAME = "cors";
+public final class CorsHeaders extends ChannelOutboundHandlerAdapter {
+    public static final String NAME = "cors";
     static final CorsHeaders INSTANCE = new CorsHeaders();
 
     private static final AttributeKey<String> ORIGIN = AttributeKey.valueOf("tickfan.corsOrigin");

@@ -1,5 +1,6 @@
 package io.tickfan.server.ws;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -10,7 +11,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
 
@@ -25,11 +25,9 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_CLOSE_CODE = 4999;
 
     private final WebSocketSession session;
-    private final WebSocketServerHandshaker handshaker;
 
-    WebSocketFrameHandler(WebSocketSession session, WebSocketServerHandshaker handshaker) {
+    WebSocketFrameHandler(WebSocketSession session) {
         this.session = session;
-        this.handshaker = handshaker;
     }
 
     @Override
@@ -58,7 +56,8 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
                     // Netty's decoder lets any code from 3000 up pass; RFC 6455 defines none past 4999.
                     session.close(CloseCodes.PROTOCOL_ERROR, "invalid close code");
                 } else {
-                    handshaker.close(ctx.channel(), close.retain());
+                    // Echo the client's close and end the connection once it is written.
+                    ctx.channel().writeAndFlush(close.retain()).addListener(ChannelFutureListener.CLOSE);
                 }
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");

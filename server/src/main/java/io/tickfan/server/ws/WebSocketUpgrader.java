@@ -1,22 +1,34 @@
 package io.tickfan.server.ws;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.tickfan.protocol.BinaryTicks;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.http.AuthenticatedRequest;
+import io.tickfan.server.http.CorsHeaders;
 import io.tickfan.server.http.HttpResponses;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 
 /**
  * Turns an HTTP request on the WebSocket path into a WebSocket session, or refuses it. The token is
@@ -25,6 +37,15 @@ import io.tickfan.server.http.HttpResponses;
  * replaced by the {@link WebSocketFrameHandler}.
  */
 public final class WebSocketUpgrader {
+    private static final String WEBSOCKET_VERSION = "13";
+    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private static final FastThreadLocal<MessageDigest> SHA1 = new FastThreadLocal<>() {
+        @Override
+        protected MessageDigest initialValue() throws NoSuchAlgorithmException {
+            return MessageDigest.getInstance("SHA-1");
+        }
+    };
+
     private WebSocketUpgrader() {}
 
     /** Handles {@code request}, which the caller releases. */
@@ -73,7 +94,49 @@ public final class WebSocketUpgrader {
 
     private static void handshake(
             ChannelHandlerContext ctx, FullHttpRequest request, ServerContext context, Principal principal) {
-        final WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+        if (!WEBSOCKET_VERSION.equals(request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+            // 426 with the version we speak (RFC 6455 section 4.4).
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        final String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (key == null || key.isBlank()) {
+            HttpResponses.sendErrorAndClose(
+                    ctx, HttpResponseStatus.BAD_REQUEST, "bad_request", "missing Sec-WebSocket-Key");
+            return;
+        }
+        final String subprotocol = chosenSubprotocol(request);
+        final WebSocketSession session = new WebSocketSession(
+                context,
+                principal,
+                context.engine.dispatcher(ctx.channel().eventLoop()),
+                BinaryTicks.SUBPROTOCOL.equals(subprotocol));
+        // The WebSocket handlers go where the router was: bytes in pass the frame decoder, then the
+        // UTF-8 check (which the raw codec, unlike WebSocketServerProtocolHandler, does not add),
+        // then the session's handler; frames out pass the encoder.
+        final ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(decoderConfig(context)));
+        p.addBefore(ctx.name(), "wsencoder", new WebSocket13FrameEncoder(false));
+        p.addBefore(ctx.name(), "utf8", new Utf8FrameValidator(false));
+        // The 101 goes below the HTTP encoder, as ready-made bytes; then the HTTP handlers go. Bytes
+        // the client sent after its request (frames, once it has the 101) reach the frame decoder:
+        // the HTTP decoder hands what it holds to the next handler when it is removed.
+        final ChannelHandlerContext http = p.context(HttpServerCodec.class);
+        http.writeAndFlush(switchingProtocols(ctx, key, subprotocol))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (p.get(HttpObjectAggregator.class) != null) {
+            p.remove(HttpObjectAggregator.class);
+        }
+        if (p.get(CorsHeaders.NAME) != null) {
+            p.remove(CorsHeaders.NAME);
+        }
+        p.replace(ctx.handler(), "ws", new WebSocketFrameHandler(session));
+        p.remove(http.handler());
+    }
+
+    private static WebSocketDecoderConfig decoderConfig(ServerContext context) {
+        return WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(context.maxFrameBytes)
                 .allowExtensions(false)
                 .expectMaskedFrames(true)
@@ -82,25 +145,34 @@ public final class WebSocketUpgrader {
                 .closeOnProtocolViolation(false)
                 .withUTF8Validator(true)
                 .build();
-        final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
-                        "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + context.wsPath,
-                        BinaryTicks.SUBPROTOCOL + "," + TokenExtractor.SUBPROTOCOL,
-                        decoderConfig)
-                .newHandshaker(request);
-        if (handshaker == null) {
-            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
-                    .addListener(ChannelFutureListener.CLOSE);
-            return;
+    }
+
+    /**
+     * The 101 answer as bytes: the accept value for {@code key} (RFC 6455 section 4.2.2) and the
+     * chosen subprotocol (none when the client offered none).
+     */
+    static ByteBuf switchingProtocols(ChannelHandlerContext ctx, String key, String subprotocol) {
+        final StringBuilder head = new StringBuilder(160)
+                .append("HTTP/1.1 101 Switching Protocols\r\n")
+                .append("upgrade: websocket\r\n")
+                .append("connection: upgrade\r\n")
+                .append("sec-websocket-accept: ")
+                .append(acceptValue(key))
+                .append("\r\n");
+        if (subprotocol != null) {
+            head.append("sec-websocket-protocol: ").append(subprotocol).append("\r\n");
         }
-        final WebSocketSession session = new WebSocketSession(
-                context,
-                principal,
-                context.engine.dispatcher(ctx.channel().eventLoop()),
-                BinaryTicks.SUBPROTOCOL.equals(chosenSubprotocol(request)));
-        ctx.pipeline().replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, handshaker));
-        ctx.pipeline()
-                // The raw handshaker (unlike WebSocketServerProtocolHandler) does not add the UTF-8 check.
-                .addBefore("ws", "utf8", new Utf8FrameValidator(false));
-        handshaker.handshake(ctx.channel(), request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        head.append("\r\n");
+        final ByteBuf bytes = ctx.alloc().buffer(head.length());
+        ByteBufUtil.writeAscii(bytes, head);
+        return bytes;
+    }
+
+    /** Base64 of the SHA-1 of the key and RFC 6455's GUID. */
+    static String acceptValue(String key) {
+        final MessageDigest sha1 = SHA1.get();
+        sha1.reset();
+        final byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+        return Base64.getEncoder().encodeToString(digest);
     }
 }

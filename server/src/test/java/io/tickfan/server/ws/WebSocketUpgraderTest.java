@@ -52,6 +52,44 @@ class WebSocketUpgraderTest {
     }
 
     @Test
+    void shouldAnswerWithTheAcceptValueOfRfc6455AndLeaveNoHttpHandlers() {
+        assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", WebSocketUpgrader.acceptValue("dGhlIHNhbXBsZSBub25jZQ=="));
+        ws.http.send(ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.valid()));
+        final String answer = ws.http.written();
+        assertTrue(
+                answer.toLowerCase(java.util.Locale.ROOT)
+                        .contains("sec-websocket-accept: "
+                                + WebSocketUpgrader.acceptValue(EmbeddedWebSocket.KEY)
+                                        .toLowerCase(java.util.Locale.ROOT)
+                                + "\r\n"),
+                answer);
+        assertTrue(answer.endsWith("\r\n\r\n"), "the head only: " + answer);
+        final ChannelPipeline p = ws.http.channel.pipeline();
+        assertNull(p.get(io.netty.handler.codec.http.HttpServerCodec.class), "no HTTP codec after the 101");
+        assertNull(p.get("cors"));
+        assertNotNull(p.get("wsdecoder"));
+        assertNotNull(p.get("wsencoder"));
+    }
+
+    @Test
+    void shouldRefuseAMissingKeyWith400() {
+        final String request = ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.valid())
+                .replaceAll("Sec-WebSocket-Key: [^\r]*\r\n", "");
+        final String answer = refused(request);
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("Sec-WebSocket-Key"), answer);
+    }
+
+    @Test
+    void shouldRefuseAnotherVersionWith426NamingOurs() {
+        final String request = ws.upgradeRequest("tickfan.v1, bearer." + TestTokens.valid())
+                .replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8");
+        final String answer = refused(request);
+        assertTrue(answer.startsWith("HTTP/1.1 426"), answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("sec-websocket-version: 13"), answer);
+    }
+
+    @Test
     void shouldRefuseAMissingTokenWith401() {
         final String answer = refused(ws.upgradeRequest("tickfan.v1"));
         assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
