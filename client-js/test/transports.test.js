@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { TickfanClient } from '../src/tickfan.js';
-import { startServer, token, admin, until, Recorder } from './support/server.js';
+import { startServer, startAll, token, admin, until, Recorder } from './support/server.js';
 import { Collector } from './support/contract.js';
 
 const FEED = ['--demo.symbols=20', '--demo.ticksPerSecond=1000'];
@@ -27,7 +27,7 @@ function client(url, options = {}) {
 // Started once, in parallel: a JVM start is the slowest step of this suite on a busy machine.
 let main, sseOnly, pollOnly;
 before(async () => {
-  [main, sseOnly, pollOnly] = await Promise.all([
+  [main, sseOnly, pollOnly] = await startAll([
     server(['--auth.expiryGraceMs=200', '--auth.leewaySeconds=0']),
     server(['--ws.path=/off']),
     server(['--ws.path=/off', '--sse.path=/off2']),

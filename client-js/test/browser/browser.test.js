@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, token, admin, until } from '../support/server.js';
+import { startServer, startAll, token, admin, until } from '../support/server.js';
 import { launch } from '../support/browser.js';
 
 const TARGET = path.resolve(fileURLToPath(import.meta.url), '../../../target');
@@ -13,7 +13,7 @@ const FEED = ['--demo.symbols=20', '--demo.ticksPerSecond=400', '--poll.requests
 let main, sseOnly, pollOnly, demo, tabs, chromium;
 
 before(async () => {
-  [main, sseOnly, pollOnly, demo, tabs, chromium] = await Promise.all([
+  [main, sseOnly, pollOnly, demo, tabs, chromium] = await startAll([
     startServer([...FEED, '--auth.expiryGraceMs=200', '--auth.leewaySeconds=0']),
     startServer([...FEED, '--ws.path=/off']),
     startServer([...FEED, '--ws.path=/off', '--sse.path=/off2']),

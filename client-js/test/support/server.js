@@ -112,6 +112,21 @@ function stop(proc) {
 }
 
 /** POST /admin/<action> with an admin token; returns the JSON answer. */
+/**
+ * Awaits every start (servers, a browser) and returns their results in order. If any failed, stops
+ * or closes those that started and throws the first failure: a failed set-up leaves nothing
+ * running that would keep the test process (and the build) alive.
+ */
+export async function startAll(starts) {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (!failed) return settled.map((r) => r.value);
+  await Promise.all(
+    settled.filter((r) => r.status === 'fulfilled').map((r) => (r.value.stop ? r.value.stop() : r.value.close?.())),
+  );
+  throw failed.reason;
+}
+
 export async function admin(url, action) {
   const res = await fetch(url + '/admin/' + action, {
     method: 'POST',
