@@ -118,21 +118,12 @@ public final class SseSubscription {
 
     /** True when the scanner took the event and it was a tick of a subscribed symbol. */
     private boolean scanTick(byte[] data, int length) {
-        final TickScanner scanner = SCANNER.get();
-        if (!scanner.scan(data, 0, length)) {
-            return false;
-        }
-        final SymbolCursor cursor =
-                symbolTable.find(data, scanner.symbolOffset, scanner.symbolLength, scanner.symbolHash);
+        final Tick tick = MESSAGE.get().tick;
+        final SymbolCursor cursor = symbolTable.scanned(SCANNER.get(), data, length, tick);
         if (cursor == null) {
             return false;
         }
-        final int status = cursor.advance(scanner.seq, scanner.flags);
-        final Tick tick = MESSAGE.get().tick.clear();
-        tick.symbol = cursor.symbol;
-        tick.seq = scanner.seq;
-        tick.exchangeTimeNs = scanner.timeNs;
-        tick.flags = scanner.flags;
+        final int status = cursor.advance(tick.seq, tick.flags);
         listener.onTick(this, tick, receivedNs, status, cursor.missing);
         return true;
     }

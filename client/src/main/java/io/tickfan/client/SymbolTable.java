@@ -1,5 +1,6 @@
 package io.tickfan.client;
 
+import io.tickfan.protocol.Tick;
 import java.util.Arrays;
 import java.util.Collection;
 
@@ -47,6 +48,28 @@ final class SymbolTable {
             i = (i + 1) & mask;
         }
         return null;
+    }
+
+    /**
+     * The cursor of the tick in {@code bytes[0, length)}, read by {@code scanner}, when it is a tick
+     * of a subscribed symbol; {@code tick} is then cleared and given its symbol, seq, time and flags.
+     * Null when the scanner does not take the message or the symbol is not subscribed ({@code tick}
+     * untouched). The cursor is not advanced.
+     */
+    SymbolCursor scanned(TickScanner scanner, byte[] bytes, int length, Tick tick) {
+        if (!scanner.scan(bytes, 0, length)) {
+            return null;
+        }
+        final SymbolCursor cursor = find(bytes, scanner.symbolOffset, scanner.symbolLength, scanner.symbolHash);
+        if (cursor == null) {
+            return null;
+        }
+        tick.clear();
+        tick.symbol = cursor.symbol;
+        tick.seq = scanner.seq;
+        tick.exchangeTimeNs = scanner.timeNs;
+        tick.flags = scanner.flags;
+        return cursor;
     }
 
     private static int spread(int h) {

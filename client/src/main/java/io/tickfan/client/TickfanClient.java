@@ -427,21 +427,12 @@ public final class TickfanClient {
 
     /** The fast path: true when the scanner took the message and it was a tick of a subscribed symbol. */
     private boolean scanTick(DecodeScratch scratch, byte[] bytes, int length, long receivedNs) {
-        final TickScanner scanner = scratch.scanner;
-        if (!scanner.scan(bytes, 0, length)) {
-            return false;
-        }
-        final SymbolCursor cursor =
-                symbolTable.find(bytes, scanner.symbolOffset, scanner.symbolLength, scanner.symbolHash);
+        final Tick tick = scratch.message.tick;
+        final SymbolCursor cursor = symbolTable.scanned(scratch.scanner, bytes, length, tick);
         if (cursor == null) {
             return false;
         }
-        final int status = cursor.advance(scanner.seq, scanner.flags);
-        final Tick tick = scratch.message.tick.clear();
-        tick.symbol = cursor.symbol;
-        tick.seq = scanner.seq;
-        tick.exchangeTimeNs = scanner.timeNs;
-        tick.flags = scanner.flags;
+        final int status = cursor.advance(tick.seq, tick.flags);
         listener.onTick(this, tick, receivedNs, status, cursor.missing);
         return true;
     }

@@ -57,22 +57,27 @@ final class AdminTrigger {
 
     private String connectEach() {
         for (URI url : wsUrls) {
-            final URI uri = adminUri(url, "/health");
-            try {
-                final HttpResponse<String> response = http.send(
-                        HttpRequest.newBuilder(uri)
-                                .timeout(Duration.ofSeconds(30))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    return "GET " + uri + " answered " + response.statusCode() + ": " + response.body();
-                }
-            } catch (Exception e) {
-                return "GET " + uri + " failed: " + e;
+            final String error =
+                    send(HttpRequest.newBuilder(adminUri(url, "/health")).GET());
+            if (error != null) {
+                return error;
             }
         }
         return null;
+    }
+
+    /** Sends {@code request} (30 s timeout); null on a 200, else what went wrong. */
+    private String send(HttpRequest.Builder request) {
+        final HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+        final String what = built.method() + " " + built.uri();
+        try {
+            final HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200
+                    ? null
+                    : what + " answered " + response.statusCode() + ": " + response.body();
+        } catch (Exception e) {
+            return what + " failed: " + e;
+        }
     }
 
     /**
@@ -83,20 +88,11 @@ final class AdminTrigger {
         sentNs = EpochNanos.now();
         String error = null;
         for (URI url : wsUrls) {
-            final URI uri = adminUri(url, "/admin/disconnect");
-            try {
-                final HttpResponse<String> response = http.send(
-                        HttpRequest.newBuilder(uri)
-                                .timeout(Duration.ofSeconds(30))
-                                .header("Authorization", "Bearer " + adminToken)
-                                .POST(HttpRequest.BodyPublishers.noBody())
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    error = "POST " + uri + " answered " + response.statusCode() + ": " + response.body();
-                }
-            } catch (Exception e) {
-                error = "POST " + uri + " failed: " + e;
+            final String failed = send(HttpRequest.newBuilder(adminUri(url, "/admin/disconnect"))
+                    .header("Authorization", "Bearer " + adminToken)
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+            if (failed != null) {
+                error = failed;
             }
         }
         answeredNs = EpochNanos.now();

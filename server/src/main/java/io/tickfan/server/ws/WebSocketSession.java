@@ -284,11 +284,10 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     @Override
     public void onSubscribed(String ack) {
         if (!lifecycle.isClosing()) {
-            if (receipts == null && context.readReceiptMs > 0) {
+            if (receipts == null) {
                 // The first receipt goes ahead of the first ack: a client that reads its ack has read
                 // the ping, so its library answers it, and from then on the session is judged by its
                 // receipts (one that never answers any is left to the byte signals; ReadReceipts).
-                receipts = new ReadReceipts(context.readReceiptMs, System.nanoTime());
                 final ByteBuf ping = dueReadReceipt();
                 if (ping != null) {
                     out.writeBytes(ping);
