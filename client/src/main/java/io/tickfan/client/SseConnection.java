@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -75,11 +74,8 @@ public final class SseConnection {
             throw new IllegalArgumentException("HTTP/1.1 carries one stream per connection");
         }
         final String authority = remote.getHostString() + ":" + remote.getPort();
-        final Bootstrap bootstrap = new Bootstrap()
-                .group(transport.group().next())
-                .channel(transport.channelClass())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+        final Bootstrap bootstrap = transport
+                .bootstrap(transport.group().next(), localAddress)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -108,30 +108,26 @@ public final class TickfanClient {
         if (options.token() != null) {
             upgradeHeaders.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token());
         }
-        final Bootstrap b = new Bootstrap();
+        final Bootstrap b = transport.bootstrap(loop, options.localAddress());
         if (options.receiveBufferBytes() > 0) {
             b.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
         }
-        this.bootstrap = b.group(loop)
-                .channel(transport.channelClass())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
-                                uris[current],
-                                WebSocketVersion.V13,
-                                options.subprotocols(),
-                                false,
-                                upgradeHeaders,
-                                options.maxFramePayloadBytes());
-                        ch.pipeline()
-                                .addLast("http", new HttpClientCodec())
-                                .addLast("aggregator", new HttpObjectAggregator(64 * 1024))
-                                .addLast("tickfan", new ClientHandler(TickfanClient.this, handshaker));
-                    }
-                });
+        this.bootstrap = b.handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
+                        uris[current],
+                        WebSocketVersion.V13,
+                        options.subprotocols(),
+                        false,
+                        upgradeHeaders,
+                        options.maxFramePayloadBytes());
+                ch.pipeline()
+                        .addLast("http", new HttpClientCodec())
+                        .addLast("aggregator", new HttpObjectAggregator(64 * 1024))
+                        .addLast("tickfan", new ClientHandler(TickfanClient.this, handshaker));
+            }
+        });
     }
 
     /** Anything the owner wants to find again from a listener callback (for example an index). */

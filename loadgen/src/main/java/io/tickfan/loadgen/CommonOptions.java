@@ -48,9 +48,11 @@ final class CommonOptions {
     @Option(
             names = "--connections-per-source",
             paramLabel = "N",
-            description = "Connections per source address before moving to the next (127.0.0.2, 127.0.0.3, ...); the"
-                    + " ephemeral port range allows ~28k per address. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "28000")
+            description = "On a loopback target, at most N connections per source address: a larger fleet is spread"
+                    + " over 127.0.0.1, 127.0.0.2, ... in turn, each connection's port left to the kernel's connect"
+                    + " (many connections from one address to one server port make every connect search the"
+                    + " ephemeral port range). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "2000")
     int connectionsPerSource;
 
     @Option(

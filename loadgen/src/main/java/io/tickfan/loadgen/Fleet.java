@@ -17,8 +17,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * N subscribing clients on a shared transport: spread over the target URLs round-robin, opened at
- * a bounded rate, and bound to source addresses 127.0.0.2 and up once one address has used its
- * share of the ephemeral port range.
+ * a bounded rate, and, on loopback, spread over source addresses 127.0.0.1 and up ({@link
+ * SourceAddresses}).
  */
 final class Fleet implements AutoCloseable {
     final List<TickfanClient> clients = new ArrayList<>();
@@ -28,6 +28,8 @@ final class Fleet implements AutoCloseable {
     private final java.util.function.IntFunction<String> tokens;
     private final List<SseGroup> sseGroups = new ArrayList<>();
     private final List<Channel> sseChannels = new ArrayList<>();
+    /** Source addresses the connections are spread over; 0: the kernel's choice. */
+    final int sourceAddresses;
 
     /** The SSE streams that share one connection. */
     private record SseGroup(
@@ -72,6 +74,13 @@ final class Fleet implements AutoCloseable {
         this.tokens = tokens;
         final int n = plan.perClient.length;
         this.stats = new FleetStats(n);
+        final int connections = kind.webSocket()
+                ? n
+                : kind == SubscriberOptions.Transport.sse_h2
+                        ? (n + streamsPerConnection - 1) / streamsPerConnection
+                        : n;
+        final SourceAddresses sources = SourceAddresses.forTargets(urls, connections, connectionsPerSource);
+        this.sourceAddresses = sources.count();
         if (!kind.webSocket()) {
             final SseConnection.Protocol protocol = kind == SubscriberOptions.Transport.sse_h2
                     ? SseConnection.Protocol.H2C
@@ -83,10 +92,9 @@ final class Fleet implements AutoCloseable {
                     group.add(new SseSubscription(plan.symbolsOf(i), stats, i));
                 }
                 final URI uri = urls.get(sseGroups.size() % urls.size());
-                final int block = sseGroups.size() / connectionsPerSource;
                 sseGroups.add(new SseGroup(
                         InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 80),
-                        block > 0 ? new InetSocketAddress("127.0.0." + (1 + block), 0) : null,
+                        sources.of(sseGroups.size()),
                         protocol,
                         tokens.apply(from),
                         group));
@@ -99,9 +107,9 @@ final class Fleet implements AutoCloseable {
                     .withBackoff(backoff)
                     .withMaxHz(maxHz)
                     .withBinaryTicks(kind == SubscriberOptions.Transport.ws_bin);
-            final int block = i / connectionsPerSource;
-            if (block > 0) {
-                options = options.withLocalAddress(new InetSocketAddress("127.0.0." + (1 + block), 0));
+            final InetSocketAddress source = sources.of(i);
+            if (source != null) {
+                options = options.withLocalAddress(source);
             }
             final TickfanClient client = new TickfanClient(transport, options, stats).attach(i);
             client.subscribe(plan.symbolsOf(i));

@@ -226,6 +226,7 @@ final class RunCommand extends BaseCommand {
             setup.put("symbols", plan.symbols.length);
             setup.put("per_client", subscribers.perClient);
             setup.put("distribution", subscribers.distribution.name());
+            setup.put("source_addresses", fleet.sourceAddresses);
             setup.put("rate_ticks_per_s", publisher.rate);
             setup.put("publishers", pub.connectionCount());
             setup.put("warmup_s", timing.warmup.toMillis() / 1000.0);

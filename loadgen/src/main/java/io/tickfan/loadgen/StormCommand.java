@@ -357,6 +357,7 @@ final class StormCommand extends BaseCommand {
             setup.put("clients", n);
             setup.put("symbols", plan.symbols.length);
             setup.put("per_client", subscribers.perClient);
+            setup.put("source_addresses", fleet.sourceAddresses);
             setup.put("publish_rate", rate);
             setup.put("backoff", backoff.name());
             if (backoff == Policy.exponential) {

@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.Channel;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +124,60 @@ class LoadgenIT {
         assertTrue(Files.size(dir.resolve("latency.hlog")) > 0);
         assertTrue(Files.readString(dir.resolve("report.html")).contains("<svg"));
         assertTrue(err.contains("open 200"), "progress line while running: " + err);
+    }
+
+    @Test
+    void shouldSpreadALoopbackFleetOverSourceAddresses() throws Exception {
+        // The server sees the fleet from 127.0.0.1-127.0.0.4: 40 connections, at most 10 per address.
+        final Set<String> seen = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread sampler = new Thread(() -> {
+            while (running.get()) {
+                for (Channel ch : server.get().context().connections) {
+                    if (ch.remoteAddress() instanceof InetSocketAddress a) {
+                        seen.add(a.getAddress().getHostAddress());
+                    }
+                }
+                LockSupport.parkNanos(20_000_000);
+            }
+        });
+        sampler.start();
+        final Path dir = reports.resolve("sources");
+        final int code;
+        try {
+            code = run(
+                    Loadgen.commandLine(),
+                    args(
+                            "run",
+                            dir,
+                            "--clients",
+                            "40",
+                            "--symbols",
+                            "4",
+                            "--per-client",
+                            "2",
+                            "--rate",
+                            "200",
+                            "--warmup",
+                            "1s",
+                            "--duration",
+                            "2s",
+                            "--p99-budget",
+                            "10s",
+                            "--connections-per-source",
+                            "10",
+                            "--strict"));
+        } finally {
+            running.set(false);
+            sampler.join();
+        }
+        assertEquals(0, code, out + err);
+        final Json r = Json.read(dir.resolve("report.json"));
+        assertEquals(4, r.count("setup.source_addresses"));
+        assertEquals(r.count("deliveries.expected"), r.count("deliveries.received"), out);
+        assertTrue(
+                seen.containsAll(Set.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")),
+                "source addresses the server saw: " + seen);
     }
 
     @Test
