@@ -217,7 +217,8 @@ public final class ServerConfig {
     public static final Setting DRAIN_WINDOW_MS = define(
             "drain.windowMs",
             "30000",
-            "On SIGTERM or admin drain: clients are told to reconnect at a random delay within this window.");
+            "On SIGTERM or admin drain: clients are told to reconnect at a random moment within this window"
+                    + " (counted from the drain's start, however long the server takes to reach each client).");
 
     // Demo feed
     public static final Setting DEMO_ENABLED = define("demo.enabled", "true", "Run the embedded demo feed.");

@@ -3,6 +3,7 @@ package io.tickfan.server.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The registry a drain reaches sessions through: every session told once, delays spread over the window. */
 class SessionRegistryTest {
     /** A session that records what it was told, on an executor that runs tasks at once. */
-    private static final class Recorded implements Drainable {
+    private static class Recorded implements Drainable {
         final List<Long> restarts = new ArrayList<>();
         int goAways;
         final TransportKind transport;
@@ -93,6 +94,42 @@ class SessionRegistryTest {
         }
         // 200 uniform draws over 10 s: a spread under 5 s has a probability below 1e-50.
         assertTrue(max - min > 5_000, "spread out: " + min + ".." + max);
+    }
+
+    @Test
+    void shouldCountEachDelayFromTheDropNotFromTheSessionsClose() {
+        // The loop reaches the sessions 6 s after the drop: each is told its drawn moment less those
+        // 6 s, so the clients still come back within the 10 s window, not up to 16 s after the drop.
+        final EmbeddedChannel loop = new EmbeddedChannel();
+        final SessionRegistry registry = new SessionRegistry();
+        final List<Recorded> sessions = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            final Recorded s = new Recorded() {
+                @Override
+                public EventExecutor executor() {
+                    return loop.eventLoop();
+                }
+            };
+            sessions.add(s);
+            registry.add(s);
+        }
+        final long[] nowNs = {1_000_000_000L};
+        assertEquals(200, registry.restartAll(10_000, () -> nowNs[0]));
+        nowNs[0] += 6_000_000_000L;
+        loop.runPendingTasks();
+        int atOnce = 0;
+        long max = 0;
+        for (Recorded s : sessions) {
+            assertEquals(1, s.restarts.size());
+            final long d = s.restarts.get(0);
+            assertTrue(d >= 0 && d < 4_000, "within what is left of the window: " + d);
+            atOnce += d == 0 ? 1 : 0;
+            max = Math.max(max, d);
+        }
+        // About 60% drew a moment that had passed; 200 draws make under 80 or over 160 vanishingly rare.
+        assertTrue(atOnce > 80 && atOnce < 160, "told to come back at once: " + atOnce);
+        assertTrue(max > 2_000, "the rest still spread: " + max);
+        loop.finishAndReleaseAll();
     }
 
     @Test
