@@ -1,9 +1,8 @@
 package io.tickfan.protocol;
 
 /**
- * Encodes the server's control replies ({@code ack}, {@code error}, {@code pong}) as JSON text.
- * These are per request, not per tick, so they go through Jackson for correct escaping of the
- * client's {@code id}.
+ * Encodes the server's control replies ({@code ack}, {@code error}, {@code pong}) as JSON text,
+ * per request, never per tick ({@link JsonText} escapes the client's {@code id}).
  */
 public final class ServerMessages {
 

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tickfan.server.ServerContext;
+import io.tickfan.server.auth.AuthResult;
 import io.tickfan.server.auth.Principal;
 import java.util.function.Consumer;
 
@@ -44,10 +45,47 @@ public final class AuthenticatedRequest {
                 ? context.tokenExtractor.fromAuthorizationHeader(request)
                 : context.tokenExtractor.extract(request);
         request.retain();
-        ctx.channel().config().setAutoRead(false);
-        context.authenticator.verify(token, ctx.executor(), result -> {
+        final Answer answer = new Answer(ctx, request, context, next, startNs);
+        context.authenticator.verify(token, ctx.executor(), answer);
+        if (!answer.answered) {
+            // Verified off the loop: read nothing more until the answer. A cached or HS256 token is
+            // answered before verify returns, and then the connection's reading is left alone (each
+            // change of it is an epoll_ctl; two per upgrade in a reconnect storm).
+            answer.paused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** The continuation of one request's token check, on the connection's loop. */
+    private static final class Answer implements Consumer<AuthResult> {
+        private final ChannelHandlerContext ctx;
+        private final FullHttpRequest request;
+        private final ServerContext context;
+        private final Consumer<Principal> next;
+        private final long startNs;
+        boolean answered;
+        boolean paused;
+
+        Answer(
+                ChannelHandlerContext ctx,
+                FullHttpRequest request,
+                ServerContext context,
+                Consumer<Principal> next,
+                long startNs) {
+            this.ctx = ctx;
+            this.request = request;
+            this.context = context;
+            this.next = next;
+            this.startNs = startNs;
+        }
+
+        @Override
+        public void accept(AuthResult result) {
+            answered = true;
             try {
-                ctx.channel().config().setAutoRead(true);
+                if (paused) {
+                    ctx.channel().config().setAutoRead(true);
+                }
                 if (!ctx.channel().isActive()) {
                     return;
                 }
@@ -68,6 +106,6 @@ public final class AuthenticatedRequest {
             } finally {
                 request.release();
             }
-        });
+        }
     }
 }

@@ -30,6 +30,7 @@ import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.BatchWriter;
 import io.tickfan.server.transport.ChannelTicks;
 import io.tickfan.server.transport.Connections;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -365,7 +366,12 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
         if (!lifecycle.startClosing()) {
             return;
         }
-        final ChannelFuture written = ctx.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        // The payload from the channel's pooled allocator: CloseWebSocketFrame(code, reason) takes an
+        // unpooled direct buffer (allocated, zeroed and freed by a cleaner), per close of a storm.
+        final ByteBuf payload = ctx.alloc().buffer(2 + reason.length());
+        payload.writeShort(code);
+        payload.writeCharSequence(reason, StandardCharsets.UTF_8);
+        final ChannelFuture written = ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, payload));
         written.addListener(ChannelFutureListener.CLOSE);
         if (!written.isDone()) {
             ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -1,7 +1,6 @@
 package io.tickfan.server.ws;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -147,32 +146,42 @@ public final class WebSocketUpgrader {
                 .build();
     }
 
+    private static final byte[] SWITCHING = ascii("HTTP/1.1 101 Switching Protocols\r\n"
+            + "upgrade: websocket\r\n"
+            + "connection: upgrade\r\n"
+            + "sec-websocket-accept: ");
+    private static final byte[] PROTOCOL = ascii("\r\nsec-websocket-protocol: ");
+    private static final byte[] END = ascii("\r\n\r\n");
+    private static final byte[] GUID = ascii(ACCEPT_GUID);
+
     /**
      * The 101 answer as bytes: the accept value for {@code key} (RFC 6455 section 4.2.2) and the
      * chosen subprotocol (none when the client offered none).
      */
     static ByteBuf switchingProtocols(ChannelHandlerContext ctx, String key, String subprotocol) {
-        final StringBuilder head = new StringBuilder(160)
-                .append("HTTP/1.1 101 Switching Protocols\r\n")
-                .append("upgrade: websocket\r\n")
-                .append("connection: upgrade\r\n")
-                .append("sec-websocket-accept: ")
-                .append(acceptValue(key))
-                .append("\r\n");
+        final byte[] accept = accept(key);
+        final ByteBuf bytes = ctx.alloc().buffer(SWITCHING.length + accept.length + PROTOCOL.length + 16 + END.length);
+        bytes.writeBytes(SWITCHING).writeBytes(accept);
         if (subprotocol != null) {
-            head.append("sec-websocket-protocol: ").append(subprotocol).append("\r\n");
+            bytes.writeBytes(PROTOCOL);
+            bytes.writeCharSequence(subprotocol, StandardCharsets.US_ASCII);
         }
-        head.append("\r\n");
-        final ByteBuf bytes = ctx.alloc().buffer(head.length());
-        ByteBufUtil.writeAscii(bytes, head);
-        return bytes;
+        return bytes.writeBytes(END);
     }
 
     /** Base64 of the SHA-1 of the key and RFC 6455's GUID. */
     static String acceptValue(String key) {
+        return new String(accept(key), StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] accept(String key) {
         final MessageDigest sha1 = SHA1.get();
         sha1.reset();
-        final byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-        return Base64.getEncoder().encodeToString(digest);
+        sha1.update(key.trim().getBytes(StandardCharsets.US_ASCII));
+        return Base64.getEncoder().encode(sha1.digest(GUID));
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }
