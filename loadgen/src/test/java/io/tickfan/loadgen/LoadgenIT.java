@@ -350,6 +350,14 @@ class LoadgenIT {
     }
 
     private void sseRun(String transport, int clients) throws Exception {
+        // These count what loadgen reads; a machine busy enough to hold loadgen back for a second
+        // (a CI run beside other work) must not make the server conflate it as a stalled reader.
+        stopServer();
+        startServerWith(ServerConfig.defaults()
+                .with(ServerConfig.PORT, 0)
+                .with(ServerConfig.DEMO_ENABLED, false)
+                .with(ServerConfig.AUTH_HS256_SECRET, SECRET)
+                .with(ServerConfig.LAG_CONFLATE_MS, 10_000));
         final Path dir = reports.resolve(transport);
         final int code = run(
                 Loadgen.commandLine(),
