@@ -4,6 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,9 @@ public final class TickfanServer implements AutoCloseable {
     private final RedisBridge bridge;
     private final DemoFeed demoFeed;
     private final Channel listener;
+    /** The pipeline of an accepted connection; set once the server is up, before it accepts. */
+    private final AtomicReference<HttpServerInitializer> pipelines = new AtomicReference<>();
+
     private final String transportName;
     private final String demoToken;
     private final String demoPublisherToken;
@@ -96,6 +101,40 @@ public final class TickfanServer implements AutoCloseable {
         }
         this.boss = transport.newGroup(1, "tickfan-accept");
         this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
+        // Listen before the engine and the Redis bridge start, but accept nothing until they have:
+        // a client that connects meanwhile (a pod restarting under a reconnect storm) waits in the
+        // kernel's accept queue instead of being refused and backing off, and is taken the moment
+        // the pod is up. Its connection is accepted only then, so no request is read early.
+        final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
+        final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, backlog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(pipelines.get());
+                    }
+                });
+        final int sendBuffer = config.integer(ServerConfig.SOCKET_SEND_BUFFER);
+        if (sendBuffer > 0) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
+        }
+        transport.boundKernelUnsent(bootstrap, config.integer(ServerConfig.KERNEL_UNSENT_BYTES));
+        final String host = config.string(ServerConfig.HOST);
+        final int port = config.integer(ServerConfig.PORT);
+        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            throw new StartupFailure("host/port", "cannot bind " + host + ":" + port, bound.cause());
+        }
+        this.listener = bound.channel();
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.bridge = bridgeSettings == null ? null : new RedisBridge(bridgeSettings);
         this.engine = new FanoutEngine(
@@ -163,32 +202,7 @@ public final class TickfanServer implements AutoCloseable {
                 throw new StartupFailure("metrics.host/metrics.port", e.getMessage(), e.getCause());
             }
         }
-        final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
-        final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
-        final ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, backlog)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
-                .childHandler(new HttpServerInitializer(context, sslContext));
-        final int sendBuffer = config.integer(ServerConfig.SOCKET_SEND_BUFFER);
-        if (sendBuffer > 0) {
-            bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
-        }
-        transport.boundKernelUnsent(bootstrap, config.integer(ServerConfig.KERNEL_UNSENT_BYTES));
-        final String host = config.string(ServerConfig.HOST);
-        final int port = config.integer(ServerConfig.PORT);
-        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            if (metricsServer != null) {
-                metricsServer.close();
-            }
-            closeAfterFailure(bridge);
-            throw new StartupFailure("host/port", "cannot bind " + host + ":" + port, bound.cause());
-        }
-        this.listener = bound.channel();
+        pipelines.set(new HttpServerInitializer(context, sslContext));
         // Once listening (a start that fails says one thing: why it failed).
         final String backlogCapped = ListenBacklog.capWarning(backlog);
         if (backlogCapped != null) {
@@ -218,6 +232,7 @@ public final class TickfanServer implements AutoCloseable {
                         Duration.ofDays(1));
         // The demo page fetches this same printed token; only a throwaway secret's token is ever served.
         context.setDemoPageToken(demoFeed == null ? null : demoToken);
+        listener.config().setAutoRead(true); // accept: what queued while starting first
         LOG.info(
                 "tickfan listening on {} (transport {}, {} io threads, epoch {})",
                 listener.localAddress(),
