@@ -74,11 +74,8 @@ final class Fleet implements AutoCloseable {
         this.tokens = tokens;
         final int n = plan.perClient.length;
         this.stats = new FleetStats(n);
-        final int connections = kind.webSocket()
-                ? n
-                : kind == SubscriberOptions.Transport.sse_h2
-                        ? (n + streamsPerConnection - 1) / streamsPerConnection
-                        : n;
+        final int connections =
+                kind == SubscriberOptions.Transport.sse_h2 ? (n + streamsPerConnection - 1) / streamsPerConnection : n;
         final SourceAddresses sources = SourceAddresses.forTargets(urls, connections, connectionsPerSource);
         this.sourceAddresses = sources.count();
         if (!kind.webSocket()) {

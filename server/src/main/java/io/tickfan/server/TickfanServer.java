@@ -36,7 +36,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,8 @@ public final class TickfanServer implements AutoCloseable {
     private final RedisBridge bridge;
     private final DemoFeed demoFeed;
     private final Channel listener;
-    /** The pipeline of an accepted connection; set once the server is up, before it accepts. */
-    private final AtomicReference<HttpServerInitializer> pipelines = new AtomicReference<>();
+    /** Sets up an accepted connection; set once the server is up, before it accepts. */
+    private volatile HttpServerInitializer connectionSetup;
 
     private final String transportName;
     private final String demoToken;
@@ -118,7 +117,7 @@ public final class TickfanServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(pipelines.get());
+                        connectionSetup.initConnection(ch);
                     }
                 });
         final int sendBuffer = config.integer(ServerConfig.SOCKET_SEND_BUFFER);
@@ -202,7 +201,7 @@ public final class TickfanServer implements AutoCloseable {
                 throw new StartupFailure("metrics.host/metrics.port", e.getMessage(), e.getCause());
             }
         }
-        pipelines.set(new HttpServerInitializer(context, sslContext));
+        this.connectionSetup = new HttpServerInitializer(context, sslContext);
         // Once listening (a start that fails says one thing: why it failed).
         final String backlogCapped = ListenBacklog.capWarning(backlog);
         if (backlogCapped != null) {

@@ -33,6 +33,11 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        initConnection(ch);
+    }
+
+    /** Adds the handlers of a new connection to {@code ch}'s pipeline (for a caller's own initializer). */
+    public void initConnection(Channel ch) {
         final ChannelPipeline p = ch.pipeline();
         p.addLast("admission", admission);
         p.addLast(RequestDeadlineHandler.NAME, new RequestDeadlineHandler(context.requestTimeoutMs));

@@ -9,7 +9,6 @@ import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -43,7 +42,7 @@ class EarlyListenIT {
                     throw new CompletionException(e);
                 }
             });
-            try (Socket early = connectWithin(port, 10_000)) {
+            try (Socket early = connectWhenListening(port)) {
                 early.getOutputStream()
                         .write("GET /health HTTP/1.1\r\nHost: pod\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 early.setSoTimeout(1_000);
@@ -63,22 +62,27 @@ class EarlyListenIT {
         }
     }
 
-    /** Connects to the port as soon as something listens on it. */
-    private static Socket connectWithin(int port, long timeoutMs) throws IOException, InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (true) {
-            final Socket s = new Socket();
-            try {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-                return s;
-            } catch (ConnectException e) {
-                s.close();
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("nothing listened on " + port + " while the pod started", e);
-                }
-                Thread.sleep(20);
-            }
-        }
+    /** Connects to the port as soon as something listens on it (within the wait of {@link Pods#await}). */
+    private static Socket connectWhenListening(int port) {
+        final Socket[] connected = new Socket[1];
+        Pods.await(
+                () -> {
+                    final Socket s = new Socket();
+                    try {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+                        connected[0] = s;
+                        return true;
+                    } catch (IOException refused) {
+                        try {
+                            s.close();
+                        } catch (IOException ignored) {
+                            // nothing was open
+                        }
+                        return false;
+                    }
+                },
+                "something listening on " + port + " while the pod starts");
+        return connected[0];
     }
 
     private static String head(InputStream in) throws IOException {
