@@ -59,6 +59,8 @@ public final class TickfanServer implements AutoCloseable {
     private final ServerContext context;
     private final long drainWindowMs;
     private final MetricsServer metricsServer;
+    /** {@code transport.reusePort}: a successor may listen on the port; a drain stops listening. */
+    private final boolean reusePort;
 
     /** Exit status when an engine thread failed (EX_SOFTWARE). */
     public static final int FATAL_EXIT_STATUS = 70;
@@ -125,6 +127,10 @@ public final class TickfanServer implements AutoCloseable {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
         }
         transport.boundKernelUnsent(bootstrap, config.integer(ServerConfig.KERNEL_UNSENT_BYTES));
+        this.reusePort = config.bool(ServerConfig.TRANSPORT_REUSE_PORT);
+        if (reusePort) {
+            transport.reusePort(bootstrap);
+        }
         final String host = config.string(ServerConfig.HOST);
         final int port = config.integer(ServerConfig.PORT);
         final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
@@ -195,7 +201,11 @@ public final class TickfanServer implements AutoCloseable {
         } else {
             try {
                 this.metricsServer = MetricsServer.start(
-                        transport, config.string(ServerConfig.METRICS_HOST), Integer.parseInt(metricsPort), metrics);
+                        transport,
+                        config.string(ServerConfig.METRICS_HOST),
+                        Integer.parseInt(metricsPort),
+                        reusePort,
+                        metrics);
             } catch (IllegalStateException e) {
                 closeAfterFailure(bridge);
                 throw new StartupFailure("metrics.host/metrics.port", e.getMessage(), e.getCause());
@@ -323,12 +333,26 @@ public final class TickfanServer implements AutoCloseable {
 
     /**
      * Starts a drain: readiness goes false, new connections get 503 with Retry-After, and every
-     * client is told to reconnect at a random delay within {@code drain.windowMs}.
+     * client is told to reconnect at a random delay within {@code drain.windowMs}. With {@code
+     * transport.reusePort} the pod first stops listening (its metrics port too), so that a successor
+     * listening on the same port takes every new connection, the drained clients' included.
      *
      * @return sessions told to go
      */
     public int startDrain() {
         context.setReady(false);
+        if (reusePort && listener.isOpen()) {
+            // Waits for the accept loop (never this thread's: a drain comes from a signal hook or an
+            // io loop's admin request) so that no client told to go can reach this pod again.
+            final int port = port();
+            listener.close().awaitUninterruptibly();
+            if (metricsServer != null) {
+                metricsServer.stopListening();
+            }
+            LOG.info(
+                    "draining: stopped listening on port {} (transport.reusePort: a successor takes new connections)",
+                    port);
+        }
         context.admission.startDraining(TimeUnit.MILLISECONDS.toSeconds(drainWindowMs));
         return context.sessions.restartAll(drainWindowMs);
     }

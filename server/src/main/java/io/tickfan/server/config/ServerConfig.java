@@ -26,6 +26,10 @@ public final class ServerConfig {
             "transport.backlog",
             "16384",
             "Listen backlog (SO_BACKLOG): connections the kernel queues before they are accepted. Capped by net.core.somaxconn (and SYNs by net.ipv4.tcp_max_syn_backlog); a lower cap is logged at start.");
+    public static final Setting TRANSPORT_REUSE_PORT = define(
+            "transport.reusePort",
+            "false",
+            "Listen with SO_REUSEPORT, so that a successor pod can listen on the same port beside this one; this pod then stops listening when it drains (SIGTERM or /admin/drain) and its clients reconnect to the successor. Off: a second pod on the port fails to start.");
 
     // HTTP and WebSocket
     public static final Setting WS_PATH = define("ws.path", "/ws", "Path of the WebSocket endpoint.");

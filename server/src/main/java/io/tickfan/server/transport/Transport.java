@@ -1,5 +1,6 @@
 package io.tickfan.server.transport;
 
+import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -10,12 +11,14 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.StandardSocketOptions;
 
 /**
  * The Netty transport: native epoll (the default where available: mature, and what the numbers in
@@ -65,6 +68,20 @@ public record Transport(
     public EventLoopGroup newGroup(int threads, String prefix) {
         final int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(prefix, true), ioHandlerFactory);
+    }
+
+    /**
+     * Makes the listening socket {@code bootstrap} binds share its port ({@code SO_REUSEPORT}): a
+     * successor process bound the same way listens beside it, and the kernel spreads new
+     * connections over every socket listening on the port until one closes. Every transport
+     * supports it on Linux.
+     */
+    public void reusePort(AbstractBootstrap<?, ?> bootstrap) {
+        switch (name) {
+            case "epoll" -> bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            case "io_uring" -> bootstrap.option(IoUringChannelOption.SO_REUSEPORT, true);
+            default -> bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
     }
 
     /**

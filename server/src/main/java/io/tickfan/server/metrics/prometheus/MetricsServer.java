@@ -44,16 +44,20 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /**
+     * @param reusePort listen with {@code SO_REUSEPORT} ({@code transport.reusePort})
      * @throws IllegalStateException with the bind failure as cause when the port cannot be bound
      */
-    public static MetricsServer start(Transport transport, String host, int port, MetricsScraper metrics) {
+    public static MetricsServer start(
+            Transport transport, String host, int port, boolean reusePort, MetricsScraper metrics) {
         final EventLoopGroup group = transport.newGroup(1, "tickfan-metrics");
-        final var bound = new ServerBootstrap()
+        final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
-                .childHandler(initializer(metrics))
-                .bind(host, port)
-                .awaitUninterruptibly();
+                .childHandler(initializer(metrics));
+        if (reusePort) {
+            transport.reusePort(bootstrap);
+        }
+        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw new IllegalStateException("cannot bind " + host + ":" + port, bound.cause());
@@ -81,6 +85,11 @@ public final class MetricsServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Closes the listening socket (a successor on the same port takes new scrapes); idempotent. */
+    public void stopListening() {
+        listener.close().awaitUninterruptibly();
     }
 
     @Override
