@@ -47,8 +47,12 @@ class ReusePortHandoffIT {
             assertEquals(port, successor.port());
             final URI uri = URI.create("ws://127.0.0.1:" + port + "/ws");
 
-            // The kernel spreads connections over both listeners: open some until the old pod holds a few.
-            for (int i = 0; i < 400 && old.context().sessions.size() < SESSIONS_ON_OLD; i++) {
+            // The kernel spreads connections over both listeners: open some until each pod holds some.
+            for (int i = 0;
+                    i < 400
+                            && (old.context().sessions.size() < SESSIONS_ON_OLD
+                                    || successor.context().sessions.size() == 0);
+                    i++) {
                 final TestClient c = TestClient.connect(uri, TestTokens.valid());
                 c.subscribeAndAwaitAck("HANDOFF.A");
                 clients.add(c);
