@@ -18,8 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A successor pod on the same port ({@code transport.reusePort}): it listens beside the running
@@ -29,11 +30,13 @@ import org.junit.jupiter.api.Timeout;
 class ReusePortHandoffIT {
     private static final int SESSIONS_ON_OLD = 3;
 
-    @Test
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "nio"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldHandEveryNewConnectionToTheSuccessorWhenThePodOnThePortDrains() throws Exception {
+    void shouldHandEveryNewConnectionToTheSuccessorWhenThePodOnThePortDrains(String transport) throws Exception {
         final List<TestClient> clients = new ArrayList<>();
-        final TickfanServer old = TickfanServerExtension.start(c -> c.with(ServerConfig.TRANSPORT_REUSE_PORT, true)
+        final TickfanServer old = TickfanServerExtension.start(c -> c.with(ServerConfig.TRANSPORT, transport)
+                .with(ServerConfig.TRANSPORT_REUSE_PORT, true)
                 .with(ServerConfig.METRICS_PORT, 0)
                 .with(ServerConfig.DRAIN_WINDOW_MS, 1000));
         TickfanServer successor = null;
@@ -41,7 +44,8 @@ class ReusePortHandoffIT {
             final int port = old.port();
             final int metricsPort = old.metricsPort();
             // Without transport.reusePort this start fails: the port is taken (StartupFailureIT).
-            successor = TickfanServerExtension.start(c -> c.with(ServerConfig.PORT, port)
+            successor = TickfanServerExtension.start(c -> c.with(ServerConfig.TRANSPORT, transport)
+                    .with(ServerConfig.PORT, port)
                     .with(ServerConfig.TRANSPORT_REUSE_PORT, true)
                     .with(ServerConfig.METRICS_PORT, metricsPort));
             assertEquals(port, successor.port());
