@@ -137,7 +137,12 @@ public final class TickfanServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            throw new StartupFailure("host/port", "cannot bind " + host + ":" + port, bound.cause());
+            // With SO_REUSEPORT a port already taken means its listener was bound without it.
+            throw new StartupFailure(
+                    reusePort ? "host/port/transport.reusePort" : "host/port",
+                    "cannot bind " + host + ":" + port
+                            + (reusePort ? " (a pod already on it must run with transport.reusePort=true too)" : ""),
+                    bound.cause());
         }
         this.listener = bound.channel();
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);

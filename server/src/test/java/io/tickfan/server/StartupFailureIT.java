@@ -94,6 +94,25 @@ class StartupFailureIT {
     }
 
     @Test
+    void shouldSayWhatTheOtherListenerNeedsWhenAPortSharedWithReusePortIsTaken() throws Exception {
+        // A plain listener holds the port: SO_REUSEPORT on ours alone does not share it.
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Run run = run(
+                    Map.of(),
+                    "--host=127.0.0.1",
+                    "--port=" + taken.getLocalPort(),
+                    "--transport.reusePort=true",
+                    "--demo.enabled=false");
+            assertOneLine(
+                    run,
+                    "127.0.0.1:" + taken.getLocalPort(),
+                    "must run with transport.reusePort=true too",
+                    "address already in use");
+            assertEquals(1, run.exit());
+        }
+    }
+
+    @Test
     void shouldRefuseUnreachableRedisInOneLine() throws Exception {
         final int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
