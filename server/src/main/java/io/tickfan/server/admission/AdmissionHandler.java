@@ -55,6 +55,7 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
     /** The rejection of {@code ch} or of the connection it is a stream of; null if admitted. */
     public static AdmissionControl.Rejection rejectionOf(Channel ch) {
         final Channel connection = ch instanceof Http2StreamChannel stream ? stream.parent() : ch;
-        return connection.attr(REJECTION).get();
+        // hasAttr first: attr() would add an empty attribute to every admitted connection.
+        return connection.hasAttr(REJECTION) ? connection.attr(REJECTION).get() : null;
     }
 }

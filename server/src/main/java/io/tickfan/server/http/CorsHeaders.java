@@ -34,7 +34,10 @@ public final class CorsHeaders extends ChannelOutboundHandlerAdapter {
 
     /** The router: responses on {@code channel} from now on allow {@code origin} (null: none). */
     static void allow(Channel channel, String origin) {
-        channel.attr(ORIGIN).set(origin);
+        // No attribute for the usual case (no origin allowed, none before): every WebSocket would keep one.
+        if (origin != null || channel.hasAttr(ORIGIN)) {
+            channel.attr(ORIGIN).set(origin);
+        }
     }
 
     /**
@@ -71,7 +74,8 @@ public final class CorsHeaders extends ChannelOutboundHandlerAdapter {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
-            final String origin = ctx.channel().attr(ORIGIN).get();
+            final String origin =
+                    ctx.channel().hasAttr(ORIGIN) ? ctx.channel().attr(ORIGIN).get() : null;
             if (origin != null && !response.headers().contains(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)) {
                 decorate(response.headers(), origin);
             }

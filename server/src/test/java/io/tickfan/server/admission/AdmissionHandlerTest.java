@@ -1,6 +1,7 @@
 package io.tickfan.server.admission;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -19,6 +20,7 @@ class AdmissionHandlerTest {
         final AdmissionControl control = new AdmissionControl(2, 100, 100, 100, 100);
         final EmbeddedChannel ch = new EmbeddedChannel(new AdmissionHandler(control, connections));
         assertNull(AdmissionHandler.rejectionOf(ch));
+        assertFalse(ch.hasAttr(AdmissionHandler.REJECTION), "asking added nothing to the admitted connection");
         assertEquals(1, control.openConnections());
         assertEquals(1, connections.size());
         ch.close();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.util.AttributeKey;
 import io.tickfan.server.config.ServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,25 @@ class CorsHeadersTest {
     void shouldNotDecorateOtherPaths() {
         http.send(EmbeddedHttp.get("/health", ORIGIN));
         assertFalse(http.written().contains("access-control-allow-origin"));
+    }
+
+    @Test
+    void shouldForgetTheOriginForTheNextRequestOnTheConnection() {
+        http.send(EmbeddedHttp.request(
+                "OPTIONS", http.context.ssePath, ORIGIN, "Access-Control-Request-Headers: authorization"));
+        assertTrue(http.written().contains("access-control-allow-origin"));
+        http.send(EmbeddedHttp.get("/health"));
+        final String answer = http.written();
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        assertFalse(answer.contains("access-control-allow-origin"), answer);
+    }
+
+    @Test
+    void shouldKeepNoOriginOnAConnectionThatNeverHadOne() {
+        // Every WebSocket connection passes here once: an attribute set to null would stay for its life.
+        http.send(EmbeddedHttp.get("/health"));
+        assertTrue(http.written().startsWith("HTTP/1.1 200"));
+        assertFalse(http.channel.hasAttr(AttributeKey.valueOf("tickfan.corsOrigin")));
     }
 
     @Test
