@@ -2,6 +2,7 @@ package io.tickfan.server;
 
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tickfan.protocol.ClientMessageDecoder;
 import io.tickfan.protocol.ProtocolLimits;
@@ -15,6 +16,7 @@ import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.http.OriginPolicy;
 import io.tickfan.server.session.AdminActions;
 import io.tickfan.server.session.SessionRegistry;
+import io.tickfan.server.ws.WebSocketUpgrader;
 
 /**
  * What every connection's handlers share: the engine, the token checks, the decoder and the
@@ -30,6 +32,9 @@ public final class ServerContext {
     public final ClientMessageDecoder decoder;
     public final String wsPath;
     public final int maxFrameBytes;
+    /** The WebSocket frame decoder's settings, shared by every connection. */
+    public final WebSocketDecoderConfig wsDecoderConfig;
+
     public final int maxSubscriptions;
     public final long slowConsumerTimeoutMs;
     public final boolean directWrites;
@@ -88,6 +93,7 @@ public final class ServerContext {
                 ProtocolLimits.DEFAULTS.maxTokenLength()));
         this.wsPath = config.string(ServerConfig.WS_PATH);
         this.maxFrameBytes = config.integer(ServerConfig.WS_MAX_FRAME_BYTES);
+        this.wsDecoderConfig = WebSocketUpgrader.decoderConfig(maxFrameBytes);
         this.maxSubscriptions = config.integer(ServerConfig.MAX_SUBSCRIPTIONS);
         this.slowConsumerTimeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         this.directWrites = config.bool(ServerConfig.DIRECT_WRITES);

@@ -115,7 +115,7 @@ public final class WebSocketUpgrader {
         // UTF-8 check (which the raw codec, unlike WebSocketServerProtocolHandler, does not add),
         // then the session's handler; frames out pass the encoder.
         final ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(decoderConfig(context)));
+        p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(context.wsDecoderConfig));
         p.addBefore(ctx.name(), "wsencoder", new WebSocket13FrameEncoder(false));
         p.addBefore(ctx.name(), "utf8", new Utf8FrameValidator(false));
         // The 101 goes below the HTTP encoder, as ready-made bytes; then the HTTP handlers go. Bytes
@@ -134,9 +134,10 @@ public final class WebSocketUpgrader {
         p.remove(http.handler());
     }
 
-    private static WebSocketDecoderConfig decoderConfig(ServerContext context) {
+    /** The frame decoder's settings (immutable: a server's connections share one). */
+    public static WebSocketDecoderConfig decoderConfig(int maxFrameBytes) {
         return WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(context.maxFrameBytes)
+                .maxFramePayloadLength(maxFrameBytes)
                 .allowExtensions(false)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
