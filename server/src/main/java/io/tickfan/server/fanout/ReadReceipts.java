@@ -35,8 +35,7 @@ public final class ReadReceipts {
     public static final int MAX_OUTSTANDING = 8;
 
     private final long intervalNs;
-    /** When each outstanding receipt was sent; made with the first (an idle connection never needs it). */
-    private long[] askedNs;
+    private final long[] askedNs = new long[MAX_OUTSTANDING];
     /** Number of the next receipt; receipts {@code [oldest, next)} are outstanding. */
     private long next = 1;
 
@@ -62,9 +61,6 @@ public final class ReadReceipts {
             return 0;
         }
         lastAskedNs = nowNs;
-        if (askedNs == null) {
-            askedNs = new long[MAX_OUTSTANDING];
-        }
         askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
         return next++;
     }
