@@ -34,7 +34,7 @@ public final class JsonText {
 
         Writer writeStringField(String name, String value) {
             name(name);
-            string(value);
+            quote(out, value);
             return this;
         }
 
@@ -44,41 +44,44 @@ public final class JsonText {
             return this;
         }
 
-        Writer writeArrayFieldStart(String name) {
-            name(name);
-            out.append('[');
-            first = true;
+        Writer writeString(String value) {
+            comma();
+            quote(out, value);
             return this;
         }
 
-        Writer writeString(String value) {
-            comma();
-            string(value);
-            return this;
+        Writer writeArrayFieldStart(String name) {
+            return open(name, '[');
         }
 
         Writer writeEndArray() {
-            out.append(']');
-            first = false;
-            return this;
+            return close(']');
         }
 
         Writer writeObjectFieldStart(String name) {
+            return open(name, '{');
+        }
+
+        Writer writeEndObject() {
+            return close('}');
+        }
+
+        private Writer open(String name, char bracket) {
             name(name);
-            out.append('{');
+            out.append(bracket);
             first = true;
             return this;
         }
 
-        Writer writeEndObject() {
-            out.append('}');
+        private Writer close(char bracket) {
+            out.append(bracket);
             first = false;
             return this;
         }
 
         private void name(String name) {
             comma();
-            string(name);
+            quote(out, name);
             out.append(':');
         }
 
@@ -87,10 +90,6 @@ public final class JsonText {
                 out.append(',');
             }
             first = false;
-        }
-
-        private void string(String s) {
-            quote(out, s);
         }
     }
 

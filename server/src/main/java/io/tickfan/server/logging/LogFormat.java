@@ -33,12 +33,12 @@ public final class LogFormat {
         if (json) {
             line.append("{\"ts\":\"").append(ts).append("\",\"level\":\"").append(level);
             line.append("\",\"logger\":");
-            quote(line, logger).append(",\"thread\":");
-            quote(line, thread).append(",\"msg\":");
-            quote(line, message);
+            JsonText.quote(line, logger).append(",\"thread\":");
+            JsonText.quote(line, thread).append(",\"msg\":");
+            JsonText.quote(line, message);
             if (error != null) {
                 line.append(",\"error\":");
-                quote(line, describe(error));
+                JsonText.quote(line, describe(error));
             }
             line.append('}');
         } else {
@@ -61,9 +61,5 @@ public final class LogFormat {
         final String m = t.getMessage();
         final String first = m == null ? "" : m.lines().findFirst().orElse("");
         return t.getClass().getName() + (first.isEmpty() ? "" : ": " + first);
-    }
-
-    static StringBuilder quote(StringBuilder out, String s) {
-        return JsonText.quote(out, s);
     }
 }
