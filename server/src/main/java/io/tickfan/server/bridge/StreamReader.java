@@ -44,7 +44,11 @@ final class StreamReader implements BridgeAgents.BridgeAgent {
     private final ShardEpochs epochs;
     private final Backoff backoff;
     private final WakeableIdleStrategy idle = WakeableIdleStrategy.parking(this::maxParkNs);
+    /** Reads once caught up: block up to {@code redis.readBlockMs} for new entries. */
     private final XReadArgs args;
+    /** Reads while catching up at start: return at once, with what there is. */
+    private final XReadArgs catchUpArgs;
+
     private final StreamEntries.EntryTicks entry = new StreamEntries.EntryTicks();
     private final String writerId;
     private final long[] fromTo = new long[2];
@@ -91,6 +95,7 @@ final class StreamReader implements BridgeAgents.BridgeAgent {
         this.backoff = new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs());
         this.synced = true;
         this.args = XReadArgs.Builder.block(settings.readBlockMs()).count(settings.readBatch());
+        this.catchUpArgs = XReadArgs.Builder.count(settings.readBatch());
     }
 
     /** Whether a read has returned less than a full batch: the backfill reached the stream's end. */
@@ -156,7 +161,9 @@ final class StreamReader implements BridgeAgents.BridgeAgent {
                     LOG.info("redis reader {} resumed after {}", shard, lastId);
                 }
             }
-            final List<StreamMessage<String, String>> entries = read(args);
+            // Until caught up a read does not block: an empty stream (no publisher yet, as when a
+            // whole fleet restarts) must not hold the pod's start for redis.readBlockMs.
+            final List<StreamMessage<String, String>> entries = read(caughtUp ? args : catchUpArgs);
             final BridgeHeartbeat hb = heartbeat;
             if (hb != null) {
                 hb.readReturned(shard, BridgeHeartbeat.idMillis(entries));

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -55,6 +56,34 @@ class BridgeIT {
         }
         if (redis != null) {
             redis.close();
+        }
+    }
+
+    /**
+     * A pod catching up from a stream nobody is writing to (every pod of the fleet restarting)
+     * does not sit out a blocking read before it accepts: the catch-up reads do not block.
+     */
+    @Test
+    void shouldNotWaitOutABlockingReadToCatchUpFromAQuietStream() throws Exception {
+        final long blockMs = 20_000;
+        final long began = System.nanoTime();
+        // A key prefix of its own: an empty stream, as after a fleet restart with no publisher yet.
+        try (TickfanServer pod =
+                Pods.start(redis, c -> c.with(ServerConfig.REDIS_KEY_PREFIX, "quiet-" + System.nanoTime())
+                        .with(ServerConfig.REDIS_READ_BLOCK_MS, blockMs)
+                        .with(ServerConfig.REDIS_STARTUP_TIMEOUT_MS, 60_000))) {
+            final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+            assertTrue(
+                    tookMs < blockMs / 2,
+                    "the pod took " + tookMs + " ms to start (redis.readBlockMs " + blockMs + ")");
+            // Caught up, it reads (blocking) what is published from then on.
+            final String sym = "BR.QUIET";
+            try (TestClient sub = TestClient.connect(Pods.ws(pod), TestTokens.valid());
+                    TestClient publisher = TestClient.connect(Pods.ws(pod), TestTokens.publisher())) {
+                sub.subscribeAndAwaitAck(sym);
+                publisher.awaitAck(publisher.publish(Ticks.numbered(sym, 0)));
+                assertEquals(List.of(1L), Ticks.seqs(sub.awaitTicks(sym, 1)), sub.describeTicks(sym));
+            }
         }
     }
 
