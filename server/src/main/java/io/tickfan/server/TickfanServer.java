@@ -76,36 +76,14 @@ public final class TickfanServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new StartupFailure("transport", "not usable here", e);
         }
-        final io.netty.handler.ssl.SslContext sslContext = tls(config);
         this.transportName = transport.name();
-        final String generatedSecret;
-        final TokenVerifier verifier;
-        {
-            String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
-            final RSAPublicKey rsa = keyOrNull(config, ServerConfig.AUTH_RS256_PUBLIC_KEY, true);
-            final ECPublicKey ec = keyOrNull(config, ServerConfig.AUTH_ES256_PUBLIC_KEY, false);
-            if (secret.isEmpty() && rsa == null && ec == null) {
-                final byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-                generatedSecret = secret;
-            } else {
-                generatedSecret = null;
-            }
-            verifier = new TokenVerifier(
-                    secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
-                    rsa,
-                    ec,
-                    config.string(ServerConfig.AUTH_ISSUER),
-                    config.string(ServerConfig.AUTH_AUDIENCE),
-                    config.longValue(ServerConfig.AUTH_LEEWAY_SECONDS));
-        }
         this.boss = transport.newGroup(1, "tickfan-accept");
         this.workers = transport.newGroup(config.integer(ServerConfig.IO_THREADS), "tickfan-io");
-        // Listen before the engine and the Redis bridge start, but accept nothing until they have:
-        // a client that connects meanwhile (a pod restarting under a reconnect storm) waits in the
-        // kernel's accept queue instead of being refused and backing off, and is taken the moment
-        // the pod is up. Its connection is accepted only then, so no request is read early.
+        // Listen first, before the keys are read and the engine and the Redis bridge start, but accept
+        // nothing until they have: a client that connects meanwhile (a pod restarting under a
+        // reconnect storm) waits in the kernel's accept queue instead of being refused and backing
+        // off, and is taken the moment the pod is up. Its connection is accepted only then, so no
+        // request is read early.
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
         final ServerBootstrap bootstrap = new ServerBootstrap()
@@ -145,8 +123,43 @@ public final class TickfanServer implements AutoCloseable {
                     bound.cause());
         }
         this.listener = bound.channel();
+        // Keys and TLS after the listener: a restarting pod's clients queue from the earliest moment.
+        // The Redis bridge starts connecting meanwhile, on a thread of its own.
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
         this.bridge = bridgeSettings == null ? null : new RedisBridge(bridgeSettings);
+        if (bridge != null) {
+            bridge.connectAhead();
+        }
+        final io.netty.handler.ssl.SslContext sslContext;
+        final String generatedSecret;
+        final TokenVerifier verifier;
+        try {
+            sslContext = tls(config);
+            String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
+            final RSAPublicKey rsa = keyOrNull(config, ServerConfig.AUTH_RS256_PUBLIC_KEY, true);
+            final ECPublicKey ec = keyOrNull(config, ServerConfig.AUTH_ES256_PUBLIC_KEY, false);
+            if (secret.isEmpty() && rsa == null && ec == null) {
+                final byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                generatedSecret = secret;
+            } else {
+                generatedSecret = null;
+            }
+            verifier = new TokenVerifier(
+                    secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
+                    rsa,
+                    ec,
+                    config.string(ServerConfig.AUTH_ISSUER),
+                    config.string(ServerConfig.AUTH_AUDIENCE),
+                    config.longValue(ServerConfig.AUTH_LEEWAY_SECONDS));
+        } catch (RuntimeException e) {
+            if (bridge != null) {
+                bridge.close();
+            }
+            stopListening();
+            throw e;
+        }
         this.engine = new FanoutEngine(
                 workers,
                 new EngineSettings(
@@ -253,6 +266,8 @@ public final class TickfanServer implements AutoCloseable {
                 transportName,
                 countLoops(),
                 engine.epoch());
+        // Off the way of the first connections: /metrics has the JVM's metrics once start() returns.
+        metrics.registerJvmMetrics();
     }
 
     /**
@@ -323,6 +338,13 @@ public final class TickfanServer implements AutoCloseable {
         } catch (Exception e) {
             throw new StartupFailure("tls.certFile/tls.keyFile", "cannot build the TLS context", e);
         }
+    }
+
+    /** Stops what a start that failed before the engine had started: the listener and the loops. */
+    private void stopListening() {
+        listener.close().awaitUninterruptibly();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** Stops what a failed start had started (the bridge, if given, the engine, the loops). */

@@ -85,6 +85,27 @@ class StartupFailureIT {
         assertEquals(1, run.exit());
     }
 
+    /** The Redis bridge connects while the keys are read: a bad key still ends the start in one line, promptly. */
+    @Test
+    void shouldRefuseMissingKeyFileInOneLineWhileTheBridgeStillConnects() throws Exception {
+        final int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        final long began = System.nanoTime();
+        final Run run = run(
+                Map.of(),
+                "--port=0",
+                "--demo.enabled=false",
+                "--auth.rs256PublicKeyFile=/nonexistent/k.pem",
+                "--redis.uri=redis://127.0.0.1:" + closed,
+                "--redis.startupTimeoutMs=60000");
+        assertOneLine(run, "auth.rs256PublicKeyFile", "/nonexistent/k.pem", "no such file");
+        assertEquals(1, run.exit());
+        final long tookS = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began);
+        assertTrue(tookS < 30, "the start took " + tookS + " s to give up (redis.startupTimeoutMs 60 s)");
+    }
+
     @Test
     void shouldRefusePortInUseInOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -12,7 +12,11 @@ import io.tickfan.server.fanout.IngestRing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +56,8 @@ public final class RedisBridge implements Broker {
     private static final int OUTBOUND_RING_BYTES = 1 << 23;
 
     private static final int MIN_OUTBOUND_RING_BYTES = 1 << 20;
+    /** How long {@link #close()} waits for a connection still being made ahead of start. */
+    private static final long CLOSE_WAIT_FOR_CONNECT_MS = 2_000;
 
     private final BridgeSettings settings;
     private final Numbering numbering;
@@ -59,9 +65,14 @@ public final class RedisBridge implements Broker {
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
     private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
+    // Set while connecting ahead ({@link #connectAhead}), on a thread of its own: read after it ends.
+    private volatile ClientResources resources;
+    private volatile RedisEndpoint endpoint;
+    /** The first connection, made ahead of {@link #start()}; null until {@link #connectAhead}. */
+    private CompletableFuture<RedisLink> connecting;
+    /** When {@code redis.startupTimeoutMs} runs out, counted from {@link #connectAhead}. */
+    private long startupDeadlineNs;
     // Set by start(), on the thread that starts the engine, before anything reads them.
-    private ClientResources resources;
-    private RedisEndpoint endpoint;
     private StreamBackfiller backfiller;
     private BrokerPort engine;
     private ShardEpochs epochs;
@@ -106,11 +117,25 @@ public final class RedisBridge implements Broker {
         this.engine = engine;
     }
 
-    @Override
-    public void start() {
-        if (resources != null) {
-            throw new IllegalStateException("the bridge is started already");
+    /**
+     * Begins connecting on a thread of its own, {@code tickfan-redis-connect}: Lettuce's set-up and
+     * the first connection are most of a bridged pod's start, and so overlap the rest of it.
+     * {@link #start()} waits for it (and connects itself when this was not called); {@code
+     * redis.startupTimeoutMs} counts from here.
+     */
+    public synchronized void connectAhead() {
+        if (connecting != null) {
+            throw new IllegalStateException("the bridge is connecting already");
         }
+        startupDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.startupTimeoutMs());
+        connecting = CompletableFuture.supplyAsync(this::firstConnection, task -> {
+            final Thread t = new Thread(task, "tickfan-redis-connect");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    private RedisLink firstConnection() {
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
@@ -121,12 +146,27 @@ public final class RedisBridge implements Broker {
                         TimeUnit.MILLISECONDS))
                 .build();
         this.endpoint = RedisEndpoint.create(settings, resources);
-        final RedisKeys keys = new RedisKeys(settings.keyPrefix());
-        this.keys = keys;
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.startupTimeoutMs());
+        return connect(startupDeadlineNs);
+    }
+
+    @Override
+    public void start() {
+        final CompletableFuture<RedisLink> first;
+        synchronized (this) {
+            if (keys != null) {
+                throw new IllegalStateException("the bridge is started already");
+            }
+            this.keys = new RedisKeys(settings.keyPrefix());
+            if (connecting == null) {
+                connectAhead();
+            }
+            first = connecting;
+        }
+        final RedisKeys keys = this.keys;
+        final long deadlineNs = startupDeadlineNs;
         final int shards = settings.shards();
         try {
-            final RedisLink control = connect(deadlineNs);
+            final RedisLink control = joinFirst(first);
             final String[] shardEpochs = new String[shards];
             for (int s = 0; s < shards; s++) {
                 shardEpochs[s] = establishEpoch(control, keys.epoch(s), deadlineNs);
@@ -211,16 +251,29 @@ public final class RedisBridge implements Broker {
         }
     }
 
+    private static RedisLink joinFirst(CompletableFuture<RedisLink> first) {
+        try {
+            return first.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
     private RedisLink connect(long deadlineNs) {
         final Backoff backoff = new Backoff(50, 500);
         while (true) {
             try {
                 final RedisLink c = endpoint.connect();
-                links.add(c);
+                synchronized (links) {
+                    links.add(c);
+                }
                 return c;
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadlineNs > 0) {
                     throw new IllegalStateException("redis not reachable: " + e.getMessage(), e);
+                }
+                if (closing) {
+                    throw new IllegalStateException("the bridge was closed while connecting", e);
                 }
                 LockSupport.parkNanos(backoff.nextDelayNs());
             }
@@ -361,9 +414,25 @@ public final class RedisBridge implements Broker {
         closing = true;
         router = null;
         agents.close();
-        for (RedisLink c : links) {
-            if (c.connection().isOpen()) {
-                c.connection().close();
+        final CompletableFuture<RedisLink> first;
+        synchronized (this) {
+            first = connecting;
+        }
+        if (first != null) {
+            // A start that failed elsewhere may close the bridge while it still connects ahead.
+            try {
+                first.get(CLOSE_WAIT_FOR_CONNECT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // it failed, or still waits for Redis: what it made is shut down below
+            }
+        }
+        synchronized (links) {
+            for (RedisLink c : links) {
+                if (c.connection().isOpen()) {
+                    c.connection().close();
+                }
             }
         }
         if (endpoint != null) {
