@@ -83,7 +83,9 @@ public final class TickfanServer implements AutoCloseable {
         // nothing until they have: a client that connects meanwhile (a pod restarting under a
         // reconnect storm) waits in the kernel's accept queue instead of being refused and backing
         // off, and is taken the moment the pod is up. Its connection is accepted only then, so no
-        // request is read early.
+        // request is read early. With transport.reusePort the pod joins the port only once it is up:
+        // a pod already on the port (the one it succeeds) takes every new connection meanwhile,
+        // where a listener of this pod would get some from the kernel and hold them unanswered.
         final int highWater = config.integer(ServerConfig.WRITE_HIGH_WATER);
         final int backlog = config.integer(ServerConfig.TRANSPORT_BACKLOG);
         final ServerBootstrap bootstrap = new ServerBootstrap()
@@ -111,18 +113,18 @@ public final class TickfanServer implements AutoCloseable {
         }
         final String host = config.string(ServerConfig.HOST);
         final int port = config.integer(ServerConfig.PORT);
-        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            // With SO_REUSEPORT a port already taken means its listener was bound without it.
-            throw new StartupFailure(
-                    reusePort ? "host/port/transport.reusePort" : "host/port",
-                    "cannot bind " + host + ":" + port
-                            + (reusePort ? " (a pod already on it must run with transport.reusePort=true too)" : ""),
-                    bound.cause());
+        final Channel early;
+        if (reusePort) {
+            early = null;
+        } else {
+            try {
+                early = bind(bootstrap, host, port);
+            } catch (StartupFailure e) {
+                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                throw e;
+            }
         }
-        this.listener = bound.channel();
         // Keys and TLS after the listener: a restarting pod's clients queue from the earliest moment.
         // The Redis bridge starts connecting meanwhile, on a thread of its own.
         final BridgeSettings bridgeSettings = BridgeSettings.fromConfig(config);
@@ -157,7 +159,7 @@ public final class TickfanServer implements AutoCloseable {
             if (bridge != null) {
                 bridge.close();
             }
-            stopListening();
+            stopListening(early);
             throw e;
         }
         this.engine = new FanoutEngine(
@@ -230,10 +232,18 @@ public final class TickfanServer implements AutoCloseable {
             }
         }
         this.connectionSetup = new HttpServerInitializer(context, sslContext);
-        // Once listening (a start that fails says one thing: why it failed).
-        final String backlogCapped = ListenBacklog.capWarning(backlog);
-        if (backlogCapped != null) {
-            LOG.warn(backlogCapped);
+        if (early != null) {
+            this.listener = early;
+        } else {
+            try {
+                this.listener = bind(bootstrap, host, port);
+            } catch (StartupFailure e) {
+                if (metricsServer != null) {
+                    metricsServer.close();
+                }
+                closeAfterFailure(bridge);
+                throw e;
+            }
         }
         this.demoFeed = config.bool(ServerConfig.DEMO_ENABLED)
                 ? new DemoFeed(
@@ -259,6 +269,11 @@ public final class TickfanServer implements AutoCloseable {
                         Duration.ofDays(1));
         // The demo page fetches this same printed token; only a throwaway secret's token is ever served.
         context.setDemoPageToken(demoFeed == null ? null : demoToken);
+        // Once listening (a start that fails says one thing: why it failed).
+        final String backlogCapped = ListenBacklog.capWarning(backlog);
+        if (backlogCapped != null) {
+            LOG.warn(backlogCapped);
+        }
         listener.config().setAutoRead(true); // accept: what queued while starting first
         LOG.info(
                 "tickfan listening on {} (transport {}, {} io threads, epoch {})",
@@ -340,9 +355,29 @@ public final class TickfanServer implements AutoCloseable {
         }
     }
 
-    /** Stops what a start that failed before the engine had started: the listener and the loops. */
-    private void stopListening() {
-        listener.close().awaitUninterruptibly();
+    /**
+     * Binds the listener, which accepts nothing until its auto-read is turned on.
+     *
+     * @throws StartupFailure naming the setting when the port cannot be bound
+     */
+    private Channel bind(ServerBootstrap bootstrap, String host, int port) {
+        final var bound = bootstrap.bind(host, port).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            // With SO_REUSEPORT a port already taken means its listener was bound without it.
+            throw new StartupFailure(
+                    reusePort ? "host/port/transport.reusePort" : "host/port",
+                    "cannot bind " + host + ":" + port
+                            + (reusePort ? " (a pod already on it must run with transport.reusePort=true too)" : ""),
+                    bound.cause());
+        }
+        return bound.channel();
+    }
+
+    /** Stops what a start that failed before the engine had started: the listener (if bound) and the loops. */
+    private void stopListening(Channel listening) {
+        if (listening != null) {
+            listening.close().awaitUninterruptibly();
+        }
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -29,7 +29,7 @@ public final class ServerConfig {
     public static final Setting TRANSPORT_REUSE_PORT = define(
             "transport.reusePort",
             "false",
-            "Listen with SO_REUSEPORT, so that a successor pod can listen on the same port beside this one; this pod then stops listening when it drains (SIGTERM or /admin/drain) and its clients reconnect to the successor. Off: a second pod on the port fails to start.");
+            "Listen with SO_REUSEPORT, so that a successor pod can listen on the same port beside this one (it joins the port once it is up); this pod then stops listening when it drains (SIGTERM or /admin/drain) and its clients reconnect to the successor. Off: a second pod on the port fails to start.");
 
     // HTTP and WebSocket
     public static final Setting WS_PATH = define("ws.path", "/ws", "Path of the WebSocket endpoint.");
