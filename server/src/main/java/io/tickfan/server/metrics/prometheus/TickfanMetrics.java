@@ -13,6 +13,7 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.RedisBridge;
@@ -38,7 +39,15 @@ import java.util.Locale;
  * counter's description as help, so a counter added to the enum shows up without a change here.
  */
 public final class TickfanMetrics implements MetricsScraper {
+    /**
+     * The JVM's metrics, one registry per process: {@code JvmMetrics} keeps every registry it is
+     * given for the life of the process, so a server's own registry (and through its callbacks the
+     * server) must never be one of them.
+     */
+    private static final PrometheusRegistry JVM = new PrometheusRegistry();
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private volatile boolean withJvm;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     /** The server's own metrics; the JVM's are added by {@link #registerJvmMetrics()}. */
@@ -160,7 +169,8 @@ public final class TickfanMetrics implements MetricsScraper {
      * 0.1-0.3 s on a 2-core VM), which the server does once it accepts connections.
      */
     public void registerJvmMetrics() {
-        JvmMetrics.builder().register(registry);
+        JvmMetrics.builder().register(JVM); // once per process: it ignores a registry it has seen
+        withJvm = true;
     }
 
     private void registerEngine(ServerContext context) {
@@ -298,11 +308,22 @@ public final class TickfanMetrics implements MetricsScraper {
                 : formats.getPrometheusTextFormatWriter();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
         try {
-            writer.write(out, registry.scrape());
+            writer.write(out, snapshots());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return new Scrape(out.toByteArray(), writer.getContentType());
+    }
+
+    private MetricSnapshots snapshots() {
+        final MetricSnapshots own = registry.scrape();
+        if (!withJvm) {
+            return own;
+        }
+        final MetricSnapshots.Builder all = MetricSnapshots.builder();
+        own.forEach(all::metricSnapshot);
+        JVM.scrape().forEach(all::metricSnapshot);
+        return all.build();
     }
 
     public PrometheusRegistry registry() {
