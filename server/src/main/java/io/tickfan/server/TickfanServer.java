@@ -9,8 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.tickfan.server.admission.AdmissionControl;
-import io.tickfan.server.auth.KeyFiles;
-import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.bridge.BridgeHeartbeat;
 import io.tickfan.server.bridge.BridgeSettings;
 import io.tickfan.server.bridge.RedisBridge;
@@ -28,13 +26,8 @@ import io.tickfan.server.transport.TlsContexts;
 import io.tickfan.server.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -120,8 +113,7 @@ public final class TickfanServer implements AutoCloseable {
             try {
                 early = bind(bootstrap, host, port);
             } catch (StartupFailure e) {
-                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                stopListening(null);
                 throw e;
             }
         }
@@ -133,28 +125,10 @@ public final class TickfanServer implements AutoCloseable {
             bridge.connectAhead();
         }
         final io.netty.handler.ssl.SslContext sslContext;
-        final String generatedSecret;
-        final TokenVerifier verifier;
+        final TokenKeys keys;
         try {
             sslContext = tls(config);
-            String secret = config.string(ServerConfig.AUTH_HS256_SECRET);
-            final RSAPublicKey rsa = keyOrNull(config, ServerConfig.AUTH_RS256_PUBLIC_KEY, true);
-            final ECPublicKey ec = keyOrNull(config, ServerConfig.AUTH_ES256_PUBLIC_KEY, false);
-            if (secret.isEmpty() && rsa == null && ec == null) {
-                final byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-                generatedSecret = secret;
-            } else {
-                generatedSecret = null;
-            }
-            verifier = new TokenVerifier(
-                    secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
-                    rsa,
-                    ec,
-                    config.string(ServerConfig.AUTH_ISSUER),
-                    config.string(ServerConfig.AUTH_AUDIENCE),
-                    config.longValue(ServerConfig.AUTH_LEEWAY_SECONDS));
+            keys = TokenKeys.fromConfig(config);
         } catch (RuntimeException e) {
             if (bridge != null) {
                 bridge.close();
@@ -190,7 +164,7 @@ public final class TickfanServer implements AutoCloseable {
                 config.integer(ServerConfig.CONNECTION_BURST_PER_IP),
                 config.integer(ServerConfig.ACCEPTS_PER_SECOND),
                 config.integer(ServerConfig.ACCEPT_BURST));
-        this.context = new ServerContext(config, engine, verifier, admission);
+        this.context = new ServerContext(config, engine, keys.verifier(), admission);
         this.contextForFailure = context;
         if (engine.failed()) {
             context.setFailed();
@@ -252,6 +226,7 @@ public final class TickfanServer implements AutoCloseable {
                                 config.integer(ServerConfig.DEMO_RATE))
                         .start()
                 : null;
+        final String generatedSecret = keys.generatedSecret();
         this.demoToken = generatedSecret == null
                 ? null
                 : JWT.create()
@@ -331,20 +306,6 @@ public final class TickfanServer implements AutoCloseable {
             n++;
         }
         return n;
-    }
-
-    private static <K> K keyOrNull(ServerConfig config, io.tickfan.server.config.Setting setting, boolean rsa) {
-        final String file = config.string(setting);
-        if (file.isEmpty()) {
-            return null;
-        }
-        try {
-            @SuppressWarnings("unchecked")
-            final K key = (K) (rsa ? KeyFiles.rsaPublicKey(Path.of(file)) : KeyFiles.ecPublicKey(Path.of(file)));
-            return key;
-        } catch (Exception e) {
-            throw new StartupFailure(setting.key(), "cannot read a public key from " + file, e);
-        }
     }
 
     private static io.netty.handler.ssl.SslContext tls(ServerConfig config) {

@@ -50,8 +50,11 @@ class ReusePortSuccessorStartIT {
                 }
             });
             try {
-                // Time for the successor to get as far as it can without Redis.
-                Thread.sleep(2_000);
+                // The successor gets as far as it can without Redis: its bridge waits to connect.
+                Pods.await(
+                        () -> Thread.getAllStackTraces().keySet().stream()
+                                .anyMatch(t -> t.getName().equals("tickfan-redis-connect") && t.isAlive()),
+                        "the successor's bridge connecting to a Redis that answers nothing");
                 assertFalse(starting.isDone(), "the successor started with Redis frozen");
                 assertEquals(1, listeners(port), "listening sockets on port " + port + " while the successor starts");
                 final URI uri = URI.create("ws://127.0.0.1:" + port + "/ws");

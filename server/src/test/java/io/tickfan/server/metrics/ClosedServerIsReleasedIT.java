@@ -9,6 +9,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +31,7 @@ class ClosedServerIsReleasedIT {
             if (pressure.size() > 64) {
                 pressure.clear();
             }
-            Thread.sleep(50);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // poll, with the deadline above
         }
         assertNull(engine.get(), "the closed server's engine is still reachable");
     }
