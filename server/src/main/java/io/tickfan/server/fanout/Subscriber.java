@@ -20,8 +20,8 @@ import org.agrona.collections.Int2ObjectHashMap;
  * the client's seq jumps on purpose). A subscriber still lagging {@code slowConsumerTimeoutNs}
  * after it started is closed ({@link TickSink#closeSlowConsumer()}).
  *
- * <p>Lagging is judged by age as well as by bytes: a subscriber whose sink still holds bytes after
- * every flush for {@code lagConflateNs} ({@link TickSink#hasBacklog()}: the kernel took none of
+ * <p>Lagging is judged by age as well as by bytes: a subscriber whose sink still holds bytes of
+ * earlier batches as every batch comes, for {@code lagConflateNs} ({@link TickSink#hasBacklog()}: the kernel took none of
  * them, its reader does not read), or owes a read receipt that long, is conflated even below the
  * high-water mark. At a modest rate a stalled reader would otherwise take minutes to fill the
  * water mark. The check costs one look at the outbound buffer per flush (and a clock read while it
@@ -233,9 +233,13 @@ public final class Subscriber {
      * one batch ({@code fanout.loopDrainLimit} ticks).
      */
     void flushBatch() {
+        // The backlog is judged as this batch comes, before it is written: bytes of earlier batches
+        // the peer has still not taken. Right after the flush would count the batch just written on
+        // a transport whose writes complete later (io_uring: always in flight at that moment).
+        final boolean backlog = conflated == null && sink.hasBacklog();
         writeQueued();
         sink.flush();
-        if (conflated == null && fallingBehind()) {
+        if (conflated == null && fallingBehind(backlog)) {
             conflated = new Int2ObjectHashMap<>();
             lagStartNs = System.nanoTime();
             sink.schedule(this::checkLag, LAG_CHECK_NS);
@@ -244,16 +248,16 @@ public final class Subscriber {
 
     /**
      * Past the high-water mark, or something the peer has not taken for {@link #lagConflateNs}:
-     * bytes left unwritten at every flush ({@link TickSink#hasBacklog()}), or a read receipt asked
-     * for and not answered ({@link TickSink#unansweredSinceNs()}).
+     * bytes still unwritten as every batch came ({@code backlog}, {@link TickSink#hasBacklog()}),
+     * or a read receipt asked for and not answered ({@link TickSink#unansweredSinceNs()}).
      */
-    private boolean fallingBehind() {
+    private boolean fallingBehind(boolean backlog) {
         final TickSink out = sink;
         if (!out.isWritable()) {
             return true;
         }
         long sinceNs = 0;
-        if (out.hasBacklog()) {
+        if (backlog) {
             if (backlogSinceNs == 0) {
                 backlogSinceNs = System.nanoTime() | 1; // never the "none" sentinel
             }
