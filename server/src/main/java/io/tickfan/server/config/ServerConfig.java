@@ -112,7 +112,7 @@ public final class ServerConfig {
     public static final Setting LAG_CONFLATE_MS = define(
             "outbound.lagConflateMs",
             "1000",
-            "How long a connection may keep bytes the kernel did not take (unwritten at every flush) before its ticks"
+            "How long a connection may keep bytes the kernel did not take (still unwritten as each batch comes) before its ticks"
                     + " are conflated, even below the high-water mark.");
     public static final Setting KERNEL_UNSENT_BYTES = define(
             "outbound.kernelUnsentBytes",

@@ -1,10 +1,12 @@
 package io.tickfan.server.fanout;
 
 import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadEventLoop;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.metrics.LatencyRecorder;
 import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.jctools.queues.SpscArrayQueue;
@@ -15,6 +17,13 @@ import org.jctools.queues.SpscArrayQueue;
  * writes a retained duplicate of each tick's shared frame to its own subscribers of that symbol,
  * then flushes every channel it wrote to exactly once. No channel is written from another thread,
  * and a burst of ticks bound for one connection leaves in one gathering write.
+ *
+ * <p>Between two drains the loop runs its I/O once. Netty runs every task queued during a pass of
+ * its task queue in that same pass (for up to a second), and the sequencer queues a drain whenever
+ * it has more: without this, a busy feed could keep a loop draining with no reads at all (pongs,
+ * subscribes) and, on io_uring, with no write submitted or completed. A drain that finds it ran
+ * already in the current pass reschedules itself for after the loop's next I/O, which does not
+ * block (a task is due).
  *
  * <p>The subscriber sets here belong to the loop; the sequencer only knows how many subscribers
  * each loop has per symbol, to decide where to send a tick.
@@ -45,12 +54,23 @@ public final class LoopDispatcher {
 
     private long sampleIngestNs;
 
+    /**
+     * The loop as a Netty event loop with a hook at the end of each pass of its task queue; null for
+     * other executors (embedded loops in tests), which drain whenever asked.
+     */
+    private final SingleThreadEventLoop passes;
+    /** Whether the loop ran its I/O since the last drain (set by {@link #endOfPass}). */
+    private boolean ioSinceDrain = true;
+
+    private final Runnable endOfPass = () -> ioSinceDrain = true;
+
     LoopDispatcher(int index, EventLoop loop, int queueCapacity, int drainLimit, Counters counters) {
         this.index = index;
         this.loop = loop;
         this.inbox = new SpscArrayQueue<>(queueCapacity);
         this.drainLimit = drainLimit;
         this.counters = counters;
+        this.passes = loop instanceof SingleThreadEventLoop l ? l : null;
     }
 
     public int index() {
@@ -99,6 +119,17 @@ public final class LoopDispatcher {
     }
 
     private void drain() {
+        if (!ioSinceDrain) {
+            // Drained already in this pass of the loop's task queue (the sequencer keeps waking it):
+            // let the loop's I/O run first (reads, and on io_uring the drains' writes submitted and
+            // completed), then drain. Stays scheduled meanwhile.
+            loop.schedule(drainTask, 0, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (passes != null) {
+            ioSinceDrain = false;
+            passes.executeAfterEventLoopIteration(endOfPass);
+        }
         scheduled.set(false);
         final SpscArrayQueue<Object> q = inbox;
         int drained = 0;

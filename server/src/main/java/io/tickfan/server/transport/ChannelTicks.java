@@ -29,6 +29,11 @@ public final class ChannelTicks {
     private final BatchWriter.Sink socket;
     /** This loop's gathering writer; null with {@link #socket}. */
     private final BatchWriter writer;
+    /**
+     * On a plain io_uring socket, the connection's gate of the loop's {@link UringWriter}, which
+     * submits batches straight from the shared frames; else null.
+     */
+    private final UringGate uring;
     /** Whether something was written through the pipeline since its last flush. */
     private boolean unflushed;
 
@@ -46,6 +51,7 @@ public final class ChannelTicks {
         this.http2 = http2;
         this.socket = !http2 && directWrites ? BatchWriter.socketSink(ctx.channel()) : null;
         this.writer = socket != null ? BatchWriter.ofThisThread() : null;
+        this.uring = !http2 && directWrites && socket == null ? UringGate.install(ctx.channel()) : null;
     }
 
     /** Whether the channel takes more bytes now (below its write-buffer high-water mark). */
@@ -55,7 +61,7 @@ public final class ChannelTicks {
 
     /** Whether Netty holds bytes for the channel that the kernel has not taken yet. */
     public boolean hasBacklog() {
-        return BatchWriter.hasBacklog(ctx.channel());
+        return BatchWriter.hasBacklog(ctx.channel()) || (uring != null && uring.busy());
     }
 
     /**
@@ -77,6 +83,9 @@ public final class ChannelTicks {
      */
     public long writeTicks(EncodedTick[] ticks, int count, ByteBuf trailer) {
         if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant, trailer)) {
+            return BatchWriter.bytesOf(ticks, count, variant);
+        }
+        if (uring != null && uring.writer().write(uring, ticks, count, variant, trailer)) {
             return BatchWriter.bytesOf(ticks, count, variant);
         }
         final long bytes = writeEach(ticks, 0, count);
