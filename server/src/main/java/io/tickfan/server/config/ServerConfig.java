@@ -19,7 +19,10 @@ public final class ServerConfig {
     public static final Setting PORT =
             define("port", "8080", "TCP port for HTTP/1.1 and WebSocket; 0 picks a free port.");
     public static final Setting TRANSPORT = define(
-            "transport", "auto", "Netty transport: auto (epoll where available, else NIO), epoll, io_uring or nio.");
+            "transport",
+            "auto",
+            "Netty transport: auto (epoll where available, else NIO), epoll, io_uring or nio (docs/benchmarks.md"
+                    + " compares epoll and io_uring).");
     public static final Setting IO_THREADS =
             define("ioThreads", "0", "Event-loop threads serving connections; 0 means one per core.");
     public static final Setting TRANSPORT_BACKLOG = define(
@@ -107,8 +110,9 @@ public final class ServerConfig {
     public static final Setting DIRECT_WRITES = define(
             "outbound.directWrites",
             "true",
-            "Write each batch of ticks to a plain (non-TLS) epoll socket in one gathering write straight from the"
-                    + " shared frames, instead of one pipeline message per tick.");
+            "Write each batch of ticks to a plain (non-TLS) epoll or io_uring socket in one gathering write straight"
+                    + " from the shared frames (io_uring: one writev submission), instead of one pipeline message per"
+                    + " tick.");
     public static final Setting LAG_CONFLATE_MS = define(
             "outbound.lagConflateMs",
             "1000",
