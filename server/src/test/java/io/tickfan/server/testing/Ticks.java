@@ -3,6 +3,8 @@ package io.tickfan.server.testing;
 import io.tickfan.protocol.Decimals;
 import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
+import io.tickfan.server.TickfanServer;
+import io.tickfan.server.fanout.IngestRing;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -26,6 +28,13 @@ public final class Ticks {
         final Tick t = quote(symbol, "100", "101");
         t.bid = Decimals.ofUnits(100) + n * (Decimals.ONE / 100);
         return t;
+    }
+
+    /** Publishes {@code tick} to {@code server}'s engine, waiting out back-pressure (a burst's publisher). */
+    public static void publishWaiting(TickfanServer server, Tick tick) {
+        while (server.engine().publish(tick) == IngestRing.BACK_PRESSURED) {
+            Thread.onSpinWait();
+        }
     }
 
     /** The same tick carrying a publisher-supplied {@code seq}. */

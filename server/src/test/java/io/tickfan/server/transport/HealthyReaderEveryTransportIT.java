@@ -3,16 +3,14 @@ package io.tickfan.server.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tickfan.protocol.Decimals;
-import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.session.SessionRegistry;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
 import io.tickfan.server.testing.TickfanServerExtension;
+import io.tickfan.server.testing.Ticks;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +37,7 @@ class HealthyReaderEveryTransportIT {
             client.awaitAck(client.subscribe("FLOW"));
             final long startNs = System.nanoTime();
             for (int n = 1; n <= TICKS; n++) {
-                publish(server, n);
+                Ticks.publishWaiting(server, Ticks.numbered("FLOW", n));
                 final long sleepNs = startNs + n * (1_000_000_000L / TICKS_PER_SECOND) - System.nanoTime();
                 if (sleepNs > 0) {
                     TimeUnit.NANOSECONDS.sleep(sleepNs);
@@ -61,18 +59,6 @@ class HealthyReaderEveryTransportIT {
             assertEquals(
                     TICKS,
                     client.awaitTicks("FLOW", TICKS, Duration.ofSeconds(5)).size());
-        }
-    }
-
-    private static void publish(TickfanServer server, int n) {
-        final Tick t = new Tick();
-        t.symbol = "FLOW";
-        t.exchangeTimeNs = EpochNanos.now();
-        t.bid = Decimals.ofUnits(100 + n % 100);
-        t.ask = Decimals.ofUnits(101 + n % 100);
-        t.fieldMask = Tick.BID | Tick.ASK;
-        while (server.engine().publish(t) == IngestRing.BACK_PRESSURED) {
-            Thread.onSpinWait();
         }
     }
 }

@@ -6,19 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.Channel;
 import io.tickfan.protocol.ClientMessageEncoder;
-import io.tickfan.protocol.Decimals;
-import io.tickfan.protocol.EpochNanos;
 import io.tickfan.protocol.ServerMessage;
 import io.tickfan.protocol.ServerMessageDecoder;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.TickfanServer;
 import io.tickfan.server.config.ServerConfig;
-import io.tickfan.server.fanout.IngestRing;
 import io.tickfan.server.session.SessionRegistry;
 import io.tickfan.server.testing.RawWebSocket;
 import io.tickfan.server.testing.TestClient;
 import io.tickfan.server.testing.TestTokens;
 import io.tickfan.server.testing.TickfanServerExtension;
+import io.tickfan.server.testing.Ticks;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,7 +48,7 @@ class UringWriterIT {
             final List<String> pings = new ArrayList<>();
             for (int n = 1; n <= perSymbol; n++) {
                 for (String symbol : SYMBOLS) {
-                    publish(server, symbol, n);
+                    Ticks.publishWaiting(server, Ticks.numbered(symbol, n));
                 }
                 if (n % 100 == 0) {
                     pings.add(client.ping()); // its pong goes through the pipeline among the ticks
@@ -104,7 +102,7 @@ class UringWriterIT {
             final int perSymbol = 6_000;
             for (int n = 1; n <= perSymbol; n++) {
                 for (String symbol : SYMBOLS) {
-                    publish(server, symbol, n);
+                    Ticks.publishWaiting(server, Ticks.numbered(symbol, n));
                 }
             }
             final Channel channel = server.context().connections.iterator().next();
@@ -163,18 +161,5 @@ class UringWriterIT {
         return server.context().sessions.statsByTransport().stream()
                 .mapToLong(SessionRegistry.TransportStats::ticksConflatedAway)
                 .sum();
-    }
-
-    private static void publish(TickfanServer server, String symbol, int n) {
-        final Tick t = new Tick();
-        t.symbol = symbol;
-        t.exchangeTimeNs = EpochNanos.now();
-        t.bid = Decimals.ofUnits(100 + n % 100);
-        t.ask = Decimals.ofUnits(101 + n % 100);
-        t.bidSize = Decimals.ofUnits(n);
-        t.fieldMask = Tick.BID | Tick.ASK | Tick.BID_SIZE;
-        while (server.engine().publish(t) == IngestRing.BACK_PRESSURED) {
-            Thread.onSpinWait();
-        }
     }
 }
