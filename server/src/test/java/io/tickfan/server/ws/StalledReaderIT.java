@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Clients that stop reading, with default settings (read receipts every 500 ms) and the kernel's
@@ -42,9 +44,14 @@ class StalledReaderIT {
     /** Read receipt interval plus lag allowance (1.5 s by default), with room for a loaded CI machine. */
     private static final long CONFLATED_WITHIN_MS = 2_500;
 
-    @Test
-    void shouldConflateThenCloseStalledReadersWithReadReceipts() throws Exception {
-        final ServerConfig config = TickfanServerExtension.testDefaults();
+    /**
+     * On epoll (the default) and on io_uring, where a stalled reader's batch waits in flight as a
+     * submission and the slow-consumer close cancels it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void shouldConflateThenCloseStalledReadersWithReadReceipts(String transport) throws Exception {
+        final ServerConfig config = TickfanServerExtension.testDefaults().with(ServerConfig.TRANSPORT, transport);
         assertEquals(500, config.longValue(ServerConfig.READ_RECEIPT_MS), "read receipts are on by default");
         final long timeoutMs = config.longValue(ServerConfig.SLOW_CONSUMER_TIMEOUT_MS);
         try (TickfanServer server = TickfanServer.start(config)) {
