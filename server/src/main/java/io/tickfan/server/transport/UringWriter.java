@@ -243,6 +243,9 @@ public final class UringWriter implements IoUringIoHandle {
             return; // a cancel request's own completion
         }
         final int id = (int) completion.userData();
+        if (closed || id >= slots.length || slots[id] == null || slots[id].gate == null) {
+            return; // the loop is going and released everything already
+        }
         final Slot s = slots[id];
         final UringGate gate = s.gate;
         final int res = completion.res();
