@@ -85,7 +85,7 @@ public final class ChannelTicks {
         if (socket != null && writer.write(ctx.channel(), ctx, socket, ticks, count, variant, trailer)) {
             return BatchWriter.bytesOf(ticks, count, variant);
         }
-        if (uring != null && uring.writer().write(uring, ticks, count, variant, trailer)) {
+        if (uring != null && uring.writeTicks(ticks, count, variant, trailer)) {
             return BatchWriter.bytesOf(ticks, count, variant);
         }
         final long bytes = writeEach(ticks, 0, count);

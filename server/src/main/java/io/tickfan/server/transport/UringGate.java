@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.PendingWriteQueue;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.tickfan.server.fanout.EncodedTick;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -69,9 +70,14 @@ public final class UringGate extends ChannelOutboundHandlerAdapter {
         this.held = new PendingWriteQueue(ctx);
     }
 
-    /** The loop's writer, which submits this connection's batches. */
-    UringWriter writer() {
-        return writer;
+    /**
+     * Submits {@code ticks[0..count)} and {@code trailer} for this connection through the loop's
+     * writer ({@link UringWriter#write}).
+     *
+     * @return false when they must go through the pipeline now (the trailer is still the caller's)
+     */
+    boolean writeTicks(EncodedTick[] ticks, int count, int variant, ByteBuf trailer) {
+        return writer.write(this, ticks, count, variant, trailer);
     }
 
     Channel channel() {

@@ -299,11 +299,6 @@ public final class UringWriter implements IoUringIoHandle {
         return submissions;
     }
 
-    /** Batches in flight now. */
-    int inFlight() {
-        return used;
-    }
-
     @Override
     public void close() {
         if (closed) {

@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.Http2DataFrame;
@@ -160,16 +158,5 @@ class ChannelTicksTest {
         final EncodedTick e = EncodedTick.of(0, SYMBOL, t, seq, ws, sse);
         made.add(e);
         return e;
-    }
-
-    /** Counts the flushes that reach the channel. */
-    private static final class FlushCounter extends ChannelDuplexHandler {
-        int count;
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            count++;
-            ctx.flush();
-        }
     }
 }

@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.channels.ClosedChannelException;
 import org.junit.jupiter.api.Test;
@@ -81,16 +79,5 @@ class UringGateTest {
 
     private static ByteBuf bytes(String s) {
         return Unpooled.copiedBuffer(s, java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    /** Counts flushes that reach the socket's side of the gate. */
-    private static final class FlushCounter extends ChannelOutboundHandlerAdapter {
-        int count;
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            count++;
-            ctx.flush();
-        }
     }
 }
