@@ -25,6 +25,12 @@ import java.util.List;
  * @param binaryTicks offer {@value BINARY_SUBPROTOCOL} first: ticks then arrive as binary frames
  *     (control messages stay JSON); a server that does not know it answers with {@value
  *     #SUBPROTOCOL} and JSON ticks, which the client reads just the same
+ * @param restartSpread after the server closed the connection for a restart or drain (close code
+ *     4001 with {@code retry_ms=N}), wait at least N ms: the moment the server drew for this
+ *     connection so that its clients come back spread over the drain window. On by default; a
+ *     feed handler (one publishing connection, whose absence holds back every subscriber's ticks)
+ *     turns it off and comes back on its {@link Backoff} alone. A refused connection's {@code
+ *     Retry-After} (429, 503) is honoured either way.
  */
 public record ClientOptions(
         URI uri,
@@ -35,7 +41,8 @@ public record ClientOptions(
         int maxFramePayloadBytes,
         int receiveBufferBytes,
         List<URI> fallbackUris,
-        boolean binaryTicks) {
+        boolean binaryTicks,
+        boolean restartSpread) {
     /** The subprotocol of protocol v1. */
     public static final String SUBPROTOCOL = "tickfan.v1";
 
@@ -59,7 +66,7 @@ public record ClientOptions(
 
     /** Reconnecting with {@link Backoff#exponential()}, no rate cap. */
     public static ClientOptions of(URI uri, String token) {
-        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0, List.of(), false);
+        return new ClientOptions(uri, token, Backoff.exponential(), null, 0, 1 << 20, 0, List.of(), false, true);
     }
 
     /** Like {@link #of(URI, String)} with several endpoints, tried in this order (failover). */
@@ -88,7 +95,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     public ClientOptions withBackoff(Backoff backoff) {
@@ -101,7 +109,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     public ClientOptions withLocalAddress(InetSocketAddress localAddress) {
@@ -114,7 +123,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     public ClientOptions withToken(String token) {
@@ -127,7 +137,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     public ClientOptions withMaxHz(int maxHz) {
@@ -140,7 +151,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     public ClientOptions withReceiveBufferBytes(int receiveBufferBytes) {
@@ -153,7 +165,8 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binaryTicks);
+                binaryTicks,
+                restartSpread);
     }
 
     /** With {@code binary}, ticks are asked for as binary frames ({@value BINARY_SUBPROTOCOL}). */
@@ -167,7 +180,23 @@ public record ClientOptions(
                 maxFramePayloadBytes,
                 receiveBufferBytes,
                 fallbackUris,
-                binary);
+                binary,
+                restartSpread);
+    }
+
+    /** With {@code false}, a restart's {@code retry_ms} is not waited for (see {@link #restartSpread()}). */
+    public ClientOptions withRestartSpread(boolean restartSpread) {
+        return new ClientOptions(
+                uri,
+                token,
+                backoff,
+                localAddress,
+                maxHz,
+                maxFramePayloadBytes,
+                receiveBufferBytes,
+                fallbackUris,
+                binaryTicks,
+                restartSpread);
     }
 
     /** The {@code Sec-WebSocket-Protocol} offer, most preferred first. */

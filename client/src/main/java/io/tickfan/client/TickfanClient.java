@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One tickfan WebSocket connection that survives drops: it connects with its token, subscribes,
  * and after a drop reconnects with its {@link Backoff} (or later, if the server said so with
- * {@code Retry-After} or a close reason {@code retry_ms=N}) and resumes every symbol from the last
+ * {@code Retry-After} or, unless {@link ClientOptions#restartSpread()} is off, a close reason
+ * {@code retry_ms=N}) and resumes every symbol from the last
  * seq it holds, in the server's epoch. It checks each tick's seq and tells its {@link
  * ClientListener} whether the tick is in order, a gap, a duplicate, a snapshot or a reset.
  *
@@ -319,7 +320,7 @@ public final class TickfanClient {
         if (wasOpen) {
             openChannel = null;
             final long hint = RetryHints.closeReasonRetryMs(closeReason);
-            if (hint >= 0) {
+            if (hint >= 0 && options.restartSpread()) {
                 retryHintMs = hint;
             }
             listener.onClosed(this, closeCode, closeReason);

@@ -84,8 +84,11 @@ final class Publisher implements AutoCloseable, ClientListener {
         final int n = Math.max(1, Math.min(connectionCount, symbols.length));
         final Backoff quick = Backoff.exponential(50, 2000, 2.0, 0.5);
         for (int i = 0; i < n; i++) {
-            final ClientOptions options =
-                    ClientOptions.of(Fleet.rotated(urls, i), token).withBackoff(quick);
+            // A feed connection comes back on its backoff, not at the moment a restart drew for it:
+            // while it is away nobody gets a tick.
+            final ClientOptions options = ClientOptions.of(Fleet.rotated(urls, i), token)
+                    .withBackoff(quick)
+                    .withRestartSpread(false);
             connections.add(new TickfanClient(transport, options, this).attach(i));
             inFlight.add(new ConcurrentLinkedQueue<>());
         }
