@@ -1,5 +1,7 @@
 package io.tickfan.server.ws;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,13 +15,15 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
- * text frame per message: binary frames close with 1003 and fragmented messages with 4003.
- * Oversized frames (1009), invalid UTF-8 (1007, by the Utf8FrameValidator in front), unmasked
- * frames, stray continuation frames and close frames with a code RFC 6455 does not allow (1002)
- * fail in the decoders and arrive as exceptions, answered here with their close code.
+ * text frame per message: binary frames close with 1003, fragmented messages with 4003 and a
+ * text frame that is not valid UTF-8 with 1007 (checked here, on the whole message: no handler of
+ * its own per connection). Oversized frames (1009), unmasked frames, stray continuation frames and
+ * close frames with a code RFC 6455 does not allow or a reason that is not UTF-8 (1002, 1007) fail
+ * in the decoder and arrive as exceptions, answered here with their close code.
  */
 final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_CLOSE_CODE = 4999;
@@ -44,20 +48,24 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
         session.onRead();
         try {
             if (frame instanceof TextWebSocketFrame) {
-                if (frame.isFinalFragment()) {
-                    session.onText(frame.content());
-                } else {
+                final ByteBuf text = frame.content();
+                if (!frame.isFinalFragment()) {
                     session.close(CloseCodes.FRAGMENTED, "fragmented messages are not supported");
+                } else if (ByteBufUtil.isText(text, StandardCharsets.UTF_8)) {
+                    session.onText(text);
+                } else {
+                    session.close(CloseCodes.INVALID_UTF8, WebSocketCloseStatus.INVALID_PAYLOAD_DATA.reasonText());
                 }
             } else if (frame instanceof PingWebSocketFrame) {
-                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+                ctx.writeAndFlush(ServerFrames.control(ctx.alloc(), ServerFrames.PONG, frame.content()));
             } else if (frame instanceof CloseWebSocketFrame close) {
                 if (close.statusCode() > MAX_CLOSE_CODE) {
                     // Netty's decoder lets any code from 3000 up pass; RFC 6455 defines none past 4999.
                     session.close(CloseCodes.PROTOCOL_ERROR, "invalid close code");
                 } else {
                     // Echo the client's close and end the connection once it is written.
-                    ctx.channel().writeAndFlush(close.retain()).addListener(ChannelFutureListener.CLOSE);
+                    ctx.writeAndFlush(ServerFrames.control(ctx.alloc(), ServerFrames.CLOSE, close.content()))
+                            .addListener(ChannelFutureListener.CLOSE);
                 }
             } else if (frame instanceof BinaryWebSocketFrame) {
                 session.close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");

@@ -5,9 +5,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.tickfan.protocol.ClientMessage;
 import io.tickfan.protocol.CloseCodes;
 import io.tickfan.protocol.EpochNanos;
@@ -30,7 +27,6 @@ import io.tickfan.server.session.TransportKind;
 import io.tickfan.server.transport.BatchWriter;
 import io.tickfan.server.transport.ChannelTicks;
 import io.tickfan.server.transport.Connections;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -117,7 +113,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
         } else if (silentNs >= TimeUnit.MILLISECONDS.toNanos(context.wsPingIntervalMs)
                 && nowNs - lastPingNs >= TimeUnit.MILLISECONDS.toNanos(context.wsPingIntervalMs)) {
             lastPingNs = nowNs;
-            ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+            ctx.writeAndFlush(ServerFrames.control(ctx.alloc(), ServerFrames.PING, null), ctx.voidPromise());
         }
     }
 
@@ -212,7 +208,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     private ByteBuf pingFrame(long number) {
         return ctx.alloc()
                 .directBuffer(PING_FRAME_BYTES)
-                .writeByte(0x80 | 0x9) // FIN, opcode ping
+                .writeByte(0x80 | ServerFrames.PING) // FIN, opcode ping
                 .writeByte(Long.BYTES) // unmasked, payload length 8
                 .writeLong(number);
     }
@@ -294,7 +290,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
                     out.writeBytes(ping);
                 }
             }
-            out.write(new TextWebSocketFrame(ack));
+            out.write(ServerFrames.text(ctx.alloc(), ack));
         }
     }
 
@@ -366,12 +362,8 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
         if (!lifecycle.startClosing()) {
             return;
         }
-        // The payload from the channel's pooled allocator: CloseWebSocketFrame(code, reason) takes an
-        // unpooled direct buffer (allocated, zeroed and freed by a cleaner), per close of a storm.
-        final ByteBuf payload = ctx.alloc().buffer(2 + reason.length());
-        payload.writeShort(code);
-        payload.writeCharSequence(reason, StandardCharsets.UTF_8);
-        final ChannelFuture written = ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, payload));
+        // From the channel's pooled allocator, one buffer per close of a storm.
+        final ChannelFuture written = ctx.writeAndFlush(ServerFrames.close(ctx.alloc(), code, reason));
         written.addListener(ChannelFutureListener.CLOSE);
         if (!written.isDone()) {
             ctx.executor().schedule(() -> Connections.reset(ctx.channel()), CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -379,7 +371,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     }
 
     private void send(String json) {
-        ctx.writeAndFlush(new TextWebSocketFrame(json), ctx.voidPromise());
+        ctx.writeAndFlush(ServerFrames.text(ctx.alloc(), json), ctx.voidPromise());
     }
 
     private void sendError(String id, ErrorCode code, String message) {

@@ -11,9 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -22,6 +20,7 @@ import io.tickfan.server.ServerContext;
 import io.tickfan.server.auth.Principal;
 import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.http.AuthenticatedRequest;
+import io.tickfan.server.http.ClientErrorLog;
 import io.tickfan.server.http.CorsHeaders;
 import io.tickfan.server.http.HttpResponses;
 import java.nio.charset.StandardCharsets;
@@ -112,12 +111,12 @@ public final class WebSocketUpgrader {
                 context.engine.dispatcher(ctx.channel().eventLoop()),
                 BinaryTicks.SUBPROTOCOL.equals(subprotocol));
         // The WebSocket handlers go where the router was: bytes in pass the frame decoder, then the
-        // UTF-8 check (which the raw codec, unlike WebSocketServerProtocolHandler, does not add),
-        // then the session's handler; frames out pass the encoder.
+        // session's handler (which checks text is UTF-8: the raw codec, unlike
+        // WebSocketServerProtocolHandler, adds no check, and a handler of its own would cost every
+        // connection a context). Frames out are bytes already (ticks from the engine, the rest from
+        // ServerFrames): no encoder.
         final ChannelPipeline p = ctx.pipeline();
         p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(context.wsDecoderConfig));
-        p.addBefore(ctx.name(), "wsencoder", new WebSocket13FrameEncoder(false));
-        p.addBefore(ctx.name(), "utf8", new Utf8FrameValidator(false));
         // The 101 goes below the HTTP encoder, as ready-made bytes; then the HTTP handlers go. Bytes
         // the client sent after its request (frames, once it has the 101) reach the frame decoder:
         // the HTTP decoder hands what it holds to the next handler when it is removed.
@@ -129,6 +128,11 @@ public final class WebSocketUpgrader {
         }
         if (p.get(CorsHeaders.NAME) != null) {
             p.remove(CorsHeaders.NAME);
+        }
+        // The session's handler answers every exception itself (a close code, or a quiet close),
+        // so none reaches the log of client errors behind it.
+        if (p.get(ClientErrorLog.NAME) != null) {
+            p.remove(ClientErrorLog.NAME);
         }
         p.replace(ctx.handler(), "ws", new WebSocketFrameHandler(session));
         p.remove(http.handler());

@@ -52,11 +52,18 @@ public final class EmbeddedHttp implements AutoCloseable {
 
     /**
      * The handlers of a new cleartext connection as {@link HttpServerInitializer} adds them, less
-     * admission (tested on its own): the deadline, then the protocol detector.
+     * admission (tested on its own): the deadline, the protocol detector, then the log of client
+     * errors at the end.
      */
     public EmbeddedHttp connectionPipeline() {
         channel.pipeline().addLast(RequestDeadlineHandler.NAME, new RequestDeadlineHandler(context.requestTimeoutMs));
         channel.pipeline().addLast("detect", new ProtocolDetector(context));
+        channel.pipeline()
+                .addLast(
+                        ClientErrorLog.NAME,
+                        new ClientErrorLog(
+                                context.config.integer(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE),
+                                context.engine.counters()));
         return this;
     }
 

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An upgraded connection's frames, as bytes through the real decoders: each way of breaking
@@ -98,6 +100,62 @@ class WebSocketFrameHandlerTest {
         open();
         ws.send(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'})));
         assertClosedWith(1007);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "C0 AF", // overlong '/'
+                "E0 80 AF", // overlong, three bytes
+                "ED A0 80", // a UTF-16 surrogate
+                "F4 90 80 80", // past U+10FFFF
+                "F5 80 80 80", // a lead byte UTF-8 never uses
+                "80", // a continuation byte alone
+                "E2 82", // cut short
+                "FF"
+            })
+    void shouldCloseEveryKindOfInvalidUtf8With1007(String hex) {
+        open();
+        final String[] parts = hex.split(" ");
+        final byte[] payload = new byte[parts.length + 2];
+        payload[0] = '"';
+        for (int i = 0; i < parts.length; i++) {
+            payload[i + 1] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        payload[payload.length - 1] = '"';
+        ws.send(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
+        assertClosedWith(1007);
+    }
+
+    @Test
+    void shouldTakeValidMultiByteUtf8() {
+        open();
+        ws.send(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"\u00e9\u20ac\ud83d\ude00\"}"));
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            assertEquals(1, frames.size(), frames.toString());
+            final TextWebSocketFrame pong = assertInstanceOf(TextWebSocketFrame.class, frames.get(0));
+            assertTrue(pong.text().contains("\u00e9\u20ac\ud83d\ude00"), pong.text());
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+        assertTrue(ws.http.channel.isActive());
+    }
+
+    /**
+     * An idle WebSocket holds what it needs and nothing more (every handler is a context and an
+     * object per connection): the frame decoder and the session's handler. The UTF-8 check is the
+     * session handler's, frames out are bytes already (no encoder), and exceptions end in the
+     * session's handler, so the client-error log goes too.
+     */
+    @Test
+    void shouldKeepOnlyTheWebSocketHandlersAfterTheUpgrade() {
+        open();
+        assertEquals(
+                List.of("wsdecoder", "ws"),
+                ws.http.channel.pipeline().names().stream()
+                        .filter(n -> !n.startsWith("DefaultChannelPipeline$"))
+                        .toList());
     }
 
     @Test

@@ -44,7 +44,7 @@ class WebSocketUpgraderTest {
         assertFalse(answer.contains(token), "the token is never echoed");
         final ChannelPipeline p = ws.http.channel.pipeline();
         assertNotNull(p.get("ws"));
-        assertNotNull(p.get("utf8"));
+        assertNull(p.get("utf8"), "the session's handler checks UTF-8");
         assertNull(p.get("idle"), "keep-alive runs on the loop's session timer, not a handler per connection");
         assertNull(p.get("router"), "the router replaced itself");
         assertNull(p.get("aggregator"));
@@ -68,7 +68,7 @@ class WebSocketUpgraderTest {
         assertNull(p.get(io.netty.handler.codec.http.HttpServerCodec.class), "no HTTP codec after the 101");
         assertNull(p.get("cors"));
         assertNotNull(p.get("wsdecoder"));
-        assertNotNull(p.get("wsencoder"));
+        assertNull(p.get("wsencoder"), "frames out are bytes already");
     }
 
     @Test
