@@ -5,11 +5,11 @@
 # LG_ARGS adds loadgen options, e.g. LG_ARGS="--transport sse-h2 --streams-per-connection 100" for
 # SSE streams on HTTP/2; FDS_1 and FDS_2 are the server's open files to wait for at 2,000 and at
 # 12,000 clients (defaults 2010 and 12010: one per WebSocket; with 100 streams per HTTP/2
-# connection use FDS_1=30 FDS_2=130).
+# connection use FDS_1=30 FDS_2=130). TICKFAN_JAR runs another server jar (a before/after comparison).
 set -u
 PORT=$1; shift
 SECRET=idle-rss-secret-idle-rss-secret-0123
-java -Xmx2g ${SERVER_JAVA_OPTS:-} -jar server/target/tickfan-server.jar --port="$PORT" --demo.enabled=false \
+java -Xmx2g ${SERVER_JAVA_OPTS:-} -jar "${TICKFAN_JAR:-server/target/tickfan-server.jar}" --port="$PORT" --demo.enabled=false \
   --auth.hs256Secret=$SECRET --admission.connectionsPerSecondPerIp=100000 --admission.connectionBurstPerIp=100000 "$@" \
   > "/tmp/idle-rss-server-$PORT.log" 2>&1 &
 SPID=$!

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.agrona.collections.Int2IntHashMap;
 import org.agrona.concurrent.AgentRunner;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -383,12 +382,8 @@ public final class FanoutEngine implements AutoCloseable {
         }
         // Copied first (each unsubscribe removes from the map), unboxed; one wake for them all:
         // a reconnect storm closes thousands of connections at once.
-        final int[] ids = new int[s.subscriptions.size()];
-        int n = 0;
-        final Int2IntHashMap.KeyIterator it = s.subscriptions.keySet().iterator();
-        while (it.hasNext()) {
-            ids[n++] = it.nextValue();
-        }
+        final int[] ids = s.subscriptions.keys();
+        final int n = ids.length;
         boolean queued = false;
         for (int i = 0; i < n; i++) {
             queued |= dropSubscription(s, d, ids[i]);

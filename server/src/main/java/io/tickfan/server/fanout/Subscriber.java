@@ -1,7 +1,6 @@
 package io.tickfan.server.fanout;
 
 import java.util.Arrays;
-import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
@@ -33,7 +32,7 @@ public final class Subscriber {
     static final int ACTIVE = 2;
 
     /** Symbol id to {@link #PENDING} (reply not yet delivered) or {@link #ACTIVE}. */
-    final Int2IntHashMap subscriptions = new Int2IntHashMap(NOT_SUBSCRIBED);
+    final SubscriptionMap subscriptions = new SubscriptionMap(NOT_SUBSCRIBED);
 
     /** Set while this subscriber sits in its dispatcher's list of channels to flush. */
     boolean dirty;
@@ -154,12 +153,7 @@ public final class Subscriber {
 
     /** Ids of every subscribed or pending symbol. */
     public int[] subscribedSymbolIds() {
-        final int[] ids = new int[subscriptions.size()];
-        final Int2IntHashMap.KeyIterator it = subscriptions.keySet().iterator();
-        for (int i = 0; it.hasNext(); i++) {
-            ids[i] = it.nextValue();
-        }
-        return ids;
+        return subscriptions.keys();
     }
 
     /**

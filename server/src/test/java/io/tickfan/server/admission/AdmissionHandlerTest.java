@@ -23,6 +23,7 @@ class AdmissionHandlerTest {
         assertFalse(ch.hasAttr(AdmissionHandler.REJECTION), "asking added nothing to the admitted connection");
         assertEquals(1, control.openConnections());
         assertEquals(1, connections.size());
+        assertNull(ch.pipeline().get(AdmissionHandler.class), "nothing of admission stays in the pipeline");
         ch.close();
         assertEquals(0, control.openConnections(), "the slot is released once");
         ch.pipeline().fireChannelInactive();

@@ -28,12 +28,15 @@ class HttpServerInitializerTest {
     void shouldJudgeAdmissionFirstAndLogClientErrorsLast() {
         http.channel.pipeline().addLast(new HttpServerInitializer(http.context, null));
         http.channel.pipeline().fireChannelActive(); // as for an accepted connection
-        assertEquals(List.of("admission", RequestDeadlineHandler.NAME, "detect", ClientErrorLog.NAME), names());
+        assertEquals(
+                List.of(RequestDeadlineHandler.NAME, "detect", ClientErrorLog.NAME),
+                names(),
+                "admission judged the connection and left");
         assertEquals(1, http.context.admission.openConnections());
         http.send(EmbeddedHttp.get("/health"));
         assertTrue(http.statusLine().startsWith("HTTP/1.1 200"));
         assertEquals(
-                List.of("admission", "http", "aggregator", CorsHeaders.NAME, "router", ClientErrorLog.NAME),
+                List.of("http", "aggregator", CorsHeaders.NAME, "router", ClientErrorLog.NAME),
                 names(),
                 "the deadline and the detector are gone, HTTP/1.1 sits before the error log");
         http.channel.close();
