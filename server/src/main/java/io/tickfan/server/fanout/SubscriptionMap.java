@@ -33,6 +33,9 @@ final class SubscriptionMap {
 
     /** The value of {@code key}, or the missing value. */
     int get(int key) {
+        if (key < 0) {
+            return missingValue; // never stored (-1 + 1 would read as an empty slot)
+        }
         final int[] e = entries;
         final int mask = (e.length >> 1) - 1;
         final int stored = key + 1;
@@ -77,6 +80,9 @@ final class SubscriptionMap {
 
     /** Removes {@code key}; returns its value, or the missing value if it was absent. */
     int remove(int key) {
+        if (key < 0) {
+            return missingValue;
+        }
         final int[] e = entries;
         final int mask = (e.length >> 1) - 1;
         final int stored = key + 1;

@@ -147,7 +147,6 @@ public final class WebSocketUpgrader {
                 .allowMaskMismatch(false)
                 // WebSocketFrameHandler sends the close frame: Netty sends none for a bad close frame.
                 .closeOnProtocolViolation(false)
-                .withUTF8Validator(true)
                 .build();
     }
 

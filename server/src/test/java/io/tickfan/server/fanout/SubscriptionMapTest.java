@@ -40,6 +40,17 @@ class SubscriptionMapTest {
         assertThrows(IllegalArgumentException.class, () -> m.put(3, MISSING));
     }
 
+    /** -1 is what an unknown symbol resolves to: never stored, so never found nor removed. */
+    @Test
+    void shouldFindAndRemoveNothingForANegativeKey() {
+        final SubscriptionMap m = new SubscriptionMap(-7);
+        m.put(3, 1);
+        assertEquals(-7, m.get(-1));
+        assertEquals(-7, m.remove(-1));
+        assertEquals(1, m.size());
+        assertArrayEquals(new int[] {3}, m.keys());
+    }
+
     @Test
     void shouldGrowAndListEveryKey() {
         final SubscriptionMap m = new SubscriptionMap(MISSING);
