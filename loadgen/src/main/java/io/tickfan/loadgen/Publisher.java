@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -54,6 +55,13 @@ final class Publisher implements AutoCloseable, ClientListener {
     final LongAdder batches = new LongAdder();
     final LongAdder holes = new LongAdder();
     final Histogram sendLag = LatencyStats.newHistogram();
+    /** Reopened connections, and the longest time one was away (closed until open again). */
+    final LongAdder reconnects = new LongAdder();
+
+    final AtomicLong longestAwayNs = new AtomicLong();
+    /** Per connection: when it closed (System.nanoTime), 0 while open. */
+    private final AtomicLongArray closedAtNs;
+
     final AtomicReference<String> fatalError = new AtomicReference<>();
     private volatile boolean stop;
 
@@ -82,6 +90,7 @@ final class Publisher implements AutoCloseable, ClientListener {
         this.ticksOfSymbol = new long[symbols.length];
         this.acceptedMeasured = new AtomicLongArray(symbols.length);
         final int n = Math.max(1, Math.min(connectionCount, symbols.length));
+        this.closedAtNs = new AtomicLongArray(n);
         final Backoff quick = Backoff.exponential(50, 2000, 2.0, 0.5);
         for (int i = 0; i < n; i++) {
             // A feed connection comes back on its backoff, not at the moment a restart drew for it:
@@ -282,7 +291,18 @@ final class Publisher implements AutoCloseable, ClientListener {
     }
 
     @Override
+    public void onOpen(TickfanClient client, boolean reconnect) {
+        final long closedAt = closedAtNs.getAndSet((Integer) client.attachment(), 0);
+        if (reconnect && closedAt != 0) {
+            reconnects.increment();
+            final long away = System.nanoTime() - closedAt;
+            longestAwayNs.accumulateAndGet(away, Math::max);
+        }
+    }
+
+    @Override
     public void onClosed(TickfanClient client, int closeCode, String reason) {
+        closedAtNs.compareAndSet((Integer) client.attachment(), 0, System.nanoTime());
         // Replies to what was in flight will never come; it is unknown how much the server took.
         final Queue<Batch> queue = inFlight.get((Integer) client.attachment());
         Batch b;

@@ -413,6 +413,17 @@ final class StormCommand extends BaseCommand {
             resumes.put("missing", s.missing.sum() - missing0);
             resumes.put("duplicates", duplicates);
             report.put("resumes", resumes);
+            if (pub != null) {
+                // The feed's side of the drop: while it is away nobody gets a tick to replay.
+                final Map<String, Object> publisher = map();
+                publisher.put("sent", pub.sent.sum());
+                publisher.put("accepted", pub.accepted.sum());
+                publisher.put("refused", pub.refused.sum());
+                publisher.put("not_connected", pub.notConnected.sum());
+                publisher.put("reconnects", pub.reconnects.sum());
+                publisher.put("longest_away_ms", pub.longestAwayNs.get() / 1e6);
+                report.put("publisher", publisher);
+            }
             report.put("latency", Report.latency(s.latency.total()));
             report.put("cpu", cpu);
             report.put("kernel", kernel);
@@ -473,6 +484,14 @@ final class StormCommand extends BaseCommand {
                     gaps,
                     s.missing.sum() - missing0,
                     duplicates));
+            if (pub != null) {
+                sum.append(String.format(
+                        Locale.ROOT,
+                        "publisher: reconnects %,d  longest away %.0f ms  ticks not sent while away %,d%n",
+                        pub.reconnects.sum(),
+                        pub.longestAwayNs.get() / 1e6,
+                        pub.notConnected.sum()));
+            }
             if (!s.errorsByCode.isEmpty()) {
                 sum.append("server errors by code: ")
                         .append(storm.get("errors_by_code"))

@@ -527,6 +527,10 @@ class LoadgenIT {
         assertEquals(0, r.count("resumes.gaps"), out);
         assertEquals(0, r.count("resumes.duplicates"), out);
         assertTrue(r.count("resumes.replayed_ticks") > 0, "ticks sent while away came back by replay: " + out);
+        // The publisher was dropped too and came back on its backoff (50 ms, doubling), not at a
+        // moment drawn over the 2 s window.
+        assertTrue(r.count("publisher.reconnects") >= 1, out);
+        assertTrue(r.num("publisher.longest_away_ms") < 1000, out);
     }
 
     @Test
