@@ -107,11 +107,7 @@ final class PublishCommand extends BaseCommand {
             setup.put("publishers", pub.connectionCount());
             setup.put("duration_s", duration.toMillis() / 1000.0);
             report.put("setup", setup);
-            final Map<String, Object> pubReport = map();
-            pubReport.put("sent", pub.sent.sum());
-            pubReport.put("accepted", pub.accepted.sum());
-            pubReport.put("refused", pub.refused.sum());
-            pubReport.put("not_connected", pub.notConnected.sum());
+            final Map<String, Object> pubReport = pub.counts();
             pubReport.put("batches", pub.batches.sum());
             pubReport.put("achieved_per_second", pub.accepted.sum() / elapsedS);
             pubReport.put("send_lag", Report.latency(pub.sendLag));

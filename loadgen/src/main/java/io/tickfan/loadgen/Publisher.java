@@ -13,6 +13,7 @@ import io.tickfan.protocol.Tick;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -330,6 +331,21 @@ final class Publisher implements AutoCloseable, ClientListener {
                 acceptedMeasured.incrementAndGet(b.symbols[j]);
             }
         }
+    }
+
+    /**
+     * The counts every report of a publisher starts with: ticks sent, accepted and refused by the
+     * server, not sent for want of a connection, and the connections' reconnects and longest absence.
+     */
+    Map<String, Object> counts() {
+        final Map<String, Object> m = BaseCommand.map();
+        m.put("sent", sent.sum());
+        m.put("accepted", accepted.sum());
+        m.put("refused", refused.sum());
+        m.put("not_connected", notConnected.sum());
+        m.put("reconnects", reconnects.sum());
+        m.put("longest_away_ms", longestAwayNs.get() / 1e6);
+        return m;
     }
 
     long acceptedMeasuredTotal() {

@@ -247,11 +247,7 @@ final class RunCommand extends BaseCommand {
             deliveries.put("live_total", s.live.sum() - liveBefore);
             report.put("deliveries", deliveries);
             report.put("seq", seqReport(s));
-            final Map<String, Object> pubReport = map();
-            pubReport.put("sent", pub.sent.sum());
-            pubReport.put("accepted", pub.accepted.sum());
-            pubReport.put("refused", pub.refused.sum());
-            pubReport.put("not_connected", pub.notConnected.sum());
+            final Map<String, Object> pubReport = pub.counts();
             pubReport.put("holes_made", pub.holes.sum());
             pubReport.put("send_lag", Report.latency(pub.sendLag));
             pubReport.put("elapsed_s", (publishEndNs - startNs) / 1e9);

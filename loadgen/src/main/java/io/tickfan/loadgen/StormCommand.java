@@ -415,14 +415,7 @@ final class StormCommand extends BaseCommand {
             report.put("resumes", resumes);
             if (pub != null) {
                 // The feed's side of the drop: while it is away nobody gets a tick to replay.
-                final Map<String, Object> publisher = map();
-                publisher.put("sent", pub.sent.sum());
-                publisher.put("accepted", pub.accepted.sum());
-                publisher.put("refused", pub.refused.sum());
-                publisher.put("not_connected", pub.notConnected.sum());
-                publisher.put("reconnects", pub.reconnects.sum());
-                publisher.put("longest_away_ms", pub.longestAwayNs.get() / 1e6);
-                report.put("publisher", publisher);
+                report.put("publisher", pub.counts());
             }
             report.put("latency", Report.latency(s.latency.total()));
             report.put("cpu", cpu);
