@@ -35,7 +35,15 @@ public final class ReadReceipts {
     public static final int MAX_OUTSTANDING = 8;
 
     private final long intervalNs;
-    private final long[] askedNs = new long[MAX_OUTSTANDING];
+    /**
+     * When each outstanding receipt was sent, by number modulo {@link #MAX_OUTSTANDING}; made the
+     * first time a second receipt is sent while one is owed. Until then (for a reader that keeps up,
+     * usually for good) one is owed at most, and its time is {@link #askedOneNs}: eighty bytes fewer
+     * per subscribed connection.
+     */
+    private long[] askedNs;
+
+    private long askedOneNs;
     /** Number of the next receipt; receipts {@code [oldest, next)} are outstanding. */
     private long next = 1;
 
@@ -61,7 +69,15 @@ public final class ReadReceipts {
             return 0;
         }
         lastAskedNs = nowNs;
-        askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
+        if (askedNs == null && next > oldest) {
+            askedNs = new long[MAX_OUTSTANDING];
+            askedNs[(int) (oldest % MAX_OUTSTANDING)] = askedOneNs;
+        }
+        if (askedNs == null) {
+            askedOneNs = nowNs;
+        } else {
+            askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
+        }
         return next++;
     }
 
@@ -76,7 +92,7 @@ public final class ReadReceipts {
 
     /** Whether receipt {@code number} is still unanswered and nothing was answered since it was sent. */
     public boolean unansweredSinceSent(long number) {
-        return number >= oldest && number < next && lastAnsweredNs - askedNs[(int) (number % MAX_OUTSTANDING)] < 0;
+        return number >= oldest && number < next && lastAnsweredNs - askedAtNs(number) < 0;
     }
 
     /**
@@ -87,7 +103,12 @@ public final class ReadReceipts {
         if (oldest == next || !answering) {
             return 0;
         }
-        final long oldestAskedNs = askedNs[(int) (oldest % MAX_OUTSTANDING)];
+        final long oldestAskedNs = askedAtNs(oldest);
         return (lastAnsweredNs - oldestAskedNs > 0 ? lastAnsweredNs : oldestAskedNs) | 1;
+    }
+
+    /** When outstanding receipt {@code number} was sent. */
+    private long askedAtNs(long number) {
+        return askedNs == null ? askedOneNs : askedNs[(int) (number % MAX_OUTSTANDING)];
     }
 }

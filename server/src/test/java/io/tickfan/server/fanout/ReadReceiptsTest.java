@@ -81,6 +81,28 @@ class ReadReceiptsTest {
         assertEquals(ReadReceipts.MAX_OUTSTANDING + 2, r.due(1002 * MS));
     }
 
+    /** One owed at a time for a long while, then a reader that falls behind: every time is kept. */
+    @Test
+    void shouldKeepTheTimesOfAReaderThatKeepsUpAndThenFallsBehind() {
+        final ReadReceipts r = new ReadReceipts(500, 0);
+        for (int i = 1; i <= 20; i++) {
+            assertEquals(i, r.due((i - 1) * 500 * MS));
+            r.answered(i, ((i - 1) * 500 + 5) * MS);
+            assertEquals(0, r.stalledSinceNs(), "nothing owed after each answer");
+        }
+        assertEquals(21, r.due(10_000 * MS));
+        assertEquals(10_000 * MS, r.stalledSinceNs() & ~1L, "owes 21, asked at 10,000 ms");
+        assertEquals(22, r.due(10_500 * MS));
+        assertEquals(23, r.due(11_000 * MS));
+        assertEquals(10_000 * MS, r.stalledSinceNs() & ~1L, "still from the oldest owed");
+        assertTrue(r.unansweredSinceSent(21));
+        r.answered(21, 11_100 * MS);
+        assertEquals(11_100 * MS, r.stalledSinceNs() & ~1L, "the answer is later than receipt 22's ask");
+        assertFalse(r.unansweredSinceSent(22), "answered something since 22 was sent");
+        r.answered(23, 11_200 * MS);
+        assertEquals(0, r.stalledSinceNs());
+    }
+
     @Test
     void shouldNeverAskWhenOff() {
         final ReadReceipts r = new ReadReceipts(0, 0);
