@@ -141,12 +141,7 @@ class RestartSpreadIT {
         }
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out: " + what);
-            Thread.sleep(10);
-        }
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+        assertTrue(Fleet.await(condition, TimeUnit.SECONDS.toMillis(30), null), "timed out: " + what);
     }
 }

@@ -69,15 +69,15 @@ public final class ReadReceipts {
             return 0;
         }
         lastAskedNs = nowNs;
-        if (askedNs == null && next > oldest) {
+        if (askedNs == null) {
+            if (next == oldest) {
+                askedOneNs = nowNs; // none owed: this one alone
+                return next++;
+            }
             askedNs = new long[MAX_OUTSTANDING];
             askedNs[(int) (oldest % MAX_OUTSTANDING)] = askedOneNs;
         }
-        if (askedNs == null) {
-            askedOneNs = nowNs;
-        } else {
-            askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
-        }
+        askedNs[(int) (next % MAX_OUTSTANDING)] = nowNs;
         return next++;
     }
 
