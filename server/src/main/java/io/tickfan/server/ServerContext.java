@@ -13,6 +13,7 @@ import io.tickfan.server.auth.TokenExtractor;
 import io.tickfan.server.auth.TokenVerifier;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.fanout.FanoutEngine;
+import io.tickfan.server.http.ClientErrorLog;
 import io.tickfan.server.http.OriginPolicy;
 import io.tickfan.server.session.AdminActions;
 import io.tickfan.server.session.SessionRegistry;
@@ -28,6 +29,8 @@ public final class ServerContext {
     public final TokenExtractor tokenExtractor;
     /** Browser origins allowed to use the credentials and CORS ({@code http.allowedOrigins}). */
     public final OriginPolicy origins;
+    /** The rate-limited one-line log of what went wrong on a connection (shared by all of them). */
+    public final ClientErrorLog clientErrors;
 
     public final ClientMessageDecoder decoder;
     public final String wsPath;
@@ -115,6 +118,8 @@ public final class ServerContext {
                 Math.max(1, config.integer(ServerConfig.AUTH_THREADS)),
                 config.integer(ServerConfig.AUTH_MAX_QUEUED));
         this.admission = admission;
+        this.clientErrors =
+                new ClientErrorLog(config.integer(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE), engine.counters());
         this.upgradeTimings = new io.tickfan.server.metrics.UpgradeTimings(
                 engine.dispatchers().stream().map(d -> d.eventLoop()).toList());
         this.refusals = new io.tickfan.server.metrics.Refusals(config.longValue(ServerConfig.LOG_REFUSAL_INTERVAL_MS));

@@ -44,6 +44,14 @@ public final class ClientErrorLog extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        closeAndLog(ctx, cause);
+    }
+
+    /**
+     * Closes {@code ctx}'s connection and logs {@code cause} in one line within the rate limit: for
+     * handlers that stand in for this one once the connection no longer has it in its pipeline.
+     */
+    public void closeAndLog(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
         final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         // Bounded: exception classes are the code's, not the client's.

@@ -18,6 +18,7 @@ import io.tickfan.server.admission.AdmissionHandler;
 import io.tickfan.server.poll.LongPollRequest;
 import io.tickfan.server.sse.SseUpgrader;
 import io.tickfan.server.ws.WebSocketUpgrader;
+import java.io.IOException;
 
 /**
  * Routes HTTP requests, on HTTP/1.1 connections and on HTTP/2 streams alike: the WebSocket path
@@ -123,7 +124,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Bytes that are not HTTP at all (or a reset peer): nothing to answer, nobody else affected.
-        ctx.close();
+        // A reset peer: nothing to answer, nobody else affected. Anything else (a defect in a route,
+        // or on an HTTP/2 stream, whose pipeline has no log of its own) is closed and logged in one
+        // rate-limited line rather than without a word.
+        if (cause instanceof IOException) {
+            ctx.close();
+        } else {
+            context.clientErrors.closeAndLog(ctx, cause);
+        }
     }
 }

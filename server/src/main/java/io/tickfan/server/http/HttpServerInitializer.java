@@ -7,7 +7,6 @@ import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.handler.ssl.SslContext;
 import io.tickfan.server.ServerContext;
 import io.tickfan.server.admission.AdmissionHandler;
-import io.tickfan.server.config.ServerConfig;
 
 /**
  * The pipeline of a new connection: admission (counted and judged before a byte is read), a
@@ -20,15 +19,12 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
     private final ServerContext context;
     private final SslContext sslContext;
     private final AdmissionHandler admission;
-    private final ClientErrorLog clientErrors;
 
     /** @param sslContext TLS with ALPN, or null for cleartext only */
     public HttpServerInitializer(ServerContext context, SslContext sslContext) {
         this.context = context;
         this.sslContext = sslContext;
         this.admission = new AdmissionHandler(context.admission, context.connections);
-        this.clientErrors = new ClientErrorLog(
-                context.config.integer(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE), context.engine.counters());
     }
 
     @Override
@@ -46,6 +42,6 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
         }
         p.addLast("detect", new ProtocolDetector(context));
         // Last: every handler the detector and the upgrades add goes in front of it.
-        p.addLast(ClientErrorLog.NAME, clientErrors);
+        p.addLast(ClientErrorLog.NAME, context.clientErrors);
     }
 }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -96,13 +97,20 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
         // A frame that breaks the protocol (unmasked, oversized, invalid UTF-8, a close frame with a
         // code RFC 6455 does not allow...): answer with its close code, then close. The decoders
         // are told not to, because Netty's sends no close frame at all for a bad close frame. A
-        // reset peer needs nothing. Either way the client's problem: no stack trace, nobody else hurt.
-        if (cause instanceof CorruptedWebSocketFrameException corrupted
-                && ctx.channel().isActive()) {
-            final WebSocketCloseStatus status = corrupted.closeStatus();
-            session.close(status.code(), status.reasonText());
-        } else {
+        // reset peer needs nothing: it is how most clients leave. Anything else is closed and told
+        // to the client-error log (one line, rate-limited), which the upgrade took out of this
+        // connection's pipeline: a defect must not close connections without a word.
+        if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+            if (ctx.channel().isActive()) {
+                final WebSocketCloseStatus status = corrupted.closeStatus();
+                session.close(status.code(), status.reasonText());
+            } else {
+                ctx.close();
+            }
+        } else if (cause instanceof IOException) {
             ctx.close();
+        } else {
+            session.clientErrors().closeAndLog(ctx, cause);
         }
     }
 }

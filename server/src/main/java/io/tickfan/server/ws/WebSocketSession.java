@@ -21,6 +21,7 @@ import io.tickfan.server.fanout.ReadReceipts;
 import io.tickfan.server.fanout.Subscriber;
 import io.tickfan.server.fanout.SymbolTable;
 import io.tickfan.server.fanout.TickSink;
+import io.tickfan.server.http.ClientErrorLog;
 import io.tickfan.server.metrics.Counters;
 import io.tickfan.server.session.SessionLifecycle;
 import io.tickfan.server.session.TransportKind;
@@ -85,6 +86,11 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
                 TimeUnit.MILLISECONDS.toNanos(context.slowConsumerTimeoutMs));
         this.lifecycle = new SessionLifecycle(
                 context.sessions, context.expiryGraceMs, this, TransportKind.WEBSOCKET, subscriber);
+    }
+
+    /** Where an exception nobody expected is told (its connection no longer holds that handler). */
+    ClientErrorLog clientErrors() {
+        return context.clientErrors;
     }
 
     void attach(ChannelHandlerContext ctx) {

@@ -58,12 +58,7 @@ public final class EmbeddedHttp implements AutoCloseable {
     public EmbeddedHttp connectionPipeline() {
         channel.pipeline().addLast(RequestDeadlineHandler.NAME, new RequestDeadlineHandler(context.requestTimeoutMs));
         channel.pipeline().addLast("detect", new ProtocolDetector(context));
-        channel.pipeline()
-                .addLast(
-                        ClientErrorLog.NAME,
-                        new ClientErrorLog(
-                                context.config.integer(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE),
-                                context.engine.counters()));
+        channel.pipeline().addLast(ClientErrorLog.NAME, context.clientErrors);
         return this;
     }
 

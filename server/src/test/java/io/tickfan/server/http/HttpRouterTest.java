@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.tickfan.server.admission.AdmissionControl;
 import io.tickfan.server.admission.AdmissionHandler;
+import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.session.AdminActions;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
@@ -154,5 +155,30 @@ class HttpRouterTest {
             response.release();
             stream.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void shouldLogOneLineForAnExceptionNoClientCausedAndNoneForAReset() {
+        // No line lets through (limit 0), so each exception that reaches the log is counted.
+        try (EmbeddedHttp counted = new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0))
+                        .connectionPipeline();
+                EmbeddedHttp reset = new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0))
+                        .connectionPipeline()) {
+            counted.send(EmbeddedHttp.get("/health"));
+            counted.written();
+            counted.channel.pipeline().fireExceptionCaught(new IllegalStateException("a defect"));
+            assertFalse(counted.channel.isActive());
+            assertEquals(1, notLogged(counted), "an unexpected exception reaches the rate-limited log");
+
+            reset.send(EmbeddedHttp.get("/health"));
+            reset.written();
+            reset.channel.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+            assertFalse(reset.channel.isActive());
+            assertEquals(0, notLogged(reset), "a reset is how clients leave");
+        }
+    }
+
+    private static long notLogged(EmbeddedHttp h) {
+        return h.engine.counters().get(io.tickfan.server.metrics.Counters.Counter.CLIENT_ERRORS_NOT_LOGGED);
     }
 }

@@ -280,4 +280,28 @@ class WebSocketFrameHandlerTest {
         ws.http.channel.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
         ws.http.channel.runScheduledPendingTasks();
     }
+
+    @Test
+    void shouldCloseAndLogOneLineForAnExceptionNoFrameExplains() {
+        // No line lets through (limit 0), so each exception that reaches the log is counted.
+        ws = new EmbeddedWebSocket(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0));
+        assertTrue(ws.upgrade().startsWith("HTTP/1.1 101"));
+        ws.http.channel.pipeline().fireExceptionCaught(new IllegalStateException("a defect"));
+        assertFalse(ws.http.channel.isActive());
+        assertEquals(1, notLogged(), "an unexpected exception reaches the rate-limited log");
+        ws.http.channel.checkException(); // taken by the handler, not left to Netty's tail
+    }
+
+    @Test
+    void shouldCloseQuietlyWhenThePeerResets() {
+        ws = new EmbeddedWebSocket(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0));
+        assertTrue(ws.upgrade().startsWith("HTTP/1.1 101"));
+        ws.http.channel.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+        assertFalse(ws.http.channel.isActive());
+        assertEquals(0, notLogged(), "a reset is how clients leave: no line, not even a counted one");
+    }
+
+    private long notLogged() {
+        return ws.http.engine.counters().get(io.tickfan.server.metrics.Counters.Counter.CLIENT_ERRORS_NOT_LOGGED);
+    }
 }
