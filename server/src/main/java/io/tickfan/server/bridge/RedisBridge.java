@@ -66,6 +66,8 @@ public final class RedisBridge implements Broker {
     private final List<StreamReader> readers = new ArrayList<>();
     private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
     // Set while connecting ahead ({@link #connectAhead}), on a thread of its own: read after it ends.
+    static final String LETTUCE_JFR = "io.lettuce.core.jfr";
+
     private volatile ClientResources resources;
     private volatile RedisEndpoint endpoint;
     /** The first connection, made ahead of {@link #start()}; null until {@link #connectAhead}. */
@@ -136,6 +138,12 @@ public final class RedisBridge implements Broker {
     }
 
     private RedisLink firstConnection() {
+        // Lettuce forwards its connection events to Java Flight Recorder whenever the JDK has it:
+        // JFR's classes and event registration cost a pod's start about 0.15 s, and nothing here
+        // reads those events. Set before Lettuce first records one; -Dio.lettuce.core.jfr=true wins.
+        if (System.getProperty(LETTUCE_JFR) == null) {
+            System.setProperty(LETTUCE_JFR, "false");
+        }
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
