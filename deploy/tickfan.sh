@@ -7,6 +7,11 @@
 #   TICKFAN_DIRECT     max direct memory: Netty's pooled buffers (default 1g)
 #   TICKFAN_GC         auto (default: generational ZGC on JDK 21 and newer, G1 on 17), g1 or zgc
 #   TICKFAN_JAVA_OPTS  anything else, appended last
+#   TICKFAN_CLASS_CACHE the class cache a start maps instead of loading and verifying every class
+#                      (default: next to the jar, named for the runtime and the GC, used when it
+#                      exists; "off": none). Made by a training start that exits:
+#                        deploy/tickfan.sh --make-class-cache
+#                      (JDK 17-24: a dynamic CDS archive; JDK 25 and newer: an AOT cache).
 #   JAVA_HOME          the JDK/JRE to use (17 or newer)
 # The GC default follows the measurement in docs/benchmarks.md (market shape, 2-core VM, three
 # interleaved rounds): generational ZGC on JDK 25 had the lowest p99 against G1 on JDK 17 in every
@@ -24,6 +29,8 @@ if [[ -z "$jar" || ! -f "$jar" ]]; then
   echo "tickfan.sh: no tickfan-server.jar (set TICKFAN_JAR or build with ./mvnw -DskipTests package)" >&2
   exit 1
 fi
+# Absolute: a class cache names the jar as it was given when the cache was made.
+jar="$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 # Each connection is a file descriptor: admission.maxConnections must stay below this limit.
@@ -49,12 +56,61 @@ case "$gc_choice" in
   *)   echo "tickfan.sh: TICKFAN_GC must be auto, g1 or zgc, got: ${TICKFAN_GC}" >&2; exit 2 ;;
 esac
 
+jvm=(-Xms"$heap" -Xmx"$heap" -XX:MaxDirectMemorySize="$direct"
+  "${gc[@]}"
+  -XX:+AlwaysPreTouch -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem
+  -Dio.netty.tryReflectionSetAccessible=true
+  --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
+
+# A class cache holds the classes a start loads, already parsed and verified: on a 2-core VM a pod
+# without Redis was ready in 1.0 s instead of 1.5 s with G1 on JDK 17 (docs/benchmarks.md). It is
+# only valid for the runtime, the jar and the GC it was made with, hence the name; a cache that
+# does not match is ignored (the JVM says so in one line) and the start goes on without it.
+if [[ "${feature:-17}" -ge 25 ]]; then cache_kind=aot; else cache_kind=jsa; fi
+cache="${TICKFAN_CLASS_CACHE:-${jar%.jar}-jdk${feature:-17}-${gc_choice}.${cache_kind}}"
+
+if [[ "${1:-}" == --make-class-cache ]]; then
+  [[ "$cache" != off ]] || { echo "tickfan.sh: TICKFAN_CLASS_CACHE=off: nothing to make" >&2; exit 2; }
+  rm -f "$cache"
+  if [[ "$cache_kind" == aot ]]; then record=(-XX:AOTCacheOutput="$cache"); else record=(-XX:ArchiveClassesAtExit="$cache"); fi
+  out="$(mktemp)"
+  # The training start: the demo feed on a free loopback port, no Redis; one request of each kind
+  # a client makes first (/health, an SSE stream for a second), then SIGTERM: the cache is
+  # written as the JVM exits.
+  # shellcheck disable=SC2086
+  "$java" "${jvm[@]}" ${TICKFAN_JAVA_OPTS:-} "${record[@]}" -jar "$jar" \
+    --host=127.0.0.1 --port=0 --demo.enabled=true --drain.windowMs=100 >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "tickfan ready" "$out" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$out" >&2; rm -f "$out"; exit 1; }
+    sleep 0.1
+  done
+  port="$(sed -n 's/^tickfan ready: listening on [^:]*:\([0-9]*\);.*/\1/p' "$out")"
+  token="$(sed -n 's/^  subscriber (every symbol): *//p' "$out")"
+  if [[ -n "$port" ]]; then
+    ( exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3 && cat <&3 >/dev/null ) || true
+    ( exec 3<>"/dev/tcp/127.0.0.1/$port" \
+      && printf 'GET /sse?symbols=AAPL HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$token" >&3 \
+      && timeout 1 cat <&3 >/dev/null ) || true
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || true
+  rm -f "$out"
+  [[ -s "$cache" ]] || { echo "tickfan.sh: no class cache was written to $cache" >&2; exit 1; }
+  echo "tickfan.sh: class cache $cache"
+  exit 0
+fi
+
+if [[ "$cache" != off && -f "$cache" ]]; then
+  # A cache older than the jar was made for another build: the JVM would refuse it, and on JDK 17
+  # a refused archive also costs the JDK's own (the start is then slower than with none).
+  if [[ "$cache" -nt "$jar" ]]; then
+    if [[ "$cache_kind" == aot ]]; then jvm+=(-XX:AOTCache="$cache"); else jvm+=(-XX:SharedArchiveFile="$cache"); fi
+  else
+    echo "tickfan.sh: class cache $cache is older than the jar, not used (remake it: tickfan.sh --make-class-cache)" >&2
+  fi
+fi
+
 # shellcheck disable=SC2086
-exec "$java" \
-  -Xms"$heap" -Xmx"$heap" -XX:MaxDirectMemorySize="$direct" \
-  "${gc[@]}" \
-  -XX:+AlwaysPreTouch -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem \
-  -Dio.netty.tryReflectionSetAccessible=true \
-  --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
-  ${TICKFAN_JAVA_OPTS:-} \
-  -jar "$jar" "$@"
+exec "$java" "${jvm[@]}" ${TICKFAN_JAVA_OPTS:-} -jar "$jar" "$@"

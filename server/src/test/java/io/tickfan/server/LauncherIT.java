@@ -1,0 +1,107 @@
+package io.tickfan.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code deploy/tickfan.sh}, the production launcher, run for real on the shaded jar: it makes a
+ * class cache with a training start, a start maps its classes from that cache, and a cache that does
+ * not belong to the runtime is ignored rather than stopping the pod.
+ */
+class LauncherIT {
+    private static final Path LAUNCHER = Path.of("..", "deploy", "tickfan.sh");
+    private static final Path JAR = Path.of("target", "tickfan-server.jar");
+
+    @TempDir
+    Path dir;
+
+    private ProcessBuilder launcher(Path cache, String... args) {
+        final ProcessBuilder pb = new ProcessBuilder();
+        pb.command().addAll(List.of("bash", LAUNCHER.toString()));
+        pb.command().addAll(List.of(args));
+        final Map<String, String> env = pb.environment();
+        env.put("TICKFAN_JAR", JAR.toAbsolutePath().toString());
+        env.put("TICKFAN_HEAP", "128m");
+        env.put("TICKFAN_DIRECT", "64m");
+        env.put("TICKFAN_CLASS_CACHE", cache.toString());
+        // Where each class came from, one line per class: "source: shared objects file" is the cache.
+        env.put("TICKFAN_JAVA_OPTS", "-Xlog:class+load=info:file=" + dir.resolve("classes.log"));
+        return pb.redirectErrorStream(true);
+    }
+
+    /** Starts a pod through the launcher, waits for its ready line, stops it; returns its output. */
+    private String startAndStop(Path cache) throws Exception {
+        final Path out = dir.resolve("pod.out");
+        final Process pod = launcher(cache, "--host=127.0.0.1", "--port=0", "--demo.enabled=false")
+                .redirectOutput(out.toFile())
+                .start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!read(out).contains("tickfan ready")) {
+                assertTrue(pod.isAlive(), () -> "the pod exited: " + read(out));
+                assertTrue(System.nanoTime() < deadline, () -> "not ready in 60 s: " + read(out));
+                Thread.sleep(50);
+            }
+        } finally {
+            pod.destroy(); // SIGTERM: the pod drains and exits
+            assertTrue(pod.waitFor(30, TimeUnit.SECONDS), "the pod exits on SIGTERM");
+        }
+        return read(out);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private boolean serverClassCameFromTheCache() {
+        return read(dir.resolve("classes.log"))
+                .lines()
+                .anyMatch(l ->
+                        l.contains("io.tickfan.server.TickfanServer ") && l.contains("source: shared objects file"));
+    }
+
+    @Test
+    void shouldMakeAClassCacheAndStartFromIt() throws Exception {
+        final Path cache = dir.resolve("tickfan.cache");
+        final Process make = launcher(cache, "--make-class-cache").start();
+        final String made = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(make.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, make.exitValue(), made);
+        assertTrue(Files.size(cache) > 0, made);
+
+        startAndStop(cache);
+        assertTrue(serverClassCameFromTheCache(), "the server's classes are mapped from the cache");
+
+        // The jar was rebuilt after the cache was made: the launcher leaves the cache out and says so.
+        Files.setLastModifiedTime(
+                cache,
+                java.nio.file.attribute.FileTime.fromMillis(
+                        Files.getLastModifiedTime(JAR).toMillis() - TimeUnit.DAYS.toMillis(1)));
+        final String stale = startAndStop(cache);
+        assertTrue(stale.contains("is older than the jar, not used"), stale);
+        assertTrue(!serverClassCameFromTheCache(), "a stale cache is not mapped");
+    }
+
+    @Test
+    void shouldStartWithoutACacheThatDoesNotMatch() throws Exception {
+        final Path cache = dir.resolve("foreign.cache");
+        Files.write(cache, "not a class cache of this runtime".getBytes(StandardCharsets.US_ASCII));
+        final String out = startAndStop(cache);
+        assertTrue(out.contains("tickfan ready"), out);
+        assertTrue(!serverClassCameFromTheCache(), "nothing came from a foreign file");
+    }
+}
