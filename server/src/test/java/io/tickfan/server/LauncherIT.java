@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
     private static final Path LAUNCHER = Path.of("..", "deploy", "tickfan.sh");
     private static final Path JAR = Path.of("target", "tickfan-server.jar");
+    private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
 
     @TempDir
     Path dir;
@@ -31,6 +32,7 @@ class LauncherIT {
         pb.command().addAll(List.of(args));
         final Map<String, String> env = pb.environment();
         env.put("TICKFAN_JAR", JAR.toAbsolutePath().toString());
+        env.put("JAVA_HOME", JAVA_HOME.toString()); // the runtime of this test, whose flags it knows
         env.put("TICKFAN_HEAP", "128m");
         env.put("TICKFAN_DIRECT", "64m");
         env.put("TICKFAN_CLASS_CACHE", cache.toString());
@@ -67,6 +69,22 @@ class LauncherIT {
         }
     }
 
+    /** Whether {@code cache} holds {@code className}, as the runtime lists the cache's classes. */
+    private static boolean trained(Path cache, String className) throws Exception {
+        final String option = Runtime.version().feature() >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+        final Process list = new ProcessBuilder(
+                        JAVA_HOME.resolve("bin").resolve("java").toString(),
+                        option + cache,
+                        "-XX:+PrintSharedArchiveAndExit",
+                        "-jar",
+                        JAR.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .start();
+        final String classes = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(list.waitFor(60, TimeUnit.SECONDS));
+        return classes.lines().anyMatch(l -> l.contains(" " + className + " "));
+    }
+
     private boolean serverClassCameFromTheCache() {
         return read(dir.resolve("classes.log"))
                 .lines()
@@ -82,6 +100,7 @@ class LauncherIT {
         assertTrue(make.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, make.exitValue(), made);
         assertTrue(Files.size(cache) > 0, made);
+        assertTrue(trained(cache, "io.tickfan.server.sse.SseHandler"), "the training start served an SSE stream");
 
         startAndStop(cache);
         assertTrue(serverClassCameFromTheCache(), "the server's classes are mapped from the cache");

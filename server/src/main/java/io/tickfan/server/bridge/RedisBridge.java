@@ -65,9 +65,10 @@ public final class RedisBridge implements Broker {
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
     private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
-    // Set while connecting ahead ({@link #connectAhead}), on a thread of its own: read after it ends.
+    /** Lettuce's switch for forwarding its events to Java Flight Recorder. */
     static final String LETTUCE_JFR = "io.lettuce.core.jfr";
 
+    // Set while connecting ahead ({@link #connectAhead}), on a thread of its own: read after it ends.
     private volatile ClientResources resources;
     private volatile RedisEndpoint endpoint;
     /** The first connection, made ahead of {@link #start()}; null until {@link #connectAhead}. */

@@ -4,7 +4,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.tickfan.server.metrics.Counters;
+import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,12 +50,28 @@ public final class ClientErrorLog extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Closes {@code ctx}'s connection and logs {@code cause} in one line within the rate limit: for
-     * handlers that stand in for this one once the connection no longer has it in its pipeline.
+     * For handlers past this one (an upgraded WebSocket no longer has it in its pipeline, an HTTP/2
+     * stream never had it): closes {@code ctx}'s connection, quietly when the peer failed (a reset,
+     * a TLS failure, an HTTP/2 protocol error: how clients leave or misbehave, and the connection's
+     * own log, where there is one, has seen it), else with one line within the rate limit, so that a
+     * defect never closes connections without a word.
      */
-    public void closeAndLog(ChannelHandlerContext ctx, Throwable cause) {
+    public void close(ChannelHandlerContext ctx, Throwable cause) {
+        final Throwable root = rootOf(cause);
+        if (root instanceof IOException || root instanceof Http2Exception) {
+            ctx.close();
+        } else {
+            closeAndLog(ctx, cause);
+        }
+    }
+
+    private static Throwable rootOf(Throwable cause) {
+        return cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    }
+
+    private void closeAndLog(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
-        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        final Throwable root = rootOf(cause);
         // Bounded: exception classes are the code's, not the client's.
         final Window w = windows.computeIfAbsent(root.getClass(), k -> new Window());
         final long now = System.nanoTime();

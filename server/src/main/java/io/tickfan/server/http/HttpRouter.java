@@ -18,7 +18,6 @@ import io.tickfan.server.admission.AdmissionHandler;
 import io.tickfan.server.poll.LongPollRequest;
 import io.tickfan.server.sse.SseUpgrader;
 import io.tickfan.server.ws.WebSocketUpgrader;
-import java.io.IOException;
 
 /**
  * Routes HTTP requests, on HTTP/1.1 connections and on HTTP/2 streams alike: the WebSocket path
@@ -53,7 +52,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         RequestDeadlineHandler.requestComplete(ctx);
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        final String path = uri.path();
+        final String path;
+        try {
+            path = uri.path();
+            uri.parameters(); // decoded (and kept) here: a bad escape is the client's 400, not a throw later
+        } catch (IllegalArgumentException e) {
+            HttpResponses.sendErrorAndClose(
+                    ctx, HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed request target");
+            return;
+        }
         AdmissionControl.Rejection rejection = AdmissionHandler.rejectionOf(ctx.channel());
         if (rejection == null
                 && !request.method().equals(HttpMethod.OPTIONS)
@@ -124,13 +131,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset peer: nothing to answer, nobody else affected. Anything else (a defect in a route,
-        // or on an HTTP/2 stream, whose pipeline has no log of its own) is closed and logged in one
-        // rate-limited line rather than without a word.
-        if (cause instanceof IOException) {
-            ctx.close();
-        } else {
-            context.clientErrors.closeAndLog(ctx, cause);
-        }
+        // The router is the last handler of an HTTP/2 stream, and in front of the log on HTTP/1.1.
+        context.clientErrors.close(ctx, cause);
     }
 }

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -96,10 +95,9 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A frame that breaks the protocol (unmasked, oversized, invalid UTF-8, a close frame with a
         // code RFC 6455 does not allow...): answer with its close code, then close. The decoders
-        // are told not to, because Netty's sends no close frame at all for a bad close frame. A
-        // reset peer needs nothing: it is how most clients leave. Anything else is closed and told
-        // to the client-error log (one line, rate-limited), which the upgrade took out of this
-        // connection's pipeline: a defect must not close connections without a word.
+        // are told not to, because Netty's sends no close frame at all for a bad close frame. The
+        // rest goes to the client-error log, which the upgrade took out of this pipeline: quiet for
+        // a reset (how most clients leave), one rate-limited line for anything unexpected.
         if (cause instanceof CorruptedWebSocketFrameException corrupted) {
             if (ctx.channel().isActive()) {
                 final WebSocketCloseStatus status = corrupted.closeStatus();
@@ -107,10 +105,8 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
             } else {
                 ctx.close();
             }
-        } else if (cause instanceof IOException) {
-            ctx.close();
         } else {
-            session.clientErrors().closeAndLog(ctx, cause);
+            session.clientErrors().close(ctx, cause);
         }
     }
 }

@@ -181,4 +181,43 @@ class HttpRouterTest {
     private static long notLogged(EmbeddedHttp h) {
         return h.engine.counters().get(io.tickfan.server.metrics.Counters.Counter.CLIENT_ERRORS_NOT_LOGGED);
     }
+
+    @Test
+    void shouldAnswer400ToARequestTargetWithABadEscape() {
+        final String badPath = answer(EmbeddedHttp.get("/%zz"));
+        assertTrue(badPath.startsWith("HTTP/1.1 400"), badPath);
+        assertFalse(http.channel.isActive());
+        try (EmbeddedHttp other = new EmbeddedHttp(c -> c).connectionPipeline()) {
+            other.send(EmbeddedHttp.get("/sse?symbols=%zz", EmbeddedHttp.bearer()));
+            final String badQuery = other.written();
+            assertTrue(badQuery.startsWith("HTTP/1.1 400"), badQuery);
+            assertTrue(badQuery.contains("malformed request target"), badQuery);
+        }
+    }
+
+    @Test
+    void shouldCloseQuietlyOnAWrappedResetOrAnHttp2ProtocolError() {
+        try (EmbeddedHttp h =
+                new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0)).connectionPipeline()) {
+            h.send(EmbeddedHttp.get("/health"));
+            h.written();
+            h.channel
+                    .pipeline()
+                    .fireExceptionCaught(new io.netty.handler.codec.DecoderException(
+                            new javax.net.ssl.SSLException("bad record MAC")));
+            assertFalse(h.channel.isActive());
+            assertEquals(0, notLogged(h), "a TLS failure after the handshake is the peer's");
+        }
+        try (EmbeddedHttp h =
+                new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0)).connectionPipeline()) {
+            h.send(EmbeddedHttp.get("/health"));
+            h.written();
+            h.channel
+                    .pipeline()
+                    .fireExceptionCaught(io.netty.handler.codec.http2.Http2Exception.streamError(
+                            3, io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad stream"));
+            assertFalse(h.channel.isActive());
+            assertEquals(0, notLogged(h), "an HTTP/2 protocol error is the peer's");
+        }
+    }
 }
