@@ -197,27 +197,24 @@ class HttpRouterTest {
 
     @Test
     void shouldCloseQuietlyOnAWrappedResetOrAnHttp2ProtocolError() {
+        assertClosedQuietlyOn(
+                new io.netty.handler.codec.DecoderException(new javax.net.ssl.SSLException("bad record MAC")),
+                "a TLS failure after the handshake is the peer's");
+        assertClosedQuietlyOn(
+                io.netty.handler.codec.http2.Http2Exception.streamError(
+                        3, io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad stream"),
+                "an HTTP/2 protocol error is the peer's");
+    }
+
+    /** A connection that has the router sees {@code cause}: closed, and nothing reached the log. */
+    private static void assertClosedQuietlyOn(Throwable cause, String why) {
         try (EmbeddedHttp h =
                 new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0)).connectionPipeline()) {
             h.send(EmbeddedHttp.get("/health"));
             h.written();
-            h.channel
-                    .pipeline()
-                    .fireExceptionCaught(new io.netty.handler.codec.DecoderException(
-                            new javax.net.ssl.SSLException("bad record MAC")));
+            h.channel.pipeline().fireExceptionCaught(cause);
             assertFalse(h.channel.isActive());
-            assertEquals(0, notLogged(h), "a TLS failure after the handshake is the peer's");
-        }
-        try (EmbeddedHttp h =
-                new EmbeddedHttp(c -> c.with(ServerConfig.LOG_CLIENT_ERRORS_PER_MINUTE, 0)).connectionPipeline()) {
-            h.send(EmbeddedHttp.get("/health"));
-            h.written();
-            h.channel
-                    .pipeline()
-                    .fireExceptionCaught(io.netty.handler.codec.http2.Http2Exception.streamError(
-                            3, io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad stream"));
-            assertFalse(h.channel.isActive());
-            assertEquals(0, notLogged(h), "an HTTP/2 protocol error is the peer's");
+            assertEquals(0, notLogged(h), why);
         }
     }
 }
