@@ -3,6 +3,7 @@ package io.tickfan.server;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /** A running tickfan server: transport, engine, optional demo feed. {@link #close()} stops it all. */
 public final class TickfanServer implements AutoCloseable {
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator();
+
     private static final Logger LOG = LoggerFactory.getLogger(TickfanServer.class);
 
     private final EventLoopGroup boss;
@@ -88,6 +91,9 @@ public final class TickfanServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // One sizing policy for every connection (each keeps its own handle): Netty makes one
+                // per channel otherwise, 32 bytes each.
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, RECEIVE_SIZES)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

@@ -34,6 +34,10 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
         this.session = session;
     }
 
+    WebSocketSession session() {
+        return session;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         session.attach(ctx);

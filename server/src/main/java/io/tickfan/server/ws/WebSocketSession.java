@@ -63,7 +63,11 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
     private ReadReceipts receipts;
 
     private final SessionLifecycle lifecycle;
-    /** Inbound message rate; replaced when a refresh changes the publisher role. */
+    /**
+     * Inbound message rate; replaced when a refresh changes the publisher role. Null until a message
+     * comes and again once the bucket has filled up (a full bucket is a new one): an idle
+     * connection holds none.
+     */
     private TokenBucket rate;
 
     private boolean ratePublisher;
@@ -97,7 +101,6 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
         this.ctx = ctx;
         this.out = new ChannelTicks(
                 ctx, binaryTicks ? BatchWriter.BINARY : BatchWriter.WEBSOCKET, false, context.directWrites);
-        this.rate = newRate();
         lastReadNs = lastPingNs = ctx.executor().ticker().nanoTime();
         lifecycle.open(ctx.executor(), principal);
     }
@@ -113,6 +116,9 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
      */
     @Override
     public void onTimer(long nowNs) {
+        if (rate != null && rate.isFull(System.nanoTime())) {
+            rate = null; // 48 bytes fewer for a connection that has gone quiet
+        }
         final long silentNs = nowNs - lastReadNs;
         if (silentNs >= TimeUnit.MILLISECONDS.toNanos(context.wsIdleTimeoutMs)) {
             close(CloseCodes.GOING_AWAY, "idle timeout");
@@ -143,7 +149,7 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
      * publisher (a feed handler pushing batches) has its own, higher bound.
      */
     private boolean withinRate() {
-        if (ratePublisher != principal.publisher()) {
+        if (rate == null || ratePublisher != principal.publisher()) {
             rate = newRate();
         }
         if (rate.tryAcquire(System.nanoTime()) == 0) {
@@ -156,6 +162,11 @@ final class WebSocketSession implements TickSink, SessionLifecycle.Ending {
             sendError(null, ErrorCode.RATE_LIMITED, "more than " + (long) perSecond + " messages per second");
         }
         return false;
+    }
+
+    /** Whether the connection holds a rate bucket now (for tests). */
+    boolean holdsRateBucket() {
+        return rate != null;
     }
 
     private TokenBucket newRate() {

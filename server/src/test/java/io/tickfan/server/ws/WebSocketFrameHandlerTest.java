@@ -304,4 +304,32 @@ class WebSocketFrameHandlerTest {
     private long notLogged() {
         return ws.http.engine.counters().get(io.tickfan.server.metrics.Counters.Counter.CLIENT_ERRORS_NOT_LOGGED);
     }
+
+    @Test
+    void shouldLetGoOfARateBucketThatFilledUpAndStillLimitTheNextBurst() throws InterruptedException {
+        ws = new EmbeddedWebSocket(
+                c -> c.with(ServerConfig.MESSAGES_PER_SECOND, 5).with(ServerConfig.MESSAGE_BURST, 2));
+        assertTrue(ws.upgrade().startsWith("HTTP/1.1 101"));
+        final WebSocketSession session =
+                ((WebSocketFrameHandler) ws.http.channel.pipeline().get("ws")).session();
+        assertFalse(session.holdsRateBucket(), "no message yet, no bucket");
+        ws.send(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"1\"}"));
+        assertTrue(session.holdsRateBucket());
+        Thread.sleep(400); // the one token taken is back in 200 ms at 5 a second (the bucket keeps the real clock)
+        advanceMs(1_000); // the loop's session timer
+        assertFalse(session.holdsRateBucket(), "a full bucket is let go");
+
+        for (int i = 0; i < 3; i++) {
+            ws.send(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"" + i + "\"}"));
+        }
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            final List<String> texts =
+                    frames.stream().map(f -> ((TextWebSocketFrame) f).text()).toList();
+            assertEquals(4, texts.size(), texts.toString()); // the first pong, then two pongs and a refusal
+            assertTrue(texts.get(3).contains("rate_limited"), texts.toString());
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+    }
 }
