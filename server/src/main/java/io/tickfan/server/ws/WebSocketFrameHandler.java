@@ -4,33 +4,38 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.tickfan.protocol.CloseCodes;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Translates WebSocket frames into calls on the {@link WebSocketSession}. Protocol v1 is one JSON
- * text frame per message: binary frames close with 1003, fragmented messages with 4003 and a
- * text frame that is not valid UTF-8 with 1007 (checked here, on the whole message: no handler of
- * its own per connection). Oversized frames (1009), unmasked frames, stray continuation frames and
- * close frames with a code RFC 6455 does not allow or a reason that is not UTF-8 (1002, 1007) fail
- * in the decoder and arrive as exceptions, answered here with their close code.
+ * An upgraded connection's one handler: Netty's frame decoder, whose frames it translates into
+ * calls on the {@link WebSocketSession} as they are decoded instead of passing them on (a handler
+ * behind the decoder would cost every idle connection a pipeline context and an object, 88 bytes).
+ * Protocol v1 is one JSON text frame per message: binary frames close with 1003, fragmented
+ * messages with 4003 and a text frame that is not valid UTF-8 with 1007 (checked here, on the whole
+ * message). Oversized frames (1009), unmasked frames, stray continuation frames and close frames
+ * with a code RFC 6455 does not allow or a reason that is not UTF-8 (1002, 1007) fail in the
+ * decoding and arrive as exceptions, answered here with their close code.
  */
-final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
+final class WebSocketFrameHandler extends WebSocket13FrameDecoder {
     private static final int MAX_CLOSE_CODE = 4999;
 
     private final WebSocketSession session;
 
-    WebSocketFrameHandler(WebSocketSession session) {
+    WebSocketFrameHandler(WebSocketSession session, WebSocketDecoderConfig config) {
+        super(config);
         this.session = session;
     }
 
@@ -44,11 +49,16 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof WebSocketFrame frame)) {
-            ctx.fireChannelRead(msg);
-            return;
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        super.decode(ctx, in, out);
+        while (!out.isEmpty()) {
+            // Out of the list before it is handled: the list's frames would otherwise be passed on,
+            // and released once more, should handling throw.
+            onFrame(ctx, (WebSocketFrame) out.remove(0));
         }
+    }
+
+    private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
         session.onRead();
         try {
             if (frame instanceof TextWebSocketFrame) {
@@ -90,13 +100,15 @@ final class WebSocketFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx); // frames still buffered are decoded and handled first
         session.onClosed();
-        ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Decoding and handling run inside the decoder, so what they throw arrives here, a defect
+        // of the handling wrapped in a DecoderException (the log looks through it).
         // A frame that breaks the protocol (unmasked, oversized, invalid UTF-8, a close frame with a
         // code RFC 6455 does not allow...): answer with its close code, then close. The decoders
         // are told not to, because Netty's sends no close frame at all for a bad close frame. The

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -110,13 +109,12 @@ public final class WebSocketUpgrader {
                 principal,
                 context.engine.dispatcher(ctx.channel().eventLoop()),
                 BinaryTicks.SUBPROTOCOL.equals(subprotocol));
-        // The WebSocket handlers go where the router was: bytes in pass the frame decoder, then the
-        // session's handler (which checks text is UTF-8: the raw codec, unlike
+        // One WebSocket handler goes where the router was: the frame decoder that hands its frames to
+        // the session (and checks text is UTF-8: the raw codec, unlike
         // WebSocketServerProtocolHandler, adds no check, and a handler of its own would cost every
         // connection a context). Frames out are bytes already (ticks from the engine, the rest from
         // ServerFrames): no encoder.
         final ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(context.wsDecoderConfig));
         // The 101 goes below the HTTP encoder, as ready-made bytes; then the HTTP handlers go. Bytes
         // the client sent after its request (frames, once it has the 101) reach the frame decoder:
         // the HTTP decoder hands what it holds to the next handler when it is removed.
@@ -134,7 +132,7 @@ public final class WebSocketUpgrader {
         if (p.get(ClientErrorLog.NAME) != null) {
             p.remove(ClientErrorLog.NAME);
         }
-        p.replace(ctx.handler(), "ws", new WebSocketFrameHandler(session));
+        p.replace(ctx.handler(), "ws", new WebSocketFrameHandler(session, context.wsDecoderConfig));
         p.remove(http.handler());
     }
 

@@ -144,15 +144,15 @@ class WebSocketFrameHandlerTest {
 
     /**
      * An idle WebSocket holds what it needs and nothing more (every handler is a context and an
-     * object per connection): the frame decoder and the session's handler. The UTF-8 check is the
-     * session handler's, frames out are bytes already (no encoder), and exceptions end in the
-     * session's handler, so the client-error log goes too.
+     * object per connection): one handler, the frame decoder that hands frames to the session. The
+     * UTF-8 check is that handler's, frames out are bytes already (no encoder), and exceptions end
+     * in it, so the client-error log goes too.
      */
     @Test
     void shouldKeepOnlyTheWebSocketHandlersAfterTheUpgrade() {
         open();
         assertEquals(
-                List.of("wsdecoder", "ws"),
+                List.of("ws"),
                 ws.http.channel.pipeline().names().stream()
                         .filter(n -> !n.startsWith("DefaultChannelPipeline$"))
                         .toList());

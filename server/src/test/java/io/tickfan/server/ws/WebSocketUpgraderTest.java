@@ -67,7 +67,7 @@ class WebSocketUpgraderTest {
         final ChannelPipeline p = ws.http.channel.pipeline();
         assertNull(p.get(io.netty.handler.codec.http.HttpServerCodec.class), "no HTTP codec after the 101");
         assertNull(p.get("cors"));
-        assertNotNull(p.get("wsdecoder"));
+        assertNotNull(p.get("ws"), "the frame decoder that is the session's handler");
         assertNull(p.get("wsencoder"), "frames out are bytes already");
     }
 
