@@ -5,6 +5,8 @@
 # The server runs with the JVM's defaults (SERVER_JAVA_OPTS adds options, e.g. -Xlog:gc). The figure
 # of one run moves by about a kilobyte with how far G1 grows its young generation during the
 # 10,000 upgrades: RUNS=N repeats the measurement with a fresh server each time and prints the median.
+# Runs are not independent: of two back to back, the second came out larger in six of seven pairs
+# (2026-12-07), whichever jar it was; compare two jars alternating in both orders.
 # LG_ARGS adds loadgen options, e.g. LG_ARGS="--transport sse-h2 --streams-per-connection 100" for
 # SSE streams on HTTP/2; FDS_1 and FDS_2 are the server's open files to wait for at 2,000 and at
 # 12,000 clients (defaults 2010 and 12010: one per WebSocket; with 100 streams per HTTP/2

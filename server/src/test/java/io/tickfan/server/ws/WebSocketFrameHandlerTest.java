@@ -332,4 +332,39 @@ class WebSocketFrameHandlerTest {
             frames.forEach(WebSocketFrame::release);
         }
     }
+
+    @Test
+    void shouldAnswerEveryFrameWhetherFramesShareAReadOrOneIsSplitAcrossReads() {
+        open();
+        // Three masked frames as one run of bytes, as a browser's writes can reach the server.
+        final io.netty.channel.embedded.EmbeddedChannel encoder = new io.netty.channel.embedded.EmbeddedChannel(
+                new io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder(true));
+        final io.netty.buffer.ByteBuf wire = Unpooled.buffer();
+        for (int i = 0; i < 3; i++) {
+            encoder.writeOutbound(new TextWebSocketFrame("{\"op\":\"ping\",\"id\":\"" + i + "\"}"));
+            for (io.netty.buffer.ByteBuf b; (b = encoder.readOutbound()) != null; ) {
+                wire.writeBytes(b);
+                b.release();
+            }
+        }
+        encoder.finishAndReleaseAll();
+        // The first frame and a byte of the second in one read, a lone byte, then the rest: every
+        // frame is handled once and in order.
+        final int firstEnd = wire.readableBytes() / 3;
+        ws.http.channel.writeInbound(wire.readRetainedSlice(firstEnd + 1));
+        ws.http.channel.writeInbound(wire.readRetainedSlice(1));
+        ws.http.channel.writeInbound(wire.readRetainedSlice(wire.readableBytes()));
+        wire.release();
+        final List<WebSocketFrame> frames = ws.received();
+        try {
+            final List<String> ids = frames.stream()
+                    .map(f -> ((TextWebSocketFrame) f).text())
+                    .map(t -> t.substring(t.indexOf("\"id\":\"") + 6, t.indexOf("\"id\":\"") + 7))
+                    .toList();
+            assertEquals(List.of("0", "1", "2"), ids);
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+        }
+        assertTrue(ws.http.channel.isActive());
+    }
 }
