@@ -1,15 +1,12 @@
 package io.tickfan.server.bridge;
 
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import io.tickfan.protocol.Tick;
 import io.tickfan.server.fanout.BackfillRequest;
 import io.tickfan.server.fanout.Broker;
 import io.tickfan.server.fanout.BrokerPort;
 import io.tickfan.server.fanout.FanoutEngine;
 import io.tickfan.server.fanout.IngestRing;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -65,9 +62,6 @@ public final class RedisBridge implements Broker {
     private final List<StreamWriter> writers = new ArrayList<>();
     private final List<StreamReader> readers = new ArrayList<>();
     private final BridgeAgents agents = new BridgeAgents(this::agentFailed);
-    /** Lettuce's switch for forwarding its events to Java Flight Recorder. */
-    static final String LETTUCE_JFR = "io.lettuce.core.jfr";
-
     // Set while connecting ahead ({@link #connectAhead}), on a thread of its own: read after it ends.
     private volatile ClientResources resources;
     private volatile RedisEndpoint endpoint;
@@ -139,21 +133,7 @@ public final class RedisBridge implements Broker {
     }
 
     private RedisLink firstConnection() {
-        // Lettuce forwards its connection events to Java Flight Recorder whenever the JDK has it:
-        // JFR's classes and event registration cost a pod's start about 0.15 s, and nothing here
-        // reads those events. Set before Lettuce first records one; -Dio.lettuce.core.jfr=true wins.
-        if (System.getProperty(LETTUCE_JFR) == null) {
-            System.setProperty(LETTUCE_JFR, "false");
-        }
-        this.resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(1)
-                .reconnectDelay(Delay.fullJitter(
-                        Duration.ofMillis(Math.max(1, settings.reconnectMinMs())),
-                        Duration.ofMillis(settings.reconnectMaxMs()),
-                        Math.max(1, settings.reconnectMinMs()),
-                        TimeUnit.MILLISECONDS))
-                .build();
+        this.resources = RedisEndpoint.resources(settings);
         this.endpoint = RedisEndpoint.create(settings, resources);
         return connect(startupDeadlineNs);
     }

@@ -14,9 +14,12 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where the bridge's Redis is: one server ({@link RedisClient}) or a Redis Cluster ({@link
@@ -28,6 +31,28 @@ abstract class RedisEndpoint {
     abstract RedisLink connect();
 
     abstract void shutdown();
+
+    /** Lettuce's switch for forwarding its events to Java Flight Recorder. */
+    static final String LETTUCE_JFR = "io.lettuce.core.jfr";
+
+    /** The client's threads and reconnect delays (the caller shuts them down). */
+    static ClientResources resources(BridgeSettings settings) {
+        // Lettuce forwards its connection events to Java Flight Recorder whenever the JDK has it:
+        // JFR's classes and event registration cost a pod's start about 0.15 s, and nothing here
+        // reads those events. Set before Lettuce first records one; -Dio.lettuce.core.jfr=true wins.
+        if (System.getProperty(LETTUCE_JFR) == null) {
+            System.setProperty(LETTUCE_JFR, "false");
+        }
+        return DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                .reconnectDelay(Delay.fullJitter(
+                        Duration.ofMillis(Math.max(1, settings.reconnectMinMs())),
+                        Duration.ofMillis(settings.reconnectMaxMs()),
+                        Math.max(1, settings.reconnectMinMs()),
+                        TimeUnit.MILLISECONDS))
+                .build();
+    }
 
     static RedisEndpoint create(BridgeSettings settings, ClientResources resources) {
         return settings.cluster() ? new Cluster(settings, resources) : new Single(settings, resources);
