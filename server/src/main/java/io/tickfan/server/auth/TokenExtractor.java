@@ -70,6 +70,9 @@ public final class TokenExtractor {
      * itself, so the one a foreign page could use (see {@code OriginPolicy}).
      */
     public boolean carriedByCookie(HttpRequest request) {
+        if (!request.headers().contains(HttpHeaderNames.COOKIE)) {
+            return false; // the usual case: no second copy of the token to learn it
+        }
         final String token = extract(request);
         return token != null && token.equals(fromCookie(request));
     }

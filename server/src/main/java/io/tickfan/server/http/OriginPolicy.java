@@ -62,36 +62,41 @@ public final class OriginPolicy {
         if (sep <= 0) {
             return false;
         }
-        final String scheme = origin.substring(0, sep);
-        final String rest = origin.substring(sep + 3);
-        final int slash = rest.indexOf('/');
-        final String authority = slash < 0 ? rest : rest.substring(0, slash);
-        final int colon = portColon(authority);
-        final String originHost = colon < 0 ? authority : authority.substring(0, colon);
-        final int originPort = colon < 0 ? defaultPort(scheme) : port(authority.substring(colon + 1));
-        final int hostColon = portColon(host);
-        final String requestHost = hostColon < 0 ? host : host.substring(0, hostColon);
-        final int requestPort = hostColon < 0 ? originPort : port(host.substring(hostColon + 1));
-        return !originHost.isEmpty()
+        // Compared in place, by index: no substring per upgrade.
+        final int hostStart = sep + 3;
+        final int slash = origin.indexOf('/', hostStart);
+        final int authorityEnd = slash < 0 ? origin.length() : slash;
+        final int colon = portColon(origin, hostStart, authorityEnd);
+        final int originHostEnd = colon < 0 ? authorityEnd : colon;
+        final int originPort = colon < 0 ? defaultPort(origin, sep) : port(origin, colon + 1, authorityEnd);
+        final int hostColon = portColon(host, 0, host.length());
+        final int requestHostEnd = hostColon < 0 ? host.length() : hostColon;
+        final int requestPort = hostColon < 0 ? originPort : port(host, hostColon + 1, host.length());
+        final int hostLength = originHostEnd - hostStart;
+        return hostLength > 0
                 && originPort >= 0
                 && originPort == requestPort
-                && originHost.equalsIgnoreCase(requestHost);
+                && hostLength == requestHostEnd
+                && origin.regionMatches(true, hostStart, host, 0, hostLength);
     }
 
-    /** The colon before a port: the last one, if it comes after an IPv6 literal's bracket; else -1. */
-    private static int portColon(String authority) {
-        final int colon = authority.lastIndexOf(':');
-        return colon > authority.lastIndexOf(']') ? colon : -1;
+    /**
+     * The colon before a port in {@code s[from, to)}: the last one, if it comes after an IPv6
+     * literal's bracket; else -1.
+     */
+    private static int portColon(String s, int from, int to) {
+        final int colon = s.lastIndexOf(':', to - 1);
+        return colon >= from && colon > s.lastIndexOf(']', to - 1) ? colon : -1;
     }
 
-    /** A port of 1-5 digits, or -1. */
-    private static int port(String digits) {
-        if (digits.isEmpty() || digits.length() > 5) {
+    /** A port of 1-5 digits in {@code s[from, to)}, or -1. */
+    private static int port(String s, int from, int to) {
+        if (to <= from || to - from > 5) {
             return -1;
         }
         int p = 0;
-        for (int i = 0; i < digits.length(); i++) {
-            final char c = digits.charAt(i);
+        for (int i = from; i < to; i++) {
+            final char c = s.charAt(i);
             if (c < '0' || c > '9') {
                 return -1;
             }
@@ -100,8 +105,11 @@ public final class OriginPolicy {
         return p <= 65535 ? p : -1;
     }
 
-    private static int defaultPort(String scheme) {
-        return scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("wss") ? 443 : 80;
+    /** 443 for an {@code https} or {@code wss} scheme ({@code origin[0, schemeEnd)}), else 80. */
+    private static int defaultPort(String origin, int schemeEnd) {
+        final boolean secure = (schemeEnd == 5 && origin.regionMatches(true, 0, "https", 0, 5))
+                || (schemeEnd == 3 && origin.regionMatches(true, 0, "wss", 0, 3));
+        return secure ? 443 : 80;
     }
 
     /** Origins compare case-insensitively and without a trailing slash. */

@@ -79,14 +79,35 @@ public final class WebSocketUpgrader {
      */
     static String chosenSubprotocol(FullHttpRequest request) {
         for (String line : request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
-            for (String p : line.split(",")) {
-                final String offered = p.trim();
-                if (offered.equals(TokenExtractor.SUBPROTOCOL) || offered.equals(BinaryTicks.SUBPROTOCOL)) {
-                    return offered;
+            // Scanned in place (a split and a trim per entry were garbage on every upgrade).
+            int start = 0;
+            while (start <= line.length()) {
+                int end = line.indexOf(',', start);
+                if (end < 0) {
+                    end = line.length();
                 }
+                int from = start;
+                int to = end;
+                while (from < to && line.charAt(from) <= ' ') {
+                    from++;
+                }
+                while (to > from && line.charAt(to - 1) <= ' ') {
+                    to--;
+                }
+                if (isEntry(line, from, to, BinaryTicks.SUBPROTOCOL)) {
+                    return BinaryTicks.SUBPROTOCOL;
+                }
+                if (isEntry(line, from, to, TokenExtractor.SUBPROTOCOL)) {
+                    return TokenExtractor.SUBPROTOCOL;
+                }
+                start = end + 1;
             }
         }
         return null;
+    }
+
+    private static boolean isEntry(String line, int from, int to, String entry) {
+        return to - from == entry.length() && line.startsWith(entry, from);
     }
 
     private static void handshake(

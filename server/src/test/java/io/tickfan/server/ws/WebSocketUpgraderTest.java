@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.tickfan.server.config.ServerConfig;
 import io.tickfan.server.testing.TestTokens;
 import org.junit.jupiter.api.AfterEach;
@@ -128,6 +133,29 @@ class WebSocketUpgraderTest {
         final String answer = refused(ws.upgradeRequest("chat, bearer." + TestTokens.valid()));
         assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
         assertTrue(answer.contains("Sec-WebSocket-Protocol must include tickfan.v1"), answer);
+    }
+
+    @Test
+    void shouldChooseTheFirstOfOurSubprotocolsInTheClientsOrder() {
+        assertEquals("tickfan.v1", chosen("tickfan.v1, bearer.x"));
+        assertEquals("tickfan.v1.bin", chosen("bearer.x,tickfan.v1.bin,tickfan.v1"));
+        assertEquals("tickfan.v1", chosen("x,\ttickfan.v1\t , tickfan.v1.bin"));
+        assertEquals("tickfan.v1.bin", chosen("chat", "x, tickfan.v1.bin"));
+        assertNull(chosen("tickfan.v1x, tickfan.v, xtickfan.v1, tickfan.v1.bi, tickfan.v1.binx"));
+        assertNull(chosen("", ",", ", ,"));
+        assertNull(chosen());
+    }
+
+    private static String chosen(String... headerLines) {
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws");
+        try {
+            for (String line : headerLines) {
+                request.headers().add(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, line);
+            }
+            return WebSocketUpgrader.chosenSubprotocol(request);
+        } finally {
+            request.release();
+        }
     }
 
     @Test
