@@ -2,9 +2,11 @@
 # Marginal RSS per idle WebSocket connection: start a server, hold 2,000 idle connections (JIT,
 # classes and buffer pools warm), read VmRSS, add 10,000 more, read VmRSS again.
 # Usage (from the repository root, after ./mvnw -q -DskipTests install): loadgen/tools/idle-rss.sh PORT [server args...]
-# The server runs with the JVM's defaults (SERVER_JAVA_OPTS adds options, e.g. -Xlog:gc). The figure
-# of one run moves by about a kilobyte with how far G1 grows its young generation during the
-# 10,000 upgrades: RUNS=N repeats the measurement with a fresh server each time and prints the median.
+# The server runs with the JVM's defaults (SERVER_JAVA_OPTS adds options, e.g. -Xlog:gc, or -Xms1g to
+# set the heap's initial size as deploy/tickfan.sh does). At the defaults the figure of one run moves
+# by a kilobyte or more with how far G1 grows the heap during the 10,000 upgrades (each growth moves
+# the young generation onto untouched pages; docs/benchmarks.md, "Idle memory").
+# RUNS=N repeats the measurement with a fresh server each time and prints the median.
 # Runs are not independent: of two back to back, the second came out larger in six of seven pairs
 # (2026-12-07), whichever jar it was; compare two jars alternating in both orders.
 # LG_ARGS adds loadgen options, e.g. LG_ARGS="--transport sse-h2 --streams-per-connection 100" for
