@@ -3,13 +3,17 @@ package io.tickfan.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,22 +47,42 @@ class LauncherIT {
 
     /** Starts a pod through the launcher, waits for its ready line, stops it; returns its output. */
     private String startAndStop(Path cache) throws Exception {
-        final Path out = dir.resolve("pod.out");
         final Process pod = launcher(cache, "--host=127.0.0.1", "--port=0", "--demo.enabled=false")
-                .redirectOutput(out.toFile())
                 .start();
-        try {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!read(out).contains("tickfan ready")) {
-                assertTrue(pod.isAlive(), () -> "the pod exited: " + read(out));
-                assertTrue(System.nanoTime() < deadline, () -> "not ready in 60 s: " + read(out));
-                Thread.sleep(50);
+        // The pod's output is read line by line as it comes; the ready line (or the end of the
+        // output, when the pod exits) completes the wait.
+        final StringBuffer out = new StringBuffer();
+        final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        final Thread reader = new Thread(() -> {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(pod.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    out.append(line).append('\n');
+                    if (line.contains("tickfan ready")) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (IOException e) {
+                out.append(e).append('\n');
+            } finally {
+                ready.complete(false);
             }
+        });
+        reader.start();
+        try {
+            final boolean isReady;
+            try {
+                isReady = ready.get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("not ready in 60 s: " + out, e);
+            }
+            assertTrue(isReady, () -> "the pod exited: " + out);
         } finally {
             pod.destroy(); // SIGTERM: the pod drains and exits
             assertTrue(pod.waitFor(30, TimeUnit.SECONDS), "the pod exits on SIGTERM");
+            reader.join(TimeUnit.SECONDS.toMillis(10));
         }
-        return read(out);
+        return out.toString();
     }
 
     private static String read(Path file) {

@@ -53,7 +53,8 @@ public final class WebSocketUpgrader {
                     ctx, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade_required", "expected a WebSocket upgrade");
             return;
         }
-        if (!offersOurSubprotocol(request)) {
+        final String subprotocol = chosenSubprotocol(request);
+        if (subprotocol == null && request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
             // A 101 without a Sec-WebSocket-Protocol answer is refused by browsers: say why instead.
             HttpResponses.sendErrorAndClose(
                     ctx,
@@ -64,13 +65,7 @@ public final class WebSocketUpgrader {
             return;
         }
         AuthenticatedRequest.authenticateThen(
-                ctx, request, context, principal -> handshake(ctx, request, context, principal));
-    }
-
-    /** No subprotocol offered, or one of ours among those offered. */
-    private static boolean offersOurSubprotocol(FullHttpRequest request) {
-        return request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL).isEmpty()
-                || chosenSubprotocol(request) != null;
+                ctx, request, context, principal -> handshake(ctx, request, context, principal, subprotocol));
     }
 
     /**
@@ -110,8 +105,13 @@ public final class WebSocketUpgrader {
         return to - from == entry.length() && line.startsWith(entry, from);
     }
 
+    /** @param subprotocol ours that the client offered first, or null when it offered none */
     private static void handshake(
-            ChannelHandlerContext ctx, FullHttpRequest request, ServerContext context, Principal principal) {
+            ChannelHandlerContext ctx,
+            FullHttpRequest request,
+            ServerContext context,
+            Principal principal,
+            String subprotocol) {
         if (!WEBSOCKET_VERSION.equals(request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             // 426 with the version we speak (RFC 6455 section 4.4).
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
@@ -124,7 +124,6 @@ public final class WebSocketUpgrader {
                     ctx, HttpResponseStatus.BAD_REQUEST, "bad_request", "missing Sec-WebSocket-Key");
             return;
         }
-        final String subprotocol = chosenSubprotocol(request);
         final WebSocketSession session = new WebSocketSession(
                 context,
                 principal,
